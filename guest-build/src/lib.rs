@@ -1,0 +1,231 @@
+//! Build airssys guest crates into `wasm32-wasip2` components from a build script.
+//!
+//! A host application (or a test-fixtures crate) that ships its own plugins
+//! calls [`GuestBuild::run`] from `build.rs` and gets the path of each
+//! compiled component, ready for `include_bytes!` or for loading at run time.
+//!
+//! ```no_run
+//! // build.rs
+//! let built = airssys_wasm_guest_build::GuestBuild::new("../Cargo.toml")
+//!     .package("my-plugin")
+//!     .run();
+//! for guest in &built {
+//!     println!("cargo:rustc-env=PLUGIN_WASM={}", guest.wasm.display());
+//! }
+//! ```
+//!
+//! The nested `cargo build` uses its own target directory: sharing the outer
+//! build's directory would deadlock on its lock. If the `wasm32-wasip2`
+//! target is missing it is installed with `rustup`; where that is impossible
+//! the build stops with the command to run.
+
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The target every airssys guest is compiled for.
+pub const GUEST_TARGET: &str = "wasm32-wasip2";
+
+/// One compiled guest component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltGuest {
+    /// The cargo package name, as given to [`GuestBuild::package`].
+    pub package: String,
+    /// The path of the compiled `.wasm` component.
+    pub wasm: PathBuf,
+}
+
+/// A nested `cargo build --target wasm32-wasip2` of some guest packages.
+#[derive(Debug, Clone)]
+pub struct GuestBuild {
+    manifest: PathBuf,
+    packages: Vec<String>,
+    target_dir: Option<PathBuf>,
+    watch: Vec<PathBuf>,
+}
+
+impl GuestBuild {
+    /// Builds packages of the workspace (or package) whose `Cargo.toml` is at
+    /// `manifest`, relative to the calling crate's directory.
+    pub fn new(manifest: impl AsRef<Path>) -> Self {
+        Self {
+            manifest: manifest_dir().join(manifest),
+            packages: Vec::new(),
+            target_dir: None,
+            watch: Vec::new(),
+        }
+    }
+
+    /// Adds a guest package to build.
+    pub fn package(mut self, name: impl Into<String>) -> Self {
+        self.packages.push(name.into());
+        self
+    }
+
+    /// Uses `dir` as the nested build's target directory instead of
+    /// `target/airssys-guests` beside the workspace's own target directory.
+    pub fn target_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.target_dir = Some(dir.into());
+        self
+    }
+
+    /// Reruns the build script when anything under `path` (relative to the
+    /// calling crate) changes. The guest packages' own directories are
+    /// watched already; add the SDK, the WIT files and the like.
+    pub fn watch(mut self, path: impl AsRef<Path>) -> Self {
+        self.watch.push(manifest_dir().join(path));
+        self
+    }
+
+    /// Runs the build and returns each package's component.
+    ///
+    /// # Panics
+    ///
+    /// Panics, with the cause and the command to fix it, when the target
+    /// cannot be installed or the guest build fails: this runs in a build
+    /// script, where a panic is how a build stops with a message.
+    pub fn run(self) -> Vec<BuiltGuest> {
+        ensure_target_installed();
+        let target_dir = self.target_dir.clone().unwrap_or_else(default_target_dir);
+        let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+
+        let mut command = Command::new(cargo);
+        command
+            .arg("build")
+            .arg("--release")
+            .arg("--target")
+            .arg(GUEST_TARGET)
+            .arg("--manifest-path")
+            .arg(&self.manifest);
+        for package in &self.packages {
+            command.arg("--package").arg(package);
+        }
+        command.env("CARGO_TARGET_DIR", &target_dir);
+        // The outer build's flags and wrappers (clippy, coverage, host
+        // RUSTFLAGS) are meant for the host crates, not for the guests.
+        for var in [
+            "RUSTC_WORKSPACE_WRAPPER",
+            "RUSTC_WRAPPER",
+            "RUSTFLAGS",
+            "CARGO_ENCODED_RUSTFLAGS",
+            "CARGO_BUILD_TARGET",
+            "CARGO_BUILD_RUSTFLAGS",
+        ] {
+            command.env_remove(var);
+        }
+
+        let status = command.status().unwrap_or_else(|err| {
+            panic!("airssys: could not run cargo to build the guests: {err}")
+        });
+        if !status.success() {
+            panic!(
+                "airssys: building the guest components ({}) for {GUEST_TARGET} failed; \
+                 the compiler's messages are above",
+                self.packages.join(", ")
+            );
+        }
+
+        let workspace = self.manifest.parent().unwrap_or(Path::new("."));
+        println!("cargo:rerun-if-changed={}", self.manifest.display());
+        for path in &self.watch {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
+        for package in &self.packages {
+            if let Some(dir) = find_package_dir(workspace, package) {
+                println!("cargo:rerun-if-changed={}", dir.display());
+            }
+        }
+
+        self.packages
+            .iter()
+            .map(|package| BuiltGuest {
+                package: package.clone(),
+                wasm: target_dir
+                    .join(GUEST_TARGET)
+                    .join("release")
+                    .join(format!("{}.wasm", package.replace('-', "_"))),
+            })
+            .collect()
+    }
+}
+
+fn manifest_dir() -> PathBuf {
+    env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// `target/airssys-guests` under the outer build's target directory, found
+/// from `OUT_DIR` (`<target>/<profile>/build/<pkg>/out`): one stable place
+/// shared by every profile, so `cargo test` and `cargo clippy` reuse it.
+fn default_target_dir() -> PathBuf {
+    if let Some(dir) = env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir).join("airssys-guests");
+    }
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR is set for build scripts"));
+    out_dir
+        .ancestors()
+        .find(|dir| dir.file_name().is_some_and(|name| name == "build"))
+        .and_then(|build| build.parent()?.parent())
+        .map(|target| target.join("airssys-guests"))
+        .unwrap_or_else(|| out_dir.join("airssys-guests"))
+}
+
+/// Looks for the directory whose `Cargo.toml` declares `package`, so that
+/// changes to a guest's sources rebuild it.
+fn find_package_dir(root: &Path, package: &str) -> Option<PathBuf> {
+    let needle = format!("name = \"{package}\"");
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let manifest = dir.join("Cargo.toml");
+        if dir != root
+            && std::fs::read_to_string(&manifest).is_ok_and(|text| text.contains(&needle))
+        {
+            return Some(dir);
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if path.is_dir() && name != "target" && !name.to_string_lossy().starts_with('.') {
+                stack.push(path);
+            }
+        }
+    }
+    None
+}
+
+/// Installs the guest target with rustup when the toolchain lacks it:
+/// `rust-toolchain.toml` alone does not when `RUSTUP_AUTO_INSTALL=0`.
+fn ensure_target_installed() {
+    if target_installed() {
+        return;
+    }
+    let installed = Command::new("rustup")
+        .args(["target", "add", GUEST_TARGET])
+        .status()
+        .is_ok_and(|status| status.success());
+    if !installed || !target_installed() {
+        panic!(
+            "airssys: the Rust target {GUEST_TARGET} is not installed and could not be \
+             installed automatically; run `rustup target add {GUEST_TARGET}` and build again"
+        );
+    }
+}
+
+fn target_installed() -> bool {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let Ok(output) = Command::new(rustc).args(["--print", "sysroot"]).output() else {
+        return false;
+    };
+    let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    Path::new(&sysroot)
+        .join("lib/rustlib")
+        .join(GUEST_TARGET)
+        .join("lib")
+        .is_dir()
+}

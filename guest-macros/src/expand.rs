@@ -1,0 +1,150 @@
+//! Generates the component export glue around the user's function.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Ident, ItemFn};
+
+use crate::signature::{self, Export, Handler};
+
+/// The marker type `handle_message`'s expansion defines and
+/// `handle_callback`'s expansion implements the callback trait for.
+const CALLBACKS_MARKER: &str = "__AirssysCallbacks";
+
+pub(crate) fn export(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    if !args.is_empty() {
+        return Err(syn::Error::new_spanned(
+            args,
+            "#[export] takes no arguments",
+        ));
+    }
+    let function: ItemFn = syn::parse2(item.clone()).map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            "#[export] applies to `fn handle_message` or `fn handle_callback`",
+        )
+    })?;
+    match signature::check(&function) {
+        Ok(handler) => Ok(match handler.export {
+            Export::HandleMessage => handle_message(&handler),
+            Export::HandleCallback => handle_callback(&handler),
+        }),
+        // Keep the user's function so that one mistake gives one error, not
+        // a cascade of "cannot find function".
+        Err(error) => {
+            let error = error.into_compile_error();
+            Ok(quote! { #error #function })
+        }
+    }
+}
+
+fn handle_message(handler: &Handler<'_>) -> TokenStream {
+    let function = handler.function;
+    let name = &function.sig.ident;
+    let [sender_ty, message_ty] = handler.params;
+    let output = handler.output;
+    let marker = Ident::new(CALLBACKS_MARKER, Span::call_site());
+
+    let sender = quote_spanned! {sender_ty.span()=>
+        <#sender_ty as ::airssys_wasm_guest::__private::FromSender>::from_sender(sender)
+    };
+    let message = quote_spanned! {message_ty.span()=>
+        <#message_ty as ::airssys_wasm_guest::__private::FromPayload>::from_payload(message)
+    };
+    let into_wit = quote_spanned! {output.span()=>
+        <#output as ::airssys_wasm_guest::__private::MessageReturn>::into_wit(result)
+    };
+
+    quote! {
+        #function
+
+        #[doc(hidden)]
+        struct #marker;
+
+        const _: () = {
+            struct AirssysPlugin;
+
+            impl ::airssys_wasm_guest::__private::Guest for AirssysPlugin {
+                fn handle_message(
+                    sender: ::std::string::String,
+                    message: ::std::vec::Vec<u8>,
+                ) -> ::core::result::Result<
+                    ::std::vec::Vec<u8>,
+                    ::airssys_wasm_guest::__private::WitComponentError,
+                > {
+                    let message = match #message {
+                        ::core::result::Result::Ok(message) => message,
+                        ::core::result::Result::Err(error) => {
+                            return ::core::result::Result::Err(::core::convert::Into::into(error));
+                        }
+                    };
+                    let result: #output = #name(#sender, message);
+                    #into_wit
+                }
+
+                fn handle_callback(
+                    request_id: ::std::string::String,
+                    result: ::core::result::Result<::std::vec::Vec<u8>, ::std::string::String>,
+                ) -> ::core::result::Result<(), ::airssys_wasm_guest::__private::WitComponentError> {
+                    #[allow(unused_imports, reason = "only one of the two applies")]
+                    use ::airssys_wasm_guest::__private::{NoCallback as _, UserCallback as _};
+                    (&#marker).airssys_dispatch_callback(request_id, result)
+                }
+            }
+
+            // Native builds (clippy, tests, IDEs) type-check the glue but
+            // export nothing: component export names are not valid native
+            // symbol names.
+            #[cfg(target_arch = "wasm32")]
+            ::airssys_wasm_guest::bindings::export_plugin!(
+                AirssysPlugin with_types_in ::airssys_wasm_guest::bindings
+            );
+            // Natively, this use keeps the handlers from being reported as
+            // dead code.
+            #[cfg(not(target_arch = "wasm32"))]
+            const _: () = {
+                let _ = <AirssysPlugin as ::airssys_wasm_guest::__private::Guest>::handle_message;
+                let _ = <AirssysPlugin as ::airssys_wasm_guest::__private::Guest>::handle_callback;
+            };
+        };
+    }
+}
+
+fn handle_callback(handler: &Handler<'_>) -> TokenStream {
+    let function = handler.function;
+    let name = &function.sig.ident;
+    let [id_ty, result_ty] = handler.params;
+    let output = handler.output;
+    let marker = Ident::new(CALLBACKS_MARKER, name.span());
+
+    let id = quote_spanned! {id_ty.span()=>
+        <#id_ty as ::airssys_wasm_guest::__private::FromRequestId>::from_request_id(request_id)
+    };
+    let outcome = quote_spanned! {result_ty.span()=>
+        <#result_ty as ::airssys_wasm_guest::__private::FromCallbackResult>::from_callback_result(result)
+    };
+    let into_wit = quote_spanned! {output.span()=>
+        <#output as ::airssys_wasm_guest::__private::CallbackReturn>::into_wit(result)
+    };
+
+    quote! {
+        #function
+
+        impl ::airssys_wasm_guest::__private::UserCallback for #marker {
+            fn airssys_dispatch_callback(
+                &self,
+                request_id: ::std::string::String,
+                result: ::core::result::Result<::std::vec::Vec<u8>, ::std::string::String>,
+            ) -> ::core::result::Result<(), ::airssys_wasm_guest::__private::WitComponentError> {
+                let outcome = match #outcome {
+                    ::core::result::Result::Ok(outcome) => outcome,
+                    ::core::result::Result::Err(error) => {
+                        return ::core::result::Result::Err(::core::convert::Into::into(error));
+                    }
+                };
+                let result: #output = #name(#id, outcome);
+                #into_wit
+            }
+        }
+    }
+}

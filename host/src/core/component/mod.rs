@@ -1,0 +1,3 @@
+//! Component identity.
+
+pub mod id;

@@ -1,0 +1,50 @@
+//! [`CorrelationId`]: pairs a request with its response.
+
+use std::fmt;
+
+/// Unique identifier that pairs a request with its response.
+///
+/// The host generates one for every accepted `send-request`; the requester's
+/// `handle-callback` receives the same id with the outcome.
+///
+/// ```
+/// use airssys_wasm::CorrelationId;
+/// let a = CorrelationId::generate();
+/// let b = CorrelationId::generate();
+/// assert_ne!(a, b);
+/// assert_eq!(CorrelationId::new(a.as_str()), a);
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CorrelationId(String);
+
+impl CorrelationId {
+    /// Creates a correlation id from a string, for example one a guest passed
+    /// back to `cancel-request`.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// Generates a new unique id (a random UUID v4).
+    pub fn generate() -> Self {
+        let mut buf = uuid::Uuid::encode_buffer();
+        let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
+        Self(text.to_owned())
+    }
+
+    /// The id as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CorrelationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for CorrelationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}

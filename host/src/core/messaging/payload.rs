@@ -1,0 +1,77 @@
+//! [`MessagePayload`]: the bytes of a message.
+
+use std::fmt;
+
+/// The bytes of one message, request or response.
+///
+/// The router moves payloads and never copies them; the only copy is into the
+/// receiving guest's memory.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct MessagePayload(Vec<u8>);
+
+impl MessagePayload {
+    /// Wraps bytes as a payload.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        Self(bytes.into())
+    }
+
+    /// The payload's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The payload's bytes, owned.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+
+    /// The size in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the payload has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<Vec<u8>> for MessagePayload {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
+
+impl From<&[u8]> for MessagePayload {
+    fn from(bytes: &[u8]) -> Self {
+        Self(bytes.to_vec())
+    }
+}
+
+impl<const N: usize> From<&[u8; N]> for MessagePayload {
+    fn from(bytes: &[u8; N]) -> Self {
+        Self(bytes.to_vec())
+    }
+}
+
+impl From<&str> for MessagePayload {
+    fn from(text: &str) -> Self {
+        Self(text.as_bytes().to_vec())
+    }
+}
+
+impl From<String> for MessagePayload {
+    fn from(text: String) -> Self {
+        Self(text.into_bytes())
+    }
+}
+
+impl fmt::Debug for MessagePayload {
+    /// Shows short UTF-8 payloads as text, others by size.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match std::str::from_utf8(&self.0) {
+            Ok(text) if text.len() <= 64 => write!(f, "{text:?}"),
+            _ => write!(f, "<{} bytes>", self.0.len()),
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! [`CorrelationTrackerImpl`]: pending requests, their deadlines and their single timer.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::core::component::id::ComponentId;
+use crate::core::messaging::correlation::CorrelationId;
+use crate::core::messaging::envelope::RequestOutcome;
+use crate::core::messaging::errors::{MessagingError, RequestError};
+use crate::core::messaging::traits::{CorrelationTracker, PendingRequest};
+use crate::messaging::activity::Activity;
+
+/// Keeps pending requests and their deadlines.
+///
+/// One map holds the pending entries; one ordered map of deadlines feeds a
+/// single timer task, which sleeps until the earliest deadline. There is no
+/// task or timer per request. Every way out of the pending map (response,
+/// timeout, cancel, shutdown) goes through the same lock, so exactly one of
+/// them wins for each request.
+///
+/// Create it inside a tokio runtime: the timer task is spawned on it.
+pub struct CorrelationTrackerImpl {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Wakes the timer when a new earliest deadline arrives or on drop.
+    wake: Notify,
+    closed: AtomicBool,
+    activity: Option<Arc<Activity>>,
+    late_responses: AtomicU64,
+    timed_out: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    pending: HashMap<CorrelationId, Entry>,
+    /// Deadlines in order; `seq` breaks ties between equal instants.
+    deadlines: BTreeMap<(Instant, u64), CorrelationId>,
+    next_seq: u64,
+}
+
+struct Entry {
+    request: PendingRequest,
+    deadline: (Instant, u64),
+    timeout_ms: u64,
+}
+
+/// Counters kept by the tracker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TrackerStats {
+    /// Requests waiting for their outcome now.
+    pub pending: usize,
+    /// Requests that timed out.
+    pub timed_out: u64,
+    /// Responses that arrived after their request timed out or was
+    /// cancelled, and were dropped.
+    pub late_responses: u64,
+}
+
+impl CorrelationTrackerImpl {
+    /// A tracker whose timer runs on the current tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// Panics when called outside a tokio runtime.
+    pub fn new() -> Self {
+        Self::with_activity(None)
+    }
+
+    /// Like [`new`](Self::new), and counts each pending request as work in
+    /// `activity` until its outcome has been delivered.
+    pub fn with_activity(activity: Option<Arc<Activity>>) -> Self {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            wake: Notify::new(),
+            closed: AtomicBool::new(false),
+            activity,
+            late_responses: AtomicU64::new(0),
+            timed_out: AtomicU64::new(0),
+        });
+        tokio::spawn(run_timer(Arc::clone(&shared)));
+        Self { shared }
+    }
+
+    /// The tracker's counters.
+    pub fn stats(&self) -> TrackerStats {
+        TrackerStats {
+            pending: self.shared.lock().pending.len(),
+            timed_out: self.shared.timed_out.load(Ordering::Relaxed),
+            late_responses: self.shared.late_responses.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl Default for CorrelationTrackerImpl {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for CorrelationTrackerImpl {
+    fn drop(&mut self) {
+        self.shared.closed.store(true, Ordering::Release);
+        self.shared.wake.notify_one();
+    }
+}
+
+impl std::fmt::Debug for CorrelationTrackerImpl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CorrelationTrackerImpl")
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding this lock would be a bug in this file; the
+        // state itself stays consistent, so keep serving.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Takes the entry out of the pending map; the caller now owns its
+    /// outcome.
+    fn take(&self, correlation_id: &CorrelationId) -> Option<Entry> {
+        let mut state = self.lock();
+        let entry = state.pending.remove(correlation_id)?;
+        state.deadlines.remove(&entry.deadline);
+        Some(entry)
+    }
+
+    fn deliver(&self, correlation_id: CorrelationId, entry: Entry, outcome: RequestOutcome) {
+        let requester = entry.request.requester.clone();
+        if !entry
+            .request
+            .reply_to
+            .deliver(correlation_id.clone(), outcome)
+        {
+            tracing::warn!(
+                target: "airssys_wasm::flow",
+                requester = %requester, correlation = %correlation_id,
+                "outcome undeliverable: the requester is gone"
+            );
+        }
+        self.finished();
+    }
+
+    fn finished(&self) {
+        if let Some(activity) = &self.activity {
+            activity.end();
+        }
+    }
+
+    /// Removes every entry whose deadline has passed.
+    fn take_expired(&self, now: Instant) -> (Vec<(CorrelationId, Entry)>, Option<Instant>) {
+        let mut state = self.lock();
+        let mut expired = Vec::new();
+        while let Some(entry) = state.deadlines.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let correlation_id = entry.remove();
+            if let Some(pending) = state.pending.remove(&correlation_id) {
+                expired.push((correlation_id, pending));
+            }
+        }
+        let next = state.deadlines.first_key_value().map(|(key, _)| key.0);
+        (expired, next)
+    }
+}
+
+async fn run_timer(shared: Arc<Shared>) {
+    while !shared.closed.load(Ordering::Acquire) {
+        let (expired, next) = shared.take_expired(Instant::now());
+        for (correlation_id, entry) in expired {
+            shared.timed_out.fetch_add(1, Ordering::Relaxed);
+            let error = RequestError::TimedOut {
+                target: entry.request.target.clone(),
+                timeout_ms: entry.timeout_ms,
+            };
+            tracing::info!(
+                target: "airssys_wasm::flow",
+                requester = %entry.request.requester, target = %entry.request.target,
+                correlation = %correlation_id, timeout_ms = entry.timeout_ms,
+                "timeout"
+            );
+            shared.deliver(correlation_id, entry, Err(error));
+        }
+        match next {
+            Some(deadline) => {
+                tokio::select! {
+                    () = tokio::time::sleep_until(deadline) => {}
+                    () = shared.wake.notified() => {}
+                }
+            }
+            None => shared.wake.notified().await,
+        }
+    }
+}
+
+impl CorrelationTracker for CorrelationTrackerImpl {
+    fn register(
+        &self,
+        correlation_id: &CorrelationId,
+        request: PendingRequest,
+        timeout_ms: u64,
+    ) -> Result<(), MessagingError> {
+        let now = Instant::now();
+        let at = now
+            .checked_add(Duration::from_millis(timeout_ms))
+            .ok_or_else(|| {
+                MessagingError::InvalidMessage(format!("timeout of {timeout_ms} ms is too large"))
+            })?;
+        let mut state = self.shared.lock();
+        if state.pending.contains_key(correlation_id) {
+            return Err(MessagingError::InvalidMessage(format!(
+                "correlation id {correlation_id} is already pending"
+            )));
+        }
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        let earliest = state
+            .deadlines
+            .first_key_value()
+            .is_none_or(|(first, _)| (at, seq) < *first);
+        state.deadlines.insert((at, seq), correlation_id.clone());
+        state.pending.insert(
+            correlation_id.clone(),
+            Entry {
+                request,
+                deadline: (at, seq),
+                timeout_ms,
+            },
+        );
+        drop(state);
+        if let Some(activity) = &self.shared.activity {
+            activity.begin();
+        }
+        if earliest {
+            self.shared.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    fn complete(
+        &self,
+        correlation_id: &CorrelationId,
+        outcome: RequestOutcome,
+    ) -> Result<(), MessagingError> {
+        match self.shared.take(correlation_id) {
+            Some(entry) => {
+                self.shared.deliver(correlation_id.clone(), entry, outcome);
+                Ok(())
+            }
+            None => {
+                self.shared.late_responses.fetch_add(1, Ordering::Relaxed);
+                Err(not_pending(correlation_id))
+            }
+        }
+    }
+
+    fn is_pending(&self, correlation_id: &CorrelationId) -> bool {
+        self.shared.lock().pending.contains_key(correlation_id)
+    }
+
+    fn remove(&self, correlation_id: &CorrelationId) -> Result<(), MessagingError> {
+        self.shared
+            .take(correlation_id)
+            .map(|_| self.shared.finished())
+            .ok_or_else(|| not_pending(correlation_id))
+    }
+
+    fn cancel(
+        &self,
+        requester: &ComponentId,
+        correlation_id: &CorrelationId,
+    ) -> Result<(), MessagingError> {
+        let mut state = self.shared.lock();
+        match state.pending.get(correlation_id) {
+            Some(entry) if &entry.request.requester == requester => {
+                let entry = state
+                    .pending
+                    .remove(correlation_id)
+                    .expect("entry was just seen");
+                state.deadlines.remove(&entry.deadline);
+                drop(state);
+                self.shared.finished();
+                Ok(())
+            }
+            // Someone else's request looks exactly like an unknown one, so a
+            // guessed id reveals nothing.
+            _ => Err(not_pending(correlation_id)),
+        }
+    }
+
+    fn fail_all(&self, error: fn(ComponentId) -> RequestError) -> usize {
+        let entries: Vec<_> = {
+            let mut state = self.shared.lock();
+            state.deadlines.clear();
+            state.pending.drain().collect()
+        };
+        let count = entries.len();
+        for (correlation_id, entry) in entries {
+            let outcome = Err(error(entry.request.target.clone()));
+            self.shared.deliver(correlation_id, entry, outcome);
+        }
+        count
+    }
+
+    fn pending_count(&self) -> usize {
+        self.shared.lock().pending.len()
+    }
+}
+
+fn not_pending(correlation_id: &CorrelationId) -> MessagingError {
+    MessagingError::CorrelationTimeout(format!(
+        "request {correlation_id} is not pending: it was answered, timed out or cancelled, or it is not yours"
+    ))
+}

@@ -1,0 +1,8 @@
+//! Layer 3: the implementations of the messaging traits.
+
+pub mod activity;
+pub mod capability;
+pub mod correlation;
+pub mod patterns;
+pub mod router;
+pub mod subscriber;

@@ -1,0 +1,181 @@
+//! [`ComponentSubscriber`]: every component's mailbox and callback queue.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::mpsc;
+
+use crate::core::component::id::ComponentId;
+use crate::core::messaging::correlation::CorrelationId;
+use crate::core::messaging::envelope::{Callback, Envelope, RequestOutcome};
+use crate::core::messaging::errors::MessagingError;
+use crate::core::messaging::traits::ResponseSink;
+use crate::messaging::activity::Activity;
+
+/// The mailboxes of every running component, by name.
+///
+/// A mailbox is bounded: when it is full the sender is told `queue-full` at
+/// once, and nothing is queued. Callbacks travel on a separate queue per
+/// component, so a full mailbox can never swallow a request's outcome; that
+/// queue holds at most one entry per request the component itself made.
+#[derive(Debug)]
+pub struct ComponentSubscriber {
+    mailboxes: RwLock<HashMap<ComponentId, Mailbox>>,
+    activity: Arc<Activity>,
+}
+
+#[derive(Debug)]
+struct Mailbox {
+    messages: mpsc::Sender<Envelope>,
+    capacity: usize,
+    /// Whether messages waiting here count as work in flight. The host
+    /// application's inbox does not: what waits there is the host's to read.
+    counts_as_activity: bool,
+}
+
+/// The receiving ends a component's actor drains.
+#[derive(Debug)]
+pub struct MailboxReceivers {
+    /// Messages for `handle-message`, in the order they were accepted.
+    pub messages: mpsc::Receiver<Envelope>,
+    /// Outcomes for `handle-callback`.
+    pub callbacks: mpsc::UnboundedReceiver<Callback>,
+    /// Where the router sends this component's request outcomes.
+    pub callback_sink: Arc<CallbackSink>,
+}
+
+/// Queues request outcomes for one component's `handle-callback`.
+#[derive(Debug)]
+pub struct CallbackSink {
+    callbacks: mpsc::UnboundedSender<Callback>,
+    activity: Arc<Activity>,
+}
+
+impl ResponseSink for CallbackSink {
+    fn deliver(&self, correlation_id: CorrelationId, outcome: RequestOutcome) -> bool {
+        self.activity.begin();
+        let callback = Callback {
+            correlation_id,
+            outcome,
+        };
+        if self.callbacks.send(callback).is_err() {
+            self.activity.end();
+            return false;
+        }
+        true
+    }
+}
+
+impl ComponentSubscriber {
+    /// An empty registry whose deliveries are counted in `activity`.
+    pub fn new(activity: Arc<Activity>) -> Self {
+        Self {
+            mailboxes: RwLock::new(HashMap::new()),
+            activity,
+        }
+    }
+
+    /// Opens a mailbox of `capacity` messages for `id` and returns its
+    /// receiving ends. Replaces any previous mailbox of that name.
+    pub fn subscribe(&self, id: ComponentId, capacity: usize) -> MailboxReceivers {
+        self.open(id, capacity, true)
+    }
+
+    /// Opens the host application's inbox under [`ComponentId::HOST`].
+    /// Messages waiting in it do not keep the system from being idle.
+    pub fn subscribe_host_inbox(&self, capacity: usize) -> mpsc::Receiver<Envelope> {
+        self.open(ComponentId::host(), capacity, false).messages
+    }
+
+    fn open(&self, id: ComponentId, capacity: usize, counts_as_activity: bool) -> MailboxReceivers {
+        let (messages_tx, messages) = mpsc::channel(capacity.max(1));
+        let (callbacks_tx, callbacks) = mpsc::unbounded_channel();
+        let mailbox = Mailbox {
+            messages: messages_tx,
+            capacity,
+            counts_as_activity,
+        };
+        self.mailboxes
+            .write()
+            .expect("mailbox table lock poisoned")
+            .insert(id, mailbox);
+        MailboxReceivers {
+            messages,
+            callbacks,
+            callback_sink: Arc::new(CallbackSink {
+                callbacks: callbacks_tx,
+                activity: Arc::clone(&self.activity),
+            }),
+        }
+    }
+
+    /// Closes `id`'s mailbox: messages already queued are still handled,
+    /// new ones are refused.
+    pub fn unsubscribe(&self, id: &ComponentId) {
+        self.mailboxes
+            .write()
+            .expect("mailbox table lock poisoned")
+            .remove(id);
+    }
+
+    /// Closes every mailbox.
+    pub fn close_all(&self) {
+        self.mailboxes
+            .write()
+            .expect("mailbox table lock poisoned")
+            .clear();
+    }
+
+    /// Whether a component runs under `id`.
+    pub fn contains(&self, id: &ComponentId) -> bool {
+        self.mailboxes
+            .read()
+            .expect("mailbox table lock poisoned")
+            .contains_key(id)
+    }
+
+    /// The names of every component with an open mailbox.
+    pub fn component_ids(&self) -> Vec<ComponentId> {
+        let table = self.mailboxes.read().expect("mailbox table lock poisoned");
+        table.keys().cloned().collect()
+    }
+
+    /// Queues `envelope` for `target`. `before_queue` runs once the target is
+    /// known to exist and before the envelope is queued (the router registers
+    /// a request there, so its response can never overtake it); when queueing
+    /// then fails, `on_refused` undoes it.
+    pub fn deliver(
+        &self,
+        target: &ComponentId,
+        envelope: Envelope,
+        before_queue: impl FnOnce() -> Result<(), MessagingError>,
+        on_refused: impl FnOnce(),
+    ) -> Result<(), MessagingError> {
+        let table = self.mailboxes.read().expect("mailbox table lock poisoned");
+        let mailbox = table
+            .get(target)
+            .ok_or_else(|| MessagingError::TargetNotFound(target.clone()))?;
+        before_queue()?;
+        if mailbox.counts_as_activity {
+            self.activity.begin();
+        }
+        match mailbox.messages.try_send(envelope) {
+            Ok(()) => Ok(()),
+            Err(refused) => {
+                if mailbox.counts_as_activity {
+                    self.activity.end();
+                }
+                on_refused();
+                Err(match refused {
+                    mpsc::error::TrySendError::Full(_) => MessagingError::QueueFull {
+                        target: target.clone(),
+                        capacity: mailbox.capacity,
+                    },
+                    mpsc::error::TrySendError::Closed(_) => MessagingError::DeliveryFailed(
+                        format!("{target:?} has stopped and takes no more messages"),
+                    ),
+                })
+            }
+        }
+    }
+}

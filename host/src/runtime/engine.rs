@@ -1,0 +1,86 @@
+//! [`WasmEngine`]: the wasmtime engine, the linker and the epoch thread.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use wasmtime::component::Linker;
+use wasmtime::{Config, Engine};
+
+use crate::core::runtime::errors::WasmError;
+use crate::runtime::bindings::Plugin;
+use crate::runtime::host_services::HostState;
+
+/// How often the epoch advances. A running guest yields to tokio at every
+/// tick and its time budget is counted in ticks.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// The wasmtime engine and the linker every component is instantiated with,
+/// plus the thread that advances the epoch.
+pub struct WasmEngine {
+    engine: Engine,
+    linker: Linker<HostState>,
+    ticker: Arc<AtomicBool>,
+}
+
+impl WasmEngine {
+    /// An engine for the component model with epoch interruption, and a
+    /// linker holding WASI (closed by default) and `host-services`.
+    pub fn new() -> Result<Self, WasmError> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).map_err(|e| WasmError::Engine(e.to_string()))?;
+
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| WasmError::Engine(e.to_string()))?;
+        Plugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |state| state)
+            .map_err(|e| WasmError::Engine(e.to_string()))?;
+
+        let ticker = Arc::new(AtomicBool::new(true));
+        let running = Arc::clone(&ticker);
+        let weak = engine.weak();
+        thread::Builder::new()
+            .name("airssys-epoch".to_owned())
+            .spawn(move || {
+                while running.load(Ordering::Acquire) {
+                    thread::sleep(EPOCH_TICK);
+                    match weak.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })
+            .map_err(|e| WasmError::Engine(format!("cannot start the epoch thread: {e}")))?;
+
+        Ok(Self {
+            engine,
+            linker,
+            ticker,
+        })
+    }
+
+    /// The wasmtime engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The linker with every import a plugin may use.
+    pub fn linker(&self) -> &Linker<HostState> {
+        &self.linker
+    }
+}
+
+impl Drop for WasmEngine {
+    fn drop(&mut self) {
+        self.ticker.store(false, Ordering::Release);
+    }
+}
+
+impl std::fmt::Debug for WasmEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmEngine").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,121 @@
+//! [`HostState`]: a component's store data and its `host-services` implementation.
+
+use std::sync::Arc;
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::core::component::id::ComponentId;
+use crate::core::messaging::correlation::CorrelationId;
+use crate::core::messaging::errors::MessagingError;
+use crate::core::messaging::traits::{MessageRouter, ReplyTo, ResponseSink};
+use crate::runtime::bindings::airssys::wasm::{host_services, types};
+
+/// The state of one component's `Store`: who it is, how it reaches the
+/// router, its WASI context, and its time budget for the current message.
+pub struct HostState {
+    /// The component's own id: every message it sends carries it. The guest
+    /// cannot change it.
+    id: ComponentId,
+    router: Arc<dyn MessageRouter>,
+    /// Where outcomes of this component's requests go.
+    callbacks: Arc<dyn ResponseSink>,
+    wasi: WasiCtx,
+    table: ResourceTable,
+    /// Epoch ticks the current call has used, and may use.
+    pub(crate) ticks_used: u64,
+    pub(crate) ticks_allowed: u64,
+}
+
+impl HostState {
+    /// State for component `id`, whose calls go to `router` and whose
+    /// request outcomes go to `callbacks`. WASI is closed: no files, network
+    /// or environment; output goes to the host's stdout and stderr.
+    pub fn new(
+        id: ComponentId,
+        router: Arc<dyn MessageRouter>,
+        callbacks: Arc<dyn ResponseSink>,
+        ticks_allowed: u64,
+    ) -> Self {
+        let wasi = WasiCtx::builder().inherit_stdout().inherit_stderr().build();
+        Self {
+            id,
+            router,
+            callbacks,
+            wasi,
+            table: ResourceTable::new(),
+            ticks_used: 0,
+            ticks_allowed,
+        }
+    }
+
+    /// The component this state belongs to.
+    pub fn id(&self) -> &ComponentId {
+        &self.id
+    }
+}
+
+impl std::fmt::Debug for HostState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostState")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl types::Host for HostState {}
+
+impl host_services::Host for HostState {
+    fn send_message(
+        &mut self,
+        target: String,
+        message: Vec<u8>,
+    ) -> Result<(), types::MessagingError> {
+        let target = ComponentId::from(target);
+        self.router
+            .send(&self.id, &target, message.into())
+            .map_err(to_wit)
+    }
+
+    fn send_request(
+        &mut self,
+        target: String,
+        request: Vec<u8>,
+        timeout_ms: u64,
+    ) -> Result<String, types::MessagingError> {
+        let target = ComponentId::from(target);
+        let reply_to = ReplyTo::Sink(Arc::clone(&self.callbacks));
+        self.router
+            .request(&self.id, &target, request.into(), timeout_ms, reply_to)
+            .map(|id| id.as_str().to_owned())
+            .map_err(to_wit)
+    }
+
+    fn cancel_request(&mut self, request_id: String) -> Result<(), types::MessagingError> {
+        self.router
+            .cancel_request(&self.id, &CorrelationId::new(request_id))
+            .map_err(to_wit)
+    }
+}
+
+/// The guest sees the same cases, with the host's full message as text.
+fn to_wit(error: MessagingError) -> types::MessagingError {
+    let text = error.to_string();
+    match error {
+        MessagingError::DeliveryFailed(_) => types::MessagingError::DeliveryFailed(text),
+        MessagingError::CorrelationTimeout(_) => types::MessagingError::CorrelationTimeout(text),
+        MessagingError::InvalidMessage(_) => types::MessagingError::InvalidMessage(text),
+        MessagingError::QueueFull { .. } => types::MessagingError::QueueFull,
+        MessagingError::TargetNotFound(_) => types::MessagingError::TargetNotFound(text),
+        MessagingError::CapabilityDenied { .. } => types::MessagingError::CapabilityDenied(text),
+    }
+}

@@ -1,0 +1,130 @@
+//! [`LoadedComponent`]: compiled once, instantiated on demand.
+
+use std::path::Path;
+
+use wasmtime::Store;
+use wasmtime::component::Component;
+
+use crate::core::runtime::errors::WasmError;
+use crate::runtime::bindings::{Plugin, PluginPre};
+use crate::runtime::engine::WasmEngine;
+use crate::runtime::host_services::HostState;
+
+/// A component compiled and linked once, ready to instantiate any number of
+/// times (at start, and again after a trap).
+#[derive(Clone)]
+pub struct LoadedComponent {
+    name: String,
+    pre: PluginPre<HostState>,
+}
+
+/// A live instance and the store that owns it.
+pub struct Instance {
+    /// The store holding the instance's memory and the component's state.
+    pub store: Store<HostState>,
+    /// The instance's exports.
+    pub plugin: Plugin,
+}
+
+impl LoadedComponent {
+    /// Reads and loads the component at `path`.
+    pub fn from_file(engine: &WasmEngine, name: &str, path: &Path) -> Result<Self, WasmError> {
+        let bytes = std::fs::read(path).map_err(|source| WasmError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_bytes(engine, name, &bytes)
+    }
+
+    /// Compiles `bytes` and checks that they are a component of the
+    /// `airssys:wasm/plugin` world.
+    pub fn from_bytes(engine: &WasmEngine, name: &str, bytes: &[u8]) -> Result<Self, WasmError> {
+        check_header(name, bytes)?;
+        let component = Component::new(engine.engine(), bytes).map_err(|e| WasmError::Compile {
+            name: name.to_owned(),
+            reason: format!("{e:#}"),
+        })?;
+        let wrong_world = |e: wasmtime::Error| WasmError::WrongWorld {
+            name: name.to_owned(),
+            reason: format!("{e:#}"),
+        };
+        let instance_pre = engine
+            .linker()
+            .instantiate_pre(&component)
+            .map_err(wrong_world)?;
+        let pre = PluginPre::new(instance_pre).map_err(wrong_world)?;
+        Ok(Self {
+            name: name.to_owned(),
+            pre,
+        })
+    }
+
+    /// The name the component was loaded under.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Creates a fresh instance in a new store holding `state`, with epoch
+    /// interruption armed: the guest yields at every tick and traps once it
+    /// has used `state`'s tick allowance within one call.
+    pub async fn instantiate(&self, state: HostState) -> Result<Instance, WasmError> {
+        let mut store = Store::new(self.pre.engine(), state);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|mut ctx| {
+            let state = ctx.data_mut();
+            state.ticks_used += 1;
+            if state.ticks_used > state.ticks_allowed {
+                let limit =
+                    state.ticks_allowed * crate::runtime::engine::EPOCH_TICK.as_millis() as u64;
+                return Err(wasmtime::format_err!(
+                    "{:?} ran past its time budget of {limit} ms for one message",
+                    state.id().as_str()
+                ));
+            }
+            Ok(wasmtime::UpdateDeadline::Yield(1))
+        });
+        let plugin =
+            self.pre
+                .instantiate_async(&mut store)
+                .await
+                .map_err(|e| WasmError::Instantiate {
+                    name: self.name.clone(),
+                    reason: format!("{e:#}"),
+                })?;
+        Ok(Instance { store, plugin })
+    }
+}
+
+impl std::fmt::Debug for LoadedComponent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedComponent")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance")
+            .field("state", self.store.data())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Tells "not wasm" and "a core module" apart before the compiler does, so
+/// the error says which.
+fn check_header(name: &str, bytes: &[u8]) -> Result<(), WasmError> {
+    const MAGIC: &[u8] = b"\0asm";
+    const CORE_MODULE_VERSION: &[u8] = &[1, 0, 0, 0];
+    if bytes.len() < 8 || &bytes[..4] != MAGIC {
+        return Err(WasmError::NotWasm {
+            name: name.to_owned(),
+        });
+    }
+    if &bytes[4..8] == CORE_MODULE_VERSION {
+        return Err(WasmError::CoreModule {
+            name: name.to_owned(),
+        });
+    }
+    Ok(())
+}

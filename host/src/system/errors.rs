@@ -1,0 +1,36 @@
+//! [`SystemError`]: why a system could not start.
+
+use thiserror::Error;
+
+use crate::core::runtime::errors::WasmError;
+
+/// Why a system could not start.
+#[derive(Debug, Error)]
+pub enum SystemError {
+    /// A component failed to load or instantiate.
+    #[error(transparent)]
+    Wasm(#[from] WasmError),
+
+    /// Two components were given the same name.
+    #[error("two components are named {0:?}; names must be unique")]
+    DuplicateName(String),
+
+    /// A component name is empty or reserved.
+    #[error(
+        "{0:?} cannot name a component: names must be non-empty and \"host\" is reserved for the host application"
+    )]
+    InvalidName(String),
+
+    /// A grant names a component that is not in the system.
+    #[error(
+        "grant {sender} -> {target} names {missing:?}, which is not a component of this system"
+    )]
+    UnknownGrant {
+        /// The grant's sender.
+        sender: String,
+        /// The grant's target.
+        target: String,
+        /// The name that is not a component.
+        missing: String,
+    },
+}

@@ -1,0 +1,274 @@
+//! [`System`]: a running system, and the host application's side of it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::core::component::id::ComponentId;
+use crate::core::messaging::correlation::CorrelationId;
+use crate::core::messaging::envelope::{Envelope, RequestOutcome};
+use crate::core::messaging::errors::{MessagingError, RequestError};
+use crate::core::messaging::payload::MessagePayload;
+use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, ReplyTo};
+use crate::messaging::activity::Activity;
+use crate::messaging::correlation::{CorrelationTrackerImpl, TrackerStats};
+use crate::messaging::router::ResponseRouter;
+use crate::messaging::subscriber::ComponentSubscriber;
+use crate::runtime::engine::WasmEngine;
+
+/// A running system of components.
+///
+/// The host application takes part as the participant `"host"`: it may send
+/// to and request from every component, and await the response. Dropping the
+/// system stops every component without waiting; [`shutdown`](Self::shutdown)
+/// lets in-flight work finish first.
+pub struct System {
+    router: Arc<ResponseRouter>,
+    tracker: Arc<CorrelationTrackerImpl>,
+    subscriber: Arc<ComponentSubscriber>,
+    activity: Arc<Activity>,
+    tasks: Vec<(ComponentId, JoinHandle<()>)>,
+    host: ComponentId,
+    inbox: Option<HostInbox>,
+    /// Kept so the epoch thread runs as long as the system does.
+    _engine: Arc<WasmEngine>,
+}
+
+/// What a shutdown left behind.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ShutdownReport {
+    /// Components that finished their queued work and stopped.
+    pub stopped: Vec<ComponentId>,
+    /// Components still busy at the deadline, stopped without finishing.
+    pub aborted: Vec<ComponentId>,
+    /// Requests still pending at the end; each got an error outcome.
+    pub failed_requests: usize,
+}
+
+/// Counters of a running system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SystemStats {
+    /// Messages and callbacks queued or being handled, plus pending requests.
+    pub in_flight: usize,
+    /// The correlation tracker's counters.
+    pub requests: TrackerStats,
+}
+
+impl System {
+    pub(crate) fn new(
+        engine: Arc<WasmEngine>,
+        router: Arc<ResponseRouter>,
+        tracker: Arc<CorrelationTrackerImpl>,
+        subscriber: Arc<ComponentSubscriber>,
+        activity: Arc<Activity>,
+        tasks: Vec<(ComponentId, JoinHandle<()>)>,
+        inbox: Option<HostInbox>,
+    ) -> Self {
+        Self {
+            router,
+            tracker,
+            subscriber,
+            activity,
+            tasks,
+            host: ComponentId::host(),
+            inbox,
+            _engine: engine,
+        }
+    }
+
+    /// Sends a fire-and-forget message from the host to `target`.
+    pub fn send(
+        &self,
+        target: &str,
+        payload: impl Into<MessagePayload>,
+    ) -> Result<(), MessagingError> {
+        self.router
+            .send(&self.host, &ComponentId::new(target), payload.into())
+    }
+
+    /// Sends a request from the host to `target`. The returned future
+    /// resolves to the component's response, or to why there is none.
+    ///
+    /// Refusals (unknown target, full mailbox, oversized payload) are
+    /// returned at once, before anything is queued.
+    pub fn request(
+        &self,
+        target: &str,
+        payload: impl Into<MessagePayload>,
+        timeout: Duration,
+    ) -> Result<PendingResponse, MessagingError> {
+        let (reply, response) = oneshot::channel();
+        let reply_to = ReplyTo::Once(Box::new(move |_, outcome| reply.send(outcome).is_ok()));
+        let timeout_ms = u64::try_from(timeout.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let target = ComponentId::new(target);
+        let correlation_id =
+            self.router
+                .request(&self.host, &target, payload.into(), timeout_ms, reply_to)?;
+        Ok(PendingResponse {
+            correlation_id,
+            target,
+            response,
+        })
+    }
+
+    /// Cancels a pending request the host made; its future then resolves to
+    /// [`RequestError::Cancelled`].
+    pub fn cancel(&self, correlation_id: &CorrelationId) -> Result<(), MessagingError> {
+        self.router.cancel_request(&self.host, correlation_id)
+    }
+
+    /// Takes the host application's inbox, if the builder gave it one with
+    /// [`SystemBuilder::host_inbox`](crate::SystemBuilder::host_inbox).
+    pub fn take_inbox(&mut self) -> Option<HostInbox> {
+        self.inbox.take()
+    }
+
+    /// The names of the running components.
+    pub fn component_ids(&self) -> Vec<ComponentId> {
+        self.tasks.iter().map(|(id, _)| id.clone()).collect()
+    }
+
+    /// Waits until no message, callback or request is in flight.
+    pub async fn wait_idle(&self) {
+        self.activity.wait_idle().await;
+    }
+
+    /// The system's counters.
+    pub fn stats(&self) -> SystemStats {
+        SystemStats {
+            in_flight: self.activity.in_flight(),
+            requests: self.tracker.stats(),
+        }
+    }
+
+    /// Stops intake, lets every component finish the messages already in its
+    /// mailbox (up to `deadline`), then fails every request still pending with
+    /// [`RequestError::Shutdown`].
+    pub async fn shutdown(mut self, deadline: Duration) -> ShutdownReport {
+        self.router.close();
+        self.subscriber.close_all();
+        let until = tokio::time::Instant::now() + deadline;
+        let mut report = ShutdownReport::default();
+        for (id, mut task) in std::mem::take(&mut self.tasks) {
+            match tokio::time::timeout_at(until, &mut task).await {
+                Ok(_) => report.stopped.push(id),
+                Err(_) => {
+                    task.abort();
+                    tracing::warn!(component = %id, "still busy at the shutdown deadline; stopped");
+                    report.aborted.push(id);
+                }
+            }
+        }
+        report.failed_requests = self
+            .tracker
+            .fail_all(|target| RequestError::Shutdown { target });
+        tracing::info!(
+            target: "airssys_wasm::flow",
+            stopped = report.stopped.len(), aborted = report.aborted.len(),
+            failed_requests = report.failed_requests,
+            "shutdown"
+        );
+        report
+    }
+}
+
+impl Drop for System {
+    fn drop(&mut self) {
+        self.router.close();
+        self.subscriber.close_all();
+        for (_, task) in &self.tasks {
+            task.abort();
+        }
+        self.tracker
+            .fail_all(|target| RequestError::Shutdown { target });
+    }
+}
+
+impl std::fmt::Debug for System {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("System")
+            .field("components", &self.component_ids())
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Messages components sent to the host application (`send-message` to
+/// `"host"`), in the order they were accepted.
+#[derive(Debug)]
+pub struct HostInbox {
+    messages: mpsc::Receiver<Envelope>,
+}
+
+/// One message a component sent to the host application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxMessage {
+    /// The component that sent it.
+    pub sender: ComponentId,
+    /// What it sent.
+    pub payload: MessagePayload,
+}
+
+impl HostInbox {
+    pub(crate) fn new(messages: mpsc::Receiver<Envelope>) -> Self {
+        Self { messages }
+    }
+
+    /// The next message; `None` once the system has shut down and the inbox
+    /// is empty.
+    pub async fn recv(&mut self) -> Option<InboxMessage> {
+        self.messages.recv().await.map(InboxMessage::from)
+    }
+
+    /// The next message if one is waiting.
+    pub fn try_recv(&mut self) -> Option<InboxMessage> {
+        self.messages.try_recv().ok().map(InboxMessage::from)
+    }
+}
+
+impl From<Envelope> for InboxMessage {
+    fn from(envelope: Envelope) -> Self {
+        Self {
+            sender: envelope.sender,
+            payload: envelope.payload,
+        }
+    }
+}
+
+/// The response to a request the host made; await it.
+#[derive(Debug)]
+pub struct PendingResponse {
+    correlation_id: CorrelationId,
+    target: ComponentId,
+    response: oneshot::Receiver<RequestOutcome>,
+}
+
+impl PendingResponse {
+    /// The request's correlation id, for [`System::cancel`].
+    pub fn correlation_id(&self) -> &CorrelationId {
+        &self.correlation_id
+    }
+}
+
+impl Future for PendingResponse {
+    type Output = Result<MessagePayload, RequestError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let target = self.target.clone();
+        Pin::new(&mut self.response)
+            .poll(cx)
+            .map(|received| match received {
+                Ok(outcome) => outcome,
+                // The tracker dropped the reply without an outcome: only a
+                // successful cancel does that.
+                Err(_) => Err(RequestError::Cancelled { target }),
+            })
+    }
+}

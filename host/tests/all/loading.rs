@@ -1,0 +1,102 @@
+//! Bad components and bad system descriptions are refused at start with an
+//! error that says which and why.
+
+use airssys_test_fixtures::{ECHO, NOT_A_PLUGIN};
+use airssys_wasm::{ComponentSpec, SystemBuilder, SystemError, WasmError};
+
+async fn start_error(builder: SystemBuilder) -> SystemError {
+    builder.start().await.expect_err("start must fail")
+}
+
+/// Bytes that are not WebAssembly at all.
+#[tokio::test]
+async fn not_wasm_is_refused() {
+    let error = start_error(
+        SystemBuilder::new().component(ComponentSpec::from_bytes("junk", &b"hello world"[..])),
+    )
+    .await;
+    assert!(
+        matches!(error, SystemError::Wasm(WasmError::NotWasm { ref name }) if name == "junk"),
+        "{error}"
+    );
+}
+
+/// A core module where a component is expected.
+#[tokio::test]
+async fn core_module_is_refused() {
+    let module = b"\0asm\x01\0\0\0";
+    let error =
+        start_error(SystemBuilder::new().component(ComponentSpec::from_bytes("core", &module[..])))
+            .await;
+    assert!(
+        matches!(error, SystemError::Wasm(WasmError::CoreModule { .. })),
+        "{error}"
+    );
+    assert!(error.to_string().contains("not a component"));
+}
+
+/// A component of another world: the error names the missing export.
+#[tokio::test]
+async fn component_of_another_world_is_refused() {
+    let error = start_error(
+        SystemBuilder::new().component(ComponentSpec::from_bytes("stranger", NOT_A_PLUGIN)),
+    )
+    .await;
+    assert!(
+        matches!(error, SystemError::Wasm(WasmError::WrongWorld { .. })),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("airssys:wasm/component-lifecycle"),
+        "{error}"
+    );
+}
+
+/// A truncated component fails to compile with the compiler's reason.
+#[tokio::test]
+async fn truncated_component_is_refused() {
+    let error = start_error(
+        SystemBuilder::new().component(ComponentSpec::from_bytes("cut", &ECHO[..ECHO.len() / 2])),
+    )
+    .await;
+    assert!(
+        matches!(error, SystemError::Wasm(WasmError::Compile { .. })),
+        "{error}"
+    );
+}
+
+/// A missing file names the path.
+#[tokio::test]
+async fn missing_file_is_refused() {
+    let error = start_error(
+        SystemBuilder::new().component(ComponentSpec::from_file("gone", "/nonexistent/gone.wasm")),
+    )
+    .await;
+    assert!(
+        error.to_string().contains("/nonexistent/gone.wasm"),
+        "{error}"
+    );
+}
+
+/// Names must be unique, non-empty and not `host`; grants must name
+/// components of the system.
+#[tokio::test]
+async fn bad_names_and_grants_are_refused() {
+    let twice = SystemBuilder::new()
+        .component(ComponentSpec::from_bytes("a", ECHO))
+        .component(ComponentSpec::from_bytes("a", ECHO));
+    assert!(matches!(start_error(twice).await, SystemError::DuplicateName(name) if name == "a"));
+
+    let reserved = SystemBuilder::new().component(ComponentSpec::from_bytes("host", ECHO));
+    assert!(matches!(
+        start_error(reserved).await,
+        SystemError::InvalidName(_)
+    ));
+
+    let typo = SystemBuilder::new().component(ComponentSpec::from_bytes("a", ECHO).grant("b"));
+    assert!(
+        matches!(start_error(typo).await, SystemError::UnknownGrant { missing, .. } if missing == "b")
+    );
+}

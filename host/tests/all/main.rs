@@ -1,0 +1,10 @@
+//! Integration tests: real guest components, compiled from source to
+//! wasm32-wasip2 by `airssys-test-fixtures`, run through real wasmtime.
+
+mod common;
+mod examples;
+mod loading;
+mod messaging;
+mod refusals;
+mod shutdown;
+mod timeouts;

@@ -1,0 +1,67 @@
+//! Shutdown finishes what it can and fails the rest, visibly.
+
+use std::time::Duration;
+
+use airssys_test_fixtures::ECHO;
+use airssys_wasm::{ComponentSpec, RequestError, SystemBuilder};
+
+/// A request pending at shutdown resolves with a shutdown error, and the
+/// busy component is reported as aborted.
+#[tokio::test]
+async fn shutdown_fails_pending_requests() {
+    let builder = SystemBuilder::new()
+        .component(ComponentSpec::from_bytes("busy", ECHO).time_budget(Duration::from_secs(3600)))
+        .component(ComponentSpec::from_bytes("idle", ECHO));
+    let system = builder.start().await.expect("starts");
+    let pending = system
+        .request("busy", "loop", Duration::from_secs(600))
+        .expect("accepted");
+
+    let report = system.shutdown(Duration::from_millis(50)).await;
+    assert_eq!(report.aborted, [airssys_wasm::ComponentId::new("busy")]);
+    assert_eq!(report.stopped, [airssys_wasm::ComponentId::new("idle")]);
+    assert_eq!(report.failed_requests, 1);
+    assert!(matches!(pending.await, Err(RequestError::Shutdown { .. })));
+}
+
+/// Messages already queued at shutdown are still handled.
+#[tokio::test]
+async fn shutdown_drains_mailboxes() {
+    let builder = SystemBuilder::new().component(ComponentSpec::from_bytes("echo", ECHO));
+    let system = builder.start().await.expect("starts");
+    let pending = system
+        .request("echo", "last words", Duration::from_secs(30))
+        .expect("accepted");
+    let report = system.shutdown(Duration::from_secs(30)).await;
+    assert_eq!(report.failed_requests, 0);
+    assert_eq!(
+        pending.await.expect("answered before stopping").as_bytes(),
+        b"last words"
+    );
+}
+
+/// A guest stuck in a loop is interrupted at its time budget: the request
+/// fails with a trap that says so, and the next message gets a fresh
+/// instance.
+#[tokio::test]
+async fn time_budget_interrupts_a_looping_guest() {
+    let builder = SystemBuilder::new()
+        .component(ComponentSpec::from_bytes("echo", ECHO).time_budget(Duration::from_millis(50)));
+    let system = builder.start().await.expect("starts");
+    let error = system
+        .request("echo", "loop", Duration::from_secs(60))
+        .expect("accepted")
+        .await
+        .expect_err("interrupted");
+    assert!(
+        error.to_string().contains("time budget of 50 ms"),
+        "{error}"
+    );
+    // echo answers again, from a fresh instance.
+    let answer = system
+        .request("echo", "back", Duration::from_secs(60))
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(answer.as_bytes(), b"back");
+}

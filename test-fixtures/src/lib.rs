@@ -1,0 +1,23 @@
+//! Guest components for the airssys-wasm tests and benchmarks, compiled from
+//! the crates under `guests/` (and the ping-pong example) by `build.rs`.
+
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+
+/// Echoes every message. `fail` returns an error, `panic` panics, `loop`
+/// never returns. When granted the target `"host"`, it first reports
+/// `delivered <sender> <message>` to the host's inbox.
+pub const ECHO: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_ECHO"));
+
+/// Drives the host services on command from the host: `send`, `send-zeros`, `request`,
+/// `request-then-cancel`, `cancel`, `burst`. Reports each callback to the
+/// host's inbox as `callback <id> ok <payload>` or `callback <id> err <why>`.
+pub const CLIENT: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_CLIENT"));
+
+/// A valid component that exports nothing of the plugin world.
+pub const NOT_A_PLUGIN: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_NOT_A_PLUGIN"));
+
+/// The ping-pong example's requester.
+pub const PING: &[u8] = include_bytes!(env!("AIRSSYS_WASM_PING"));
+
+/// The ping-pong example's responder.
+pub const PONG: &[u8] = include_bytes!(env!("AIRSSYS_WASM_PONG"));
