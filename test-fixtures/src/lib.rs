@@ -21,3 +21,9 @@ pub const PING: &[u8] = include_bytes!(env!("AIRSSYS_WASM_PING"));
 
 /// The ping-pong example's responder.
 pub const PONG: &[u8] = include_bytes!(env!("AIRSSYS_WASM_PONG"));
+
+/// Where the echo component was written, for tests that load from a file.
+pub const ECHO_PATH: &str = env!("AIRSSYS_WASM_FIXTURE_ECHO");
+
+/// Where the client component was written.
+pub const CLIENT_PATH: &str = env!("AIRSSYS_WASM_FIXTURE_CLIENT");

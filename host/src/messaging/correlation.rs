@@ -326,3 +326,204 @@ fn not_pending(correlation_id: &CorrelationId) -> MessagingError {
         "request {correlation_id} is not pending: it was answered, timed out or cancelled, or it is not yours"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::core::messaging::payload::MessagePayload;
+    use crate::core::messaging::traits::ReplyTo;
+
+    type Log = Arc<Mutex<Vec<(CorrelationId, RequestOutcome)>>>;
+
+    fn request(requester: &str, log: &Log) -> PendingRequest {
+        let log = Arc::clone(log);
+        PendingRequest {
+            requester: ComponentId::new(requester),
+            target: ComponentId::new("target"),
+            reply_to: ReplyTo::Once(Box::new(move |id, outcome| {
+                log.lock().unwrap().push((id, outcome));
+                true
+            })),
+        }
+    }
+
+    fn id(text: &str) -> CorrelationId {
+        CorrelationId::new(text)
+    }
+
+    /// A response is delivered once; completing again is refused and
+    /// counted as late.
+    #[tokio::test]
+    async fn complete_delivers_exactly_once() {
+        let tracker = CorrelationTrackerImpl::new();
+        let log = Log::default();
+        tracker
+            .register(&id("r1"), request("a", &log), 1000)
+            .unwrap();
+        assert!(tracker.is_pending(&id("r1")));
+
+        tracker
+            .complete(&id("r1"), Ok(MessagePayload::from("yes")))
+            .unwrap();
+        assert!(matches!(
+            tracker.complete(&id("r1"), Ok(MessagePayload::from("again"))),
+            Err(MessagingError::CorrelationTimeout(_))
+        ));
+        assert!(!tracker.is_pending(&id("r1")));
+        let log = log.lock().unwrap();
+        assert_eq!(log.len(), 1);
+        assert_eq!(log[0].1, Ok(MessagePayload::from("yes")));
+        assert_eq!(tracker.stats().late_responses, 1);
+    }
+
+    /// The deadline fires once, not before its time, and a response after
+    /// it is dropped.
+    #[tokio::test(start_paused = true)]
+    async fn timeout_fires_once_at_its_deadline() {
+        let tracker = CorrelationTrackerImpl::new();
+        let log = Log::default();
+        tracker
+            .register(&id("r1"), request("a", &log), 100)
+            .unwrap();
+
+        tokio::time::advance(Duration::from_millis(99)).await;
+        tokio::task::yield_now().await;
+        assert!(log.lock().unwrap().is_empty(), "fired early");
+
+        tokio::time::advance(Duration::from_millis(2)).await;
+        tokio::task::yield_now().await;
+        assert_eq!(
+            log.lock().unwrap().as_slice(),
+            [(
+                id("r1"),
+                Err(RequestError::TimedOut {
+                    target: ComponentId::new("target"),
+                    timeout_ms: 100
+                })
+            )]
+        );
+        assert!(
+            tracker
+                .complete(&id("r1"), Ok(MessagePayload::default()))
+                .is_err()
+        );
+        assert_eq!(tracker.stats().timed_out, 1);
+    }
+
+    /// Deadlines fire in deadline order, and a new earlier deadline wakes
+    /// the timer that was sleeping until a later one.
+    #[tokio::test(start_paused = true)]
+    async fn deadlines_fire_in_order() {
+        let tracker = CorrelationTrackerImpl::new();
+        let log = Log::default();
+        tracker
+            .register(&id("late"), request("a", &log), 10_000)
+            .unwrap();
+        tokio::task::yield_now().await;
+        tracker
+            .register(&id("early"), request("a", &log), 50)
+            .unwrap();
+        tracker
+            .register(&id("middle"), request("a", &log), 300)
+            .unwrap();
+
+        tokio::time::advance(Duration::from_millis(60)).await;
+        tokio::task::yield_now().await;
+        assert_eq!(
+            log.lock().unwrap().len(),
+            1,
+            "the early deadline woke the timer"
+        );
+
+        tokio::time::advance(Duration::from_secs(20)).await;
+        tokio::task::yield_now().await;
+        let order: Vec<_> = log
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect();
+        assert_eq!(order, [id("early"), id("middle"), id("late")]);
+    }
+
+    /// Only the requester may cancel; after a cancel nothing is delivered,
+    /// not even the timeout.
+    #[tokio::test(start_paused = true)]
+    async fn cancel_is_for_the_requester_only() {
+        let tracker = CorrelationTrackerImpl::new();
+        let log = Log::default();
+        tracker
+            .register(&id("r1"), request("a", &log), 100)
+            .unwrap();
+
+        assert!(tracker.cancel(&ComponentId::new("b"), &id("r1")).is_err());
+        assert!(tracker.is_pending(&id("r1")));
+        tracker.cancel(&ComponentId::new("a"), &id("r1")).unwrap();
+
+        tokio::time::advance(Duration::from_secs(1)).await;
+        tokio::task::yield_now().await;
+        assert!(log.lock().unwrap().is_empty());
+        assert!(tracker.remove(&id("r1")).is_err(), "already gone");
+    }
+
+    /// `fail_all` gives every pending request its error and empties the
+    /// tracker.
+    #[tokio::test]
+    async fn fail_all_fails_each_pending_request() {
+        let tracker = CorrelationTrackerImpl::new();
+        let log = Log::default();
+        for n in 0..3 {
+            tracker
+                .register(&id(&format!("r{n}")), request("a", &log), 1000)
+                .unwrap();
+        }
+        assert_eq!(
+            tracker.fail_all(|target| RequestError::Shutdown { target }),
+            3
+        );
+        assert_eq!(tracker.pending_count(), 0);
+        let log = log.lock().unwrap();
+        assert_eq!(log.len(), 3);
+        assert!(
+            log.iter()
+                .all(|(_, outcome)| matches!(outcome, Err(RequestError::Shutdown { .. })))
+        );
+    }
+
+    /// An id cannot be registered twice.
+    #[tokio::test]
+    async fn duplicate_id_is_refused() {
+        let tracker = CorrelationTrackerImpl::new();
+        let log = Log::default();
+        tracker
+            .register(&id("r1"), request("a", &log), 1000)
+            .unwrap();
+        assert!(matches!(
+            tracker.register(&id("r1"), request("a", &log), 1000),
+            Err(MessagingError::InvalidMessage(_))
+        ));
+    }
+
+    /// A pending request counts as work in flight until its outcome is
+    /// delivered or it is removed.
+    #[tokio::test]
+    async fn pending_requests_count_as_activity() {
+        let activity = Arc::new(Activity::new());
+        let tracker = CorrelationTrackerImpl::with_activity(Some(Arc::clone(&activity)));
+        let log = Log::default();
+        tracker
+            .register(&id("r1"), request("a", &log), 1000)
+            .unwrap();
+        tracker
+            .register(&id("r2"), request("a", &log), 1000)
+            .unwrap();
+        assert_eq!(activity.in_flight(), 2);
+        tracker
+            .complete(&id("r1"), Ok(MessagePayload::default()))
+            .unwrap();
+        tracker.remove(&id("r2")).unwrap();
+        assert_eq!(activity.in_flight(), 0);
+    }
+}

@@ -1,4 +1,4 @@
-//! [`ResponseRouter`]: the [`MessageRouter`](crate::MessageRouter) implementation.
+//! [`ResponseRouter`]: the [`MessageRouter`] implementation.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -184,5 +184,197 @@ impl MessageRouter for ResponseRouter {
             "cancelled"
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::messaging::activity::Activity;
+    use crate::messaging::correlation::CorrelationTrackerImpl;
+    use crate::messaging::subscriber::MailboxReceivers;
+
+    struct Fixture {
+        router: ResponseRouter,
+        tracker: Arc<dyn CorrelationTracker>,
+        grants: Arc<Grants>,
+        target: MailboxReceivers,
+    }
+
+    fn fixture(capacity: usize) -> Fixture {
+        let activity = Arc::new(Activity::new());
+        let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
+        let tracker: Arc<dyn CorrelationTracker> =
+            Arc::new(CorrelationTrackerImpl::with_activity(Some(activity)));
+        let grants = Arc::new(Grants::new());
+        let target = subscriber.subscribe(ComponentId::new("b"), capacity);
+        let router = ResponseRouter::new(
+            subscriber,
+            Arc::clone(&tracker),
+            Arc::clone(&grants),
+            RouterLimits {
+                max_payload_bytes: 8,
+                ..RouterLimits::default()
+            },
+        );
+        Fixture {
+            router,
+            tracker,
+            grants,
+            target,
+        }
+    }
+
+    fn a() -> ComponentId {
+        ComponentId::new("a")
+    }
+
+    fn b() -> ComponentId {
+        ComponentId::new("b")
+    }
+
+    fn ignore() -> ReplyTo {
+        ReplyTo::Once(Box::new(|_, _| true))
+    }
+
+    /// Without a grant nothing is delivered; with one the envelope carries
+    /// the router-recorded sender.
+    #[tokio::test]
+    async fn send_needs_a_grant_and_records_the_sender() {
+        let mut f = fixture(4);
+        assert_eq!(
+            f.router.send(&a(), &b(), MessagePayload::from("x")),
+            Err(MessagingError::CapabilityDenied {
+                sender: a(),
+                target: b()
+            })
+        );
+        assert!(f.target.messages.try_recv().is_err());
+
+        f.grants.grant(a(), b());
+        f.router
+            .send(&a(), &b(), MessagePayload::from("x"))
+            .unwrap();
+        let envelope = f.target.messages.try_recv().unwrap();
+        assert_eq!(envelope.sender, a());
+        assert!(envelope.correlation.is_none());
+    }
+
+    /// The wildcard grant reaches every target; the host needs no grant.
+    #[tokio::test]
+    async fn wildcard_and_host_reach_every_target() {
+        let f = fixture(4);
+        f.router
+            .send(&ComponentId::host(), &b(), MessagePayload::from("x"))
+            .unwrap();
+        f.grants.grant_any(a());
+        f.router
+            .send(&a(), &b(), MessagePayload::from("x"))
+            .unwrap();
+    }
+
+    /// Oversized payloads and unknown targets are refused with errors that
+    /// name the size and the target.
+    #[tokio::test]
+    async fn size_and_target_are_checked() {
+        let f = fixture(4);
+        f.grants.grant_any(a());
+        assert!(matches!(
+            f.router.send(&a(), &b(), MessagePayload::from("123456789")),
+            Err(MessagingError::InvalidMessage(text)) if text.contains("9 bytes") && text.contains("8 bytes")
+        ));
+        assert_eq!(
+            f.router
+                .send(&a(), &ComponentId::new("zz"), MessagePayload::from("x")),
+            Err(MessagingError::TargetNotFound(ComponentId::new("zz")))
+        );
+    }
+
+    /// A request is registered before it is queued; one refused at a full
+    /// mailbox leaves nothing pending.
+    #[tokio::test]
+    async fn refused_request_leaves_nothing_pending() {
+        let mut f = fixture(1);
+        f.grants.grant(a(), b());
+        let id = f
+            .router
+            .request(&a(), &b(), MessagePayload::from("1"), 1000, ignore())
+            .unwrap();
+        assert!(f.tracker.is_pending(&id));
+        assert_eq!(
+            f.target.messages.try_recv().unwrap().correlation,
+            Some(id.clone())
+        );
+
+        f.router
+            .send(&a(), &b(), MessagePayload::from("fill"))
+            .unwrap();
+        let refused = f
+            .router
+            .request(&a(), &b(), MessagePayload::from("2"), 1000, ignore());
+        assert_eq!(
+            refused,
+            Err(MessagingError::QueueFull {
+                target: b(),
+                capacity: 1
+            })
+        );
+        assert_eq!(
+            f.tracker.pending_count(),
+            1,
+            "only the first request is pending"
+        );
+    }
+
+    /// A zero timeout means the default; one above the maximum is refused.
+    #[tokio::test(start_paused = true)]
+    async fn timeouts_default_and_cap() {
+        let f = fixture(4);
+        f.grants.grant(a(), b());
+        let id = f
+            .router
+            .request(&a(), &b(), MessagePayload::from("1"), 0, ignore())
+            .unwrap();
+        tokio::time::advance(Duration::from_millis(4_999)).await;
+        tokio::task::yield_now().await;
+        assert!(f.tracker.is_pending(&id));
+        tokio::time::advance(Duration::from_millis(2)).await;
+        tokio::task::yield_now().await;
+        assert!(!f.tracker.is_pending(&id));
+
+        let too_long = RouterLimits::default().max_timeout_ms + 1;
+        assert!(matches!(
+            f.router
+                .request(&a(), &b(), MessagePayload::from("1"), too_long, ignore()),
+            Err(MessagingError::InvalidMessage(_))
+        ));
+    }
+
+    /// Cancel goes through the tracker's ownership check.
+    #[tokio::test]
+    async fn cancel_checks_the_requester() {
+        let f = fixture(4);
+        f.grants.grant(a(), b());
+        let id = f
+            .router
+            .request(&a(), &b(), MessagePayload::from("1"), 1000, ignore())
+            .unwrap();
+        assert!(f.router.cancel_request(&b(), &id).is_err());
+        f.router.cancel_request(&a(), &id).unwrap();
+        assert!(!f.tracker.is_pending(&id));
+    }
+
+    /// A closed router refuses everything.
+    #[tokio::test]
+    async fn closed_router_refuses() {
+        let f = fixture(4);
+        f.router.close();
+        assert!(matches!(
+            f.router
+                .send(&ComponentId::host(), &b(), MessagePayload::from("x")),
+            Err(MessagingError::DeliveryFailed(_))
+        ));
     }
 }

@@ -281,9 +281,10 @@ impl SystemBuilder {
 }
 
 fn check_grant(names: &HashSet<String>, sender: &str, target: &str) -> Result<(), SystemError> {
-    let target_is_host = target == ComponentId::HOST;
+    // "host" is a valid target (the host application's inbox), never a sender.
+    let known = |name: &str| names.contains(name) || (name == target && name == ComponentId::HOST);
     for name in [sender, target] {
-        if !names.contains(name) && !(name == target && target_is_host) {
+        if !known(name) {
             return Err(SystemError::UnknownGrant {
                 sender: sender.to_owned(),
                 target: target.to_owned(),

@@ -95,7 +95,8 @@ impl System {
     /// resolves to the component's response, or to why there is none.
     ///
     /// Refusals (unknown target, full mailbox, oversized payload) are
-    /// returned at once, before anything is queued.
+    /// returned at once, before anything is queued. A zero `timeout` means
+    /// the system's default.
     pub fn request(
         &self,
         target: &str,

@@ -1,6 +1,8 @@
 //! Integration tests: real guest components, compiled from source to
 //! wasm32-wasip2 by `airssys-test-fixtures`, run through real wasmtime.
 
+#[cfg(feature = "cli")]
+mod cli;
 mod common;
 mod examples;
 mod loading;

@@ -1,0 +1,50 @@
+//! A Rust host program that embeds airssys-wasm: it loads the ping-pong
+//! guests, talks to them as a participant, and shuts down cleanly.
+//!
+//! ```text
+//! cargo run -p embed
+//! ```
+
+use std::time::Duration;
+
+use airssys_wasm::{ComponentSpec, RequestError, SystemBuilder};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let system = SystemBuilder::new()
+        .component(ComponentSpec::from_file("ping", env!("EMBED_PING_WASM")).grant("pong"))
+        .component(ComponentSpec::from_file("pong", env!("EMBED_PONG_WASM")))
+        .start()
+        .await?;
+
+    // The host asks pong directly and awaits the answer.
+    let answer = system
+        .request("pong", "ping 42", Duration::from_secs(1))?
+        .await?;
+    println!(
+        "host: pong answered {:?}",
+        String::from_utf8_lossy(answer.as_bytes())
+    );
+
+    // pong refuses what is not a ping: the error comes back as a RequestError.
+    match system
+        .request("pong", "hello", Duration::from_secs(1))?
+        .await
+    {
+        Err(RequestError::Responder { message, .. }) => println!("host: pong refused: {message}"),
+        other => println!("host: unexpected {other:?}"),
+    }
+
+    // Fire-and-forget to ping starts its own round of requests to pong.
+    system.send("ping", "start")?;
+    system.wait_idle().await;
+    let stats = system.stats();
+    println!(
+        "host: idle; {} request timed out, {} late answer dropped",
+        stats.requests.timed_out, stats.requests.late_responses
+    );
+
+    let report = system.shutdown(Duration::from_secs(5)).await;
+    println!("host: shut down {} components", report.stopped.len());
+    Ok(())
+}

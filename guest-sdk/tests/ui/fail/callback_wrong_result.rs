@@ -1,0 +1,13 @@
+use airssys_wasm_guest::{export, ComponentError, ComponentId, CorrelationId};
+
+#[export]
+fn handle_message(_sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, ComponentError> {
+    Ok(message)
+}
+
+#[export]
+fn handle_callback(_id: CorrelationId, _result: Vec<u8>) -> Result<(), ComponentError> {
+    Ok(())
+}
+
+fn main() {}

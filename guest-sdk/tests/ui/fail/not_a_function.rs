@@ -1,0 +1,6 @@
+use airssys_wasm_guest::export;
+
+#[export]
+struct Plugin;
+
+fn main() {}

@@ -1,0 +1,149 @@
+//! Prints the host's `tracing` events as a readable message flow, one line
+//! per step: send, request, deliver, response, callback, timeout, errors.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
+
+/// A layer that writes each event to stdout as one line.
+pub struct FlowPrinter;
+
+#[derive(Default)]
+struct Fields {
+    message: String,
+    values: BTreeMap<&'static str, String>,
+}
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.message = value.to_owned();
+        } else {
+            self.values.insert(field.name(), value.to_owned());
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let text = format!("{value:?}");
+        if field.name() == "message" {
+            self.message = text;
+        } else {
+            self.values.insert(field.name(), text);
+        }
+    }
+}
+
+impl Fields {
+    fn take(&mut self, name: &str) -> String {
+        self.values.remove(name).unwrap_or_default()
+    }
+
+    /// The first 8 characters of the correlation id: enough to follow one
+    /// request through the flow.
+    fn short_id(&mut self) -> String {
+        let id = self.take("correlation");
+        let id = id
+            .trim_start_matches("Some(")
+            .trim_matches(|c| c == '"' || c == ')');
+        if id.is_empty() || id == "None" {
+            String::new()
+        } else {
+            format!("#{}", &id[..id.len().min(8)])
+        }
+    }
+}
+
+impl<S: Subscriber> Layer<S> for FlowPrinter {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let line = if event.metadata().target() == "airssys_wasm::flow" {
+            flow_line(&mut fields)
+        } else {
+            other_line(*event.metadata().level(), &mut fields)
+        };
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{line}");
+    }
+}
+
+fn flow_line(f: &mut Fields) -> String {
+    let message = std::mem::take(&mut f.message);
+    let mut line = match message.as_str() {
+        "send" => {
+            let (from, to) = (f.take("from"), f.take("to"));
+            let (payload, bytes) = (f.take("payload"), f.take("bytes"));
+            format!("send      {from} -> {to}  {payload} ({bytes} B)")
+        }
+        "request" => {
+            let (from, to, id) = (f.take("from"), f.take("to"), f.short_id());
+            let (payload, bytes) = (f.take("payload"), f.take("bytes"));
+            let timeout = f.take("timeout_ms");
+            format!("request   {from} -> {to} {id}  {payload} ({bytes} B, timeout {timeout} ms)")
+        }
+        "deliver" => {
+            let (to, from, id) = (f.take("to"), f.take("from"), f.short_id());
+            format!("deliver   {to} <- {from} {id}")
+                .trim_end()
+                .to_owned()
+        }
+        "late response dropped: the request had timed out or was cancelled" => {
+            let (responder, id) = (f.take("responder"), f.short_id());
+            format!(
+                "late      {responder} {id}  answer dropped: the request had timed out or was cancelled"
+            )
+        }
+        "shutdown" => format!(
+            "shutdown  {} stopped, {} stopped while busy, {} pending requests failed",
+            f.take("stopped"),
+            f.take("aborted"),
+            f.take("failed_requests")
+        ),
+        "response captured" => {
+            let (responder, id) = (f.take("responder"), f.short_id());
+            let ok = if f.take("ok") == "true" {
+                "ok"
+            } else {
+                "error"
+            };
+            format!("response  {responder} {id}  {ok}")
+        }
+        "callback" => {
+            let (to, id) = (f.take("to"), f.short_id());
+            format!("callback  {to} {id}  {}", f.take("outcome"))
+        }
+        "timeout" => {
+            let (requester, target, id) = (f.take("requester"), f.take("target"), f.short_id());
+            format!(
+                "timeout   {requester} -> {target} {id}  no answer within {} ms",
+                f.take("timeout_ms")
+            )
+        }
+        "cancelled" => {
+            let (requester, id) = (f.take("requester"), f.short_id());
+            format!("cancel    {requester} {id}")
+        }
+        _ => {
+            let id = f.short_id();
+            format!("{message} {id}")
+        }
+    };
+    append_rest(&mut line, f);
+    format!("  {line}")
+}
+
+fn other_line(level: Level, f: &mut Fields) -> String {
+    let mut line = format!("{:<5} {}", level.as_str(), f.message);
+    append_rest(&mut line, f);
+    format!("  {line}")
+}
+
+fn append_rest(line: &mut String, f: &Fields) {
+    for (name, value) in &f.values {
+        let _ = write!(line, "  {name}={value}");
+    }
+}

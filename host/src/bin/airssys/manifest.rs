@@ -1,0 +1,175 @@
+//! The TOML manifest `airssys run` reads: components, grants, limits and the
+//! messages the host sends once everything is running.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use airssys_wasm::{ComponentSpec, SystemBuilder};
+use serde::Deserialize;
+
+/// A whole manifest file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Manifest {
+    #[serde(default)]
+    pub limits: Limits,
+    #[serde(default, rename = "component")]
+    pub components: Vec<Component>,
+    #[serde(default, rename = "message")]
+    pub messages: Vec<InitialMessage>,
+}
+
+/// System-wide limits; each component may override some.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Limits {
+    pub default_timeout_ms: Option<u64>,
+    pub max_payload_bytes: Option<usize>,
+    pub mailbox_capacity: Option<usize>,
+    pub time_budget_ms: Option<u64>,
+}
+
+/// One `[[component]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Component {
+    pub name: String,
+    /// Path of the `.wasm` component, relative to the manifest.
+    pub wasm: PathBuf,
+    /// Targets this component may message; `"*"` grants every target.
+    #[serde(default)]
+    pub grants: Vec<String>,
+    pub mailbox_capacity: Option<usize>,
+    pub time_budget_ms: Option<u64>,
+}
+
+/// How the host sends an initial message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pattern {
+    #[default]
+    Send,
+    Request,
+}
+
+/// One `[[message]]` table: sent by the host after start, in file order.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct InitialMessage {
+    pub to: String,
+    /// The payload, as UTF-8 text.
+    pub payload: String,
+    #[serde(default)]
+    pub pattern: Pattern,
+    /// For requests; the system's default timeout when absent.
+    pub timeout_ms: Option<u64>,
+}
+
+impl Manifest {
+    /// Reads and parses the manifest at `path`. The error names the file,
+    /// and for bad TOML or fields the line, column and field.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read manifest {}: {error}", path.display()))?;
+        Self::parse(&text).map_err(|error| format!("{}: {error}", path.display()))
+    }
+
+    /// Parses manifest text.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let manifest: Manifest = toml::from_str(text).map_err(|error| error.to_string())?;
+        if manifest.components.is_empty() {
+            return Err("the manifest lists no [[component]]".to_owned());
+        }
+        Ok(manifest)
+    }
+
+    /// A system builder for this manifest; wasm paths are resolved against
+    /// `base`, the manifest's directory.
+    pub fn builder(&self, base: &Path) -> SystemBuilder {
+        let mut builder = SystemBuilder::new();
+        if let Some(ms) = self.limits.default_timeout_ms {
+            builder = builder.default_timeout(Duration::from_millis(ms));
+        }
+        if let Some(bytes) = self.limits.max_payload_bytes {
+            builder = builder.max_payload_bytes(bytes);
+        }
+        if let Some(capacity) = self.limits.mailbox_capacity {
+            builder = builder.mailbox_capacity(capacity);
+        }
+        if let Some(ms) = self.limits.time_budget_ms {
+            builder = builder.time_budget(Duration::from_millis(ms));
+        }
+        for component in &self.components {
+            let mut spec = ComponentSpec::from_file(&component.name, base.join(&component.wasm));
+            for grant in &component.grants {
+                spec = if grant == "*" {
+                    spec.grant_any()
+                } else {
+                    spec.grant(grant)
+                };
+            }
+            if let Some(capacity) = component.mailbox_capacity {
+                spec = spec.mailbox_capacity(capacity);
+            }
+            if let Some(ms) = component.time_budget_ms {
+                spec = spec.time_budget(Duration::from_millis(ms));
+            }
+            builder = builder.component(spec);
+        }
+        builder
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A full manifest parses into its parts.
+    #[test]
+    fn parses_a_manifest() {
+        let manifest = Manifest::parse(
+            r#"
+            [limits]
+            default-timeout-ms = 250
+
+            [[component]]
+            name = "ping"
+            wasm = "ping.wasm"
+            grants = ["pong"]
+
+            [[component]]
+            name = "pong"
+            wasm = "pong.wasm"
+            mailbox-capacity = 8
+
+            [[message]]
+            to = "ping"
+            payload = "start"
+            pattern = "request"
+            timeout-ms = 100
+            "#,
+        )
+        .unwrap();
+        assert_eq!(manifest.components.len(), 2);
+        assert_eq!(manifest.components[0].grants, ["pong"]);
+        assert_eq!(manifest.messages[0].pattern, Pattern::Request);
+        assert_eq!(manifest.limits.default_timeout_ms, Some(250));
+    }
+
+    /// A misspelt field is an error naming the line and the field.
+    #[test]
+    fn unknown_field_names_line_and_field() {
+        let error =
+            Manifest::parse("[[component]]\nname = \"a\"\nwasm = \"a.wasm\"\ngrant = [\"b\"]\n")
+                .unwrap_err();
+        assert!(error.contains("line 4"), "{error}");
+        assert!(error.contains("unknown field `grant`"), "{error}");
+    }
+
+    /// A component without its wasm path is an error naming the field.
+    #[test]
+    fn missing_field_is_named() {
+        let error = Manifest::parse("[[component]]\nname = \"a\"\n").unwrap_err();
+        assert!(error.contains("missing field `wasm`"), "{error}");
+    }
+}
