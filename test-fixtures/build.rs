@@ -7,6 +7,8 @@ fn main() {
         .package("fixture-not-a-plugin")
         .package("ping")
         .package("pong")
+        .package("event-log-emitter")
+        .package("event-log-listener")
         .watch("../guest-sdk")
         .watch("../guest-macros")
         .watch("../wit")

@@ -22,6 +22,13 @@ pub const PING: &[u8] = include_bytes!(env!("AIRSSYS_WASM_PING"));
 /// The ping-pong example's responder.
 pub const PONG: &[u8] = include_bytes!(env!("AIRSSYS_WASM_PONG"));
 
+/// The event-log example's emitter: fans each event out to `audit`,
+/// `metrics` and `alerts`.
+pub const EVENT_EMITTER: &[u8] = include_bytes!(env!("AIRSSYS_WASM_EVENT_LOG_EMITTER"));
+
+/// The event-log example's listener: counts events, answers `count`.
+pub const EVENT_LISTENER: &[u8] = include_bytes!(env!("AIRSSYS_WASM_EVENT_LOG_LISTENER"));
+
 /// Where the echo component was written, for tests that load from a file.
 pub const ECHO_PATH: &str = env!("AIRSSYS_WASM_FIXTURE_ECHO");
 

@@ -1,8 +1,8 @@
-//! The ping-pong example, run as the `airssys` demo runs it.
+//! The examples' guests, run as their manifests run them.
 
 use std::time::Duration;
 
-use airssys_test_fixtures::{PING, PONG};
+use airssys_test_fixtures::{EVENT_EMITTER, EVENT_LISTENER, PING, PONG};
 use airssys_wasm::{ComponentSpec, SystemBuilder};
 
 /// ping's round: three requests answered, one timed out while pong was
@@ -30,4 +30,35 @@ async fn ping_pong_round() {
     assert_eq!(stats.pending, 0);
     let report = system.shutdown(Duration::from_secs(5)).await;
     assert!(report.aborted.is_empty());
+}
+
+/// event-log: each event sent to the emitter reaches every listener once,
+/// fire-and-forget; each listener keeps its own count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_log_fans_out_to_every_listener() {
+    let listeners = ["audit", "metrics", "alerts"];
+    let mut builder = SystemBuilder::new()
+        .component(ComponentSpec::from_bytes("emitter", EVENT_EMITTER).grant_any());
+    for name in listeners {
+        builder = builder.component(ComponentSpec::from_bytes(name, EVENT_LISTENER));
+    }
+    let system = builder.start().await.expect("starts");
+
+    for event in ["one", "two", "three"] {
+        let answer = system
+            .request("emitter", event, Duration::from_secs(5))
+            .unwrap()
+            .await
+            .unwrap();
+        assert_eq!(answer.as_bytes(), b"3 listeners");
+    }
+    system.wait_idle().await;
+    for name in listeners {
+        let count = system
+            .request(name, "count", Duration::from_secs(5))
+            .unwrap()
+            .await
+            .unwrap();
+        assert_eq!(count.as_bytes(), b"3", "{name} saw every event once");
+    }
 }
