@@ -5,6 +5,7 @@ fn main() {
         .package("fixture-echo")
         .package("fixture-client")
         .package("fixture-not-a-plugin")
+        .package("fixture-wrong-import")
         .package("ping")
         .package("pong")
         .package("event-log-emitter")

@@ -50,6 +50,9 @@ pub mod runtime;
 pub mod system;
 
 pub use crate::core::component::id::ComponentId;
+pub use crate::core::component::supervision::{
+    RestartPolicy, SupervisionEvent, SupervisionEventKind,
+};
 pub use crate::core::messaging::correlation::CorrelationId;
 pub use crate::core::messaging::errors::{MessagingError, RequestError};
 pub use crate::core::messaging::payload::MessagePayload;
@@ -58,6 +61,7 @@ pub use crate::core::runtime::errors::WasmError;
 pub use crate::messaging::correlation::CorrelationTrackerImpl;
 pub use crate::messaging::router::ResponseRouter;
 pub use crate::messaging::subscriber::ComponentSubscriber;
+pub use crate::runtime::wasi::{DirGrant, WasiGrants};
 pub use crate::system::builder::{ComponentSpec, SystemBuilder, WasmSource};
 pub use crate::system::errors::SystemError;
 pub use crate::system::running::{

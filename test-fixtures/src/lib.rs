@@ -4,14 +4,20 @@
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 /// Echoes every message. `fail` returns an error, `panic` panics, `loop`
-/// never returns. When granted the target `"host"`, it first reports
+/// never returns, `grow` allocates until it traps, `spin <ms>` busy-waits,
+/// `env <KEY>` answers a WASI environment variable, `read <path>` a file,
+/// `print <text>` writes a line to stdout. When granted the target `"host"`, it first reports
 /// `delivered <sender> <message>` to the host's inbox.
 pub const ECHO: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_ECHO"));
 
-/// Drives the host services on command from the host: `send`, `send-zeros`, `request`,
-/// `request-then-cancel`, `cancel`, `burst`. Reports each callback to the
+/// Drives the host services on command from the host: `send`, `send-zeros`,
+/// `request`, `request-then-cancel`, `cancel`, `burst`, `flood`, `storm`,
+/// `panic`. Reports each callback to the
 /// host's inbox as `callback <id> ok <payload>` or `callback <id> err <why>`.
 pub const CLIENT: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_CLIENT"));
+
+/// A component that imports an interface the host does not provide.
+pub const WRONG_IMPORT: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_WRONG_IMPORT"));
 
 /// A valid component that exports nothing of the plugin world.
 pub const NOT_A_PLUGIN: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_NOT_A_PLUGIN"));

@@ -36,6 +36,8 @@ struct Shared {
     activity: Option<Arc<Activity>>,
     late_responses: AtomicU64,
     timed_out: AtomicU64,
+    abandoned: AtomicU64,
+    undeliverable: AtomicU64,
 }
 
 #[derive(Default)]
@@ -62,6 +64,10 @@ pub struct TrackerStats {
     /// Responses that arrived after their request timed out or was
     /// cancelled, and were dropped.
     pub late_responses: u64,
+    /// Requests forgotten because their requester trapped or failed.
+    pub abandoned: u64,
+    /// Outcomes that found no requester to take them (it had stopped).
+    pub undeliverable: u64,
 }
 
 impl CorrelationTrackerImpl {
@@ -84,6 +90,8 @@ impl CorrelationTrackerImpl {
             activity,
             late_responses: AtomicU64::new(0),
             timed_out: AtomicU64::new(0),
+            abandoned: AtomicU64::new(0),
+            undeliverable: AtomicU64::new(0),
         });
         tokio::spawn(run_timer(Arc::clone(&shared)));
         Self { shared }
@@ -95,6 +103,8 @@ impl CorrelationTrackerImpl {
             pending: self.shared.lock().pending.len(),
             timed_out: self.shared.timed_out.load(Ordering::Relaxed),
             late_responses: self.shared.late_responses.load(Ordering::Relaxed),
+            abandoned: self.shared.abandoned.load(Ordering::Relaxed),
+            undeliverable: self.shared.undeliverable.load(Ordering::Relaxed),
         }
     }
 }
@@ -300,6 +310,33 @@ impl CorrelationTracker for CorrelationTrackerImpl {
             // guessed id reveals nothing.
             _ => Err(not_pending(correlation_id)),
         }
+    }
+
+    fn abandon(&self, requester: &ComponentId) -> usize {
+        let abandoned: Vec<_> = {
+            let mut state = self.shared.lock();
+            let ids: Vec<_> = state
+                .pending
+                .iter()
+                .filter(|(_, entry)| &entry.request.requester == requester)
+                .map(|(id, _)| id.clone())
+                .collect();
+            ids.into_iter()
+                .filter_map(|id| {
+                    let entry = state.pending.remove(&id)?;
+                    state.deadlines.remove(&entry.deadline);
+                    Some(entry)
+                })
+                .collect()
+        };
+        for _ in &abandoned {
+            self.shared.finished();
+        }
+        let count = abandoned.len();
+        self.shared
+            .abandoned
+            .fetch_add(count as u64, Ordering::Relaxed);
+        count
     }
 
     fn fail_all(&self, error: fn(ComponentId) -> RequestError) -> usize {
@@ -525,5 +562,137 @@ mod tests {
             .unwrap();
         tracker.remove(&id("r2")).unwrap();
         assert_eq!(activity.in_flight(), 0);
+    }
+
+    mod state_machine {
+        //! Property test: whatever the interleaving of registrations,
+        //! responses, cancels, removals and time, every registered request
+        //! ends exactly once, and timeouts fire exactly at their deadline.
+
+        use std::collections::HashMap;
+
+        use proptest::prelude::*;
+
+        use super::*;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Register { id: u8, timeout_ms: u64 },
+            Complete { id: u8 },
+            Cancel { id: u8, by: u8 },
+            Remove { id: u8 },
+            Advance { ms: u64 },
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                (0..6u8, 1..100u64).prop_map(|(id, timeout_ms)| Op::Register { id, timeout_ms }),
+                (0..6u8).prop_map(|id| Op::Complete { id }),
+                (0..6u8, 0..2u8).prop_map(|(id, by)| Op::Cancel { id, by }),
+                (0..6u8).prop_map(|id| Op::Remove { id }),
+                (0..120u64).prop_map(|ms| Op::Advance { ms }),
+            ]
+        }
+
+        /// What the model expects of one id.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        enum Fate {
+            Pending { deadline_ms: u64 },
+            Delivered,
+            Withdrawn,
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+
+            /// The tracker agrees with a simple model after every step.
+            #[test]
+            fn tracker_matches_model(ops in proptest::collection::vec(op(), 1..60)) {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .start_paused(true)
+                    .build()
+                    .unwrap();
+                runtime.block_on(async move {
+                    let tracker = CorrelationTrackerImpl::new();
+                    let log = Log::default();
+                    let mut model: HashMap<u8, Fate> = HashMap::new();
+                    let mut now_ms = 0u64;
+                    let (mut registered, mut withdrawn) = (0usize, 0usize);
+                    let owner = |id: u8| format!("owner{}", id % 2);
+                    for op in ops {
+                        match op {
+                            Op::Register { id, timeout_ms } => {
+                                let result = tracker.register(&id_of(id), request(&owner(id), &log), timeout_ms);
+                                // A pending id is refused; a finished one may be reused.
+                                let pending = matches!(model.get(&id), Some(Fate::Pending { .. }));
+                                prop_assert_eq!(result.is_ok(), !pending);
+                                if result.is_ok() {
+                                    registered += 1;
+                                    model.insert(id, Fate::Pending { deadline_ms: now_ms + timeout_ms });
+                                }
+                            }
+                            Op::Complete { id } => {
+                                let pending = matches!(model.get(&id), Some(Fate::Pending { .. }));
+                                let result = tracker.complete(&id_of(id), Ok(MessagePayload::default()));
+                                prop_assert_eq!(result.is_ok(), pending);
+                                if pending {
+                                    model.insert(id, Fate::Delivered);
+                                }
+                            }
+                            Op::Cancel { id, by } => {
+                                let pending = matches!(model.get(&id), Some(Fate::Pending { .. }));
+                                let mine = id % 2 == by;
+                                let result = tracker.cancel(&ComponentId::new(format!("owner{by}")), &id_of(id));
+                                prop_assert_eq!(result.is_ok(), pending && mine);
+                                if pending && mine {
+                                    withdrawn += 1;
+                                    model.insert(id, Fate::Withdrawn);
+                                }
+                            }
+                            Op::Remove { id } => {
+                                let pending = matches!(model.get(&id), Some(Fate::Pending { .. }));
+                                prop_assert_eq!(tracker.remove(&id_of(id)).is_ok(), pending);
+                                if pending {
+                                    withdrawn += 1;
+                                    model.insert(id, Fate::Withdrawn);
+                                }
+                            }
+                            Op::Advance { ms } => {
+                                now_ms += ms;
+                                tokio::time::advance(Duration::from_millis(ms)).await;
+                                for _ in 0..3 {
+                                    tokio::task::yield_now().await;
+                                }
+                                for fate in model.values_mut() {
+                                    if let Fate::Pending { deadline_ms } = *fate
+                                        && deadline_ms <= now_ms
+                                    {
+                                        *fate = Fate::Delivered;
+                                    }
+                                }
+                            }
+                        }
+                        for (id, fate) in &model {
+                            prop_assert_eq!(
+                                tracker.is_pending(&id_of(*id)),
+                                matches!(fate, Fate::Pending { .. }),
+                                "id {} expected {:?}", id, fate
+                            );
+                        }
+                    }
+                    tracker.fail_all(|target| RequestError::Shutdown { target });
+                    // Every registration ended exactly once: delivered or withdrawn.
+                    let delivered = log.lock().unwrap().len();
+                    prop_assert_eq!(delivered + withdrawn, registered);
+                    prop_assert_eq!(tracker.pending_count(), 0);
+                    Ok(())
+                })?;
+            }
+        }
+
+        fn id_of(id: u8) -> CorrelationId {
+            CorrelationId::new(format!("id{id}"))
+        }
     }
 }

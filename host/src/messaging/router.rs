@@ -61,7 +61,8 @@ impl ResponseRouter {
     }
 
     /// Stops intake: every later send or request is refused with
-    /// `DeliveryFailed`. Used at shutdown.
+    /// `DeliveryFailed`, except messages to the host's inbox. Used at
+    /// shutdown.
     pub fn close(&self) {
         self.open.store(false, Ordering::Release);
     }
@@ -72,7 +73,9 @@ impl ResponseRouter {
         target: &ComponentId,
         payload: &MessagePayload,
     ) -> Result<(), MessagingError> {
-        if !self.open.load(Ordering::Acquire) {
+        // While shutting down, reports to the host's inbox still pass: a
+        // component's callback may be telling the host how a request ended.
+        if !self.open.load(Ordering::Acquire) && !target.is_host() {
             return Err(MessagingError::DeliveryFailed(
                 "the host is shutting down and accepts no new messages".to_owned(),
             ));

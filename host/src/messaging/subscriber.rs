@@ -20,8 +20,16 @@ use crate::messaging::activity::Activity;
 /// queue holds at most one entry per request the component itself made.
 #[derive(Debug)]
 pub struct ComponentSubscriber {
-    mailboxes: RwLock<HashMap<ComponentId, Mailbox>>,
+    mailboxes: RwLock<HashMap<ComponentId, Slot>>,
     activity: Arc<Activity>,
+}
+
+/// A component's place in the registry.
+#[derive(Debug)]
+enum Slot {
+    Open(Mailbox),
+    /// The component's supervisor gave up; the text says why.
+    Failed(String),
 }
 
 #[derive(Debug)]
@@ -98,7 +106,7 @@ impl ComponentSubscriber {
         self.mailboxes
             .write()
             .expect("mailbox table lock poisoned")
-            .insert(id, mailbox);
+            .insert(id, Slot::Open(mailbox));
         MailboxReceivers {
             messages,
             callbacks,
@@ -109,35 +117,38 @@ impl ComponentSubscriber {
         }
     }
 
-    /// Closes `id`'s mailbox: messages already queued are still handled,
-    /// new ones are refused.
-    pub fn unsubscribe(&self, id: &ComponentId) {
+    /// Closes `id`'s mailbox for good: every later message is refused with
+    /// `DeliveryFailed` and `reason`. Messages already queued stay with the
+    /// receiver, which must fail them.
+    pub fn mark_failed(&self, id: &ComponentId, reason: String) {
         self.mailboxes
             .write()
             .expect("mailbox table lock poisoned")
-            .remove(id);
+            .insert(id.clone(), Slot::Failed(reason));
     }
 
-    /// Closes every mailbox.
+    /// Closes every component's mailbox. The host's inbox stays open, so
+    /// components finishing up can still report to the host.
     pub fn close_all(&self) {
         self.mailboxes
             .write()
             .expect("mailbox table lock poisoned")
-            .clear();
+            .retain(|id, _| id.is_host());
     }
 
-    /// Whether a component runs under `id`.
-    pub fn contains(&self, id: &ComponentId) -> bool {
+    /// Closes the host's inbox too: its receiver gets what is queued, then
+    /// the end.
+    pub fn close_host_inbox(&self) {
         self.mailboxes
-            .read()
+            .write()
             .expect("mailbox table lock poisoned")
-            .contains_key(id)
+            .remove(&ComponentId::host());
     }
 
-    /// The names of every component with an open mailbox.
-    pub fn component_ids(&self) -> Vec<ComponentId> {
+    /// Whether a component runs under `id` and takes messages.
+    pub fn contains(&self, id: &ComponentId) -> bool {
         let table = self.mailboxes.read().expect("mailbox table lock poisoned");
-        table.keys().cloned().collect()
+        matches!(table.get(id), Some(Slot::Open(_)))
     }
 
     /// Queues `envelope` for `target`. `before_queue` runs once the target is
@@ -152,9 +163,15 @@ impl ComponentSubscriber {
         on_refused: impl FnOnce(),
     ) -> Result<(), MessagingError> {
         let table = self.mailboxes.read().expect("mailbox table lock poisoned");
-        let mailbox = table
-            .get(target)
-            .ok_or_else(|| MessagingError::TargetNotFound(target.clone()))?;
+        let mailbox = match table.get(target) {
+            Some(Slot::Open(mailbox)) => mailbox,
+            Some(Slot::Failed(reason)) => {
+                return Err(MessagingError::DeliveryFailed(format!(
+                    "{target:?} has failed and takes no messages: {reason}"
+                )));
+            }
+            None => return Err(MessagingError::TargetNotFound(target.clone())),
+        };
         before_queue()?;
         if mailbox.counts_as_activity {
             self.activity.begin();

@@ -1,54 +1,67 @@
-//! [`ComponentActor`]: one task per component that owns its store.
+//! [`ComponentActor`]: one task per component that owns its store, and its
+//! supervisor.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
+use tokio::time::Instant;
 
 use crate::core::component::id::ComponentId;
+use crate::core::component::supervision::{RestartPolicy, SupervisionEvent, SupervisionEventKind};
 use crate::core::messaging::envelope::{Callback, Envelope, RequestOutcome};
 use crate::core::messaging::errors::RequestError;
 use crate::core::messaging::payload::MessagePayload;
-use crate::core::messaging::traits::{MessageRouter, ResponseSink};
+use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, ResponseSink};
+use crate::core::runtime::errors::WasmError;
 use crate::messaging::activity::Activity;
 use crate::messaging::patterns::{FireAndForget, RequestResponse};
+use crate::messaging::subscriber::ComponentSubscriber;
 use crate::runtime::bindings::airssys::wasm::types::ComponentError;
-use crate::runtime::host_services::HostState;
+use crate::runtime::host_services::{HostState, InstanceSettings};
 use crate::runtime::loader::{Instance, LoadedComponent};
 
 /// One component as an actor: a task that owns the component's store and
 /// handles one message or callback at a time.
 ///
-/// Callbacks go first: they answer work the component already started. After
-/// a trap the instance is discarded and the next message gets a fresh one.
+/// Callbacks go first: they answer work the component already started. A
+/// trap fails the call that caused it; the supervisor then gives the
+/// component a fresh instance or, past its restart policy, marks it failed.
 pub struct ComponentActor {
     id: ComponentId,
     component: LoadedComponent,
+    settings: InstanceSettings,
     instance: Option<Instance>,
-    router: Arc<dyn MessageRouter>,
-    callback_sink: Arc<dyn ResponseSink>,
-    messages: mpsc::Receiver<Envelope>,
-    callbacks: mpsc::UnboundedReceiver<Callback>,
-    requests: RequestResponse,
-    activity: Arc<Activity>,
-    ticks_allowed: u64,
+    wiring: ActorWiring,
+    restarts: VecDeque<Instant>,
 }
 
 /// What an actor needs besides its component.
 pub struct ActorWiring {
     /// The router the component's `host-services` calls go to.
     pub router: Arc<dyn MessageRouter>,
+    /// The tracker of pending requests.
+    pub tracker: Arc<dyn CorrelationTracker>,
+    /// The mailboxes, to mark this component failed when it gives up.
+    pub subscriber: Arc<ComponentSubscriber>,
     /// Where this component's request outcomes are queued.
     pub callback_sink: Arc<dyn ResponseSink>,
     /// The mailbox.
     pub messages: mpsc::Receiver<Envelope>,
     /// The callback queue.
     pub callbacks: mpsc::UnboundedReceiver<Callback>,
-    /// Settles requests this component answers.
-    pub requests: RequestResponse,
     /// Counts work in flight.
     pub activity: Arc<Activity>,
-    /// Epoch ticks one call may use before it is interrupted.
-    pub ticks_allowed: u64,
+    /// What to do after a trap.
+    pub policy: RestartPolicy,
+    /// Where supervision events are published.
+    pub events: broadcast::Sender<SupervisionEvent>,
+}
+
+/// Whether the actor goes on after a trap.
+enum AfterTrap {
+    Continue,
+    GaveUp,
 }
 
 impl ComponentActor {
@@ -57,70 +70,65 @@ impl ComponentActor {
     pub async fn start(
         id: ComponentId,
         component: LoadedComponent,
+        settings: InstanceSettings,
         wiring: ActorWiring,
-    ) -> Result<Self, crate::core::runtime::errors::WasmError> {
+    ) -> Result<Self, WasmError> {
         let mut actor = Self {
             id,
             component,
+            settings,
             instance: None,
-            router: wiring.router,
-            callback_sink: wiring.callback_sink,
-            messages: wiring.messages,
-            callbacks: wiring.callbacks,
-            requests: wiring.requests,
-            activity: wiring.activity,
-            ticks_allowed: wiring.ticks_allowed,
+            wiring,
+            restarts: VecDeque::new(),
         };
         actor.instance = Some(actor.fresh_instance().await?);
         Ok(actor)
     }
 
     /// Handles messages and callbacks until the mailbox is closed and
-    /// drained, then delivers the callbacks still queued.
+    /// drained (or the component fails), then delivers the callbacks still
+    /// queued.
     pub async fn run(mut self) {
         loop {
-            tokio::select! {
+            let after = tokio::select! {
                 biased;
-                Some(callback) = self.callbacks.recv() => self.on_callback(callback).await,
-                envelope = self.messages.recv() => match envelope {
+                Some(callback) = self.wiring.callbacks.recv() => self.on_callback(callback).await,
+                envelope = self.wiring.messages.recv() => match envelope {
                     Some(envelope) => self.on_message(envelope).await,
                     None => break,
                 },
+            };
+            if let AfterTrap::GaveUp = after {
+                self.fail_remaining();
+                return;
             }
         }
-        while let Ok(callback) = self.callbacks.try_recv() {
-            self.on_callback(callback).await;
+        while let Ok(callback) = self.wiring.callbacks.try_recv() {
+            if let AfterTrap::GaveUp = self.on_callback(callback).await {
+                break;
+            }
         }
         tracing::debug!(component = %self.id, "actor stopped");
     }
 
-    fn fresh_instance(
-        &self,
-    ) -> impl Future<Output = Result<Instance, crate::core::runtime::errors::WasmError>> + Send + use<>
-    {
+    fn fresh_instance(&self) -> impl Future<Output = Result<Instance, WasmError>> + Send + use<> {
         let state = HostState::new(
             self.id.clone(),
-            Arc::clone(&self.router),
-            Arc::clone(&self.callback_sink),
-            self.ticks_allowed,
+            Arc::clone(&self.wiring.router),
+            Arc::clone(&self.wiring.callback_sink),
+            &self.settings,
         );
         // Owns what it needs, so no borrow of the (non-`Sync`) actor is held
         // across the await.
         let component = self.component.clone();
-        async move { component.instantiate(state).await }
-    }
-
-    /// The live instance, creating a fresh one after a trap.
-    async fn instance(&mut self) -> Result<&mut Instance, String> {
-        if self.instance.is_none() {
-            let instance = self.fresh_instance().await.map_err(|e| e.to_string())?;
-            tracing::warn!(component = %self.id, "restarted with a fresh instance; its state was lost");
-            self.instance = Some(instance);
+        let name = self.id.to_string();
+        async move {
+            let state = state.map_err(|reason| WasmError::Instantiate { name, reason })?;
+            component.instantiate(state).await
         }
-        Ok(self.instance.as_mut().expect("instance was just set"))
     }
 
-    async fn on_message(&mut self, envelope: Envelope) {
+    async fn on_message(&mut self, envelope: Envelope) -> AfterTrap {
         let Envelope {
             sender,
             payload,
@@ -131,50 +139,57 @@ impl ComponentActor {
             to = %self.id, from = %sender, correlation = correlation.as_ref().map(|c| c.as_str()),
             "deliver"
         );
-        let outcome = self.call_handle_message(&sender, payload).await;
+        let (outcome, after) = self.call_handle_message(&sender, payload).await;
         match &correlation {
             None => FireAndForget::settle(&self.id, &sender, &outcome),
-            Some(correlation_id) => self.requests.settle(&self.id, correlation_id, outcome),
+            Some(correlation_id) => self.requests().settle(&self.id, correlation_id, outcome),
         }
-        self.activity.end();
+        self.wiring.activity.end();
+        after
+    }
+
+    fn requests(&self) -> RequestResponse {
+        RequestResponse::new(Arc::clone(&self.wiring.tracker))
     }
 
     async fn call_handle_message(
         &mut self,
         sender: &ComponentId,
         payload: MessagePayload,
-    ) -> RequestOutcome {
-        let id = self.id.clone();
-        let trapped = |reason: String| RequestError::Trapped {
-            responder: id.clone(),
-            reason,
+    ) -> (RequestOutcome, AfterTrap) {
+        let Some(instance) = self.instance.as_mut() else {
+            return (Err(self.stopped()), AfterTrap::GaveUp);
         };
-        // The generated binding takes the WIT `component-id` alias as `&String`.
-        let sender_name = sender.as_str().to_owned();
-        let instance = self.instance().await.map_err(trapped)?;
         instance.store.data_mut().ticks_used = 0;
         instance.store.set_epoch_deadline(1);
+        // The generated binding takes the WIT `component-id` alias as `&String`.
+        let sender_name = sender.as_str().to_owned();
         let result = instance
             .plugin
             .airssys_wasm_component_lifecycle()
             .call_handle_message(&mut instance.store, &sender_name, payload.as_bytes())
             .await;
         match result {
-            Ok(Ok(response)) => Ok(MessagePayload::from(response)),
-            Ok(Err(error)) => Err(RequestError::Responder {
-                responder: self.id.clone(),
-                message: describe(&error),
-            }),
+            Ok(Ok(response)) => (Ok(MessagePayload::from(response)), AfterTrap::Continue),
+            Ok(Err(error)) => (
+                Err(RequestError::Responder {
+                    responder: self.id.clone(),
+                    message: describe(&error),
+                }),
+                AfterTrap::Continue,
+            ),
             Err(trap) => {
                 let reason = format!("{trap:#}");
-                tracing::error!(component = %self.id, %reason, "trapped while handling a message");
-                self.instance = None;
-                Err(trapped(reason))
+                let error = RequestError::Trapped {
+                    responder: self.id.clone(),
+                    reason: reason.clone(),
+                };
+                (Err(error), self.after_trap(reason).await)
             }
         }
     }
 
-    async fn on_callback(&mut self, callback: Callback) {
+    async fn on_callback(&mut self, callback: Callback) -> AfterTrap {
         let Callback {
             correlation_id,
             outcome,
@@ -190,8 +205,8 @@ impl ComponentActor {
             (Ok(payload), _) => Ok(payload.as_bytes()),
             (Err(_), text) => Err(text.as_deref().unwrap_or_default()),
         };
-        match self.instance().await {
-            Ok(instance) => {
+        let after = match self.instance.as_mut() {
+            Some(instance) => {
                 instance.store.data_mut().ticks_used = 0;
                 instance.store.set_epoch_deadline(1);
                 let call = instance
@@ -200,30 +215,137 @@ impl ComponentActor {
                     .call_handle_callback(&mut instance.store, correlation_id.as_str(), result)
                     .await;
                 match call {
-                    Ok(Ok(())) => {}
-                    Ok(Err(error)) => tracing::warn!(
-                        component = %self.id, correlation = %correlation_id, error = %describe(&error),
-                        "handle-callback returned an error"
-                    ),
-                    Err(trap) => {
-                        tracing::error!(component = %self.id, correlation = %correlation_id, reason = %format!("{trap:#}"), "trapped in handle-callback");
-                        self.instance = None;
+                    Ok(Ok(())) => AfterTrap::Continue,
+                    Ok(Err(error)) => {
+                        tracing::warn!(
+                            component = %self.id, correlation = %correlation_id,
+                            error = %describe(&error), "handle-callback returned an error"
+                        );
+                        AfterTrap::Continue
                     }
+                    Err(trap) => self.after_trap(format!("{trap:#}")).await,
                 }
             }
-            Err(reason) => tracing::error!(
-                component = %self.id, correlation = %correlation_id, %reason,
-                "callback undeliverable: the component could not be restarted"
-            ),
+            None => {
+                tracing::warn!(
+                    component = %self.id, correlation = %correlation_id,
+                    "callback undeliverable: the component has failed"
+                );
+                AfterTrap::GaveUp
+            }
+        };
+        self.wiring.activity.end();
+        after
+    }
+
+    /// The supervisor: report the trap, forget the dead instance's pending
+    /// requests, then restart or give up as the policy says.
+    async fn after_trap(&mut self, reason: String) -> AfterTrap {
+        self.instance = None;
+        tracing::error!(component = %self.id, %reason, "trapped");
+        self.publish(SupervisionEventKind::Trapped {
+            reason: reason.clone(),
+        });
+        let abandoned = self.wiring.tracker.abandon(&self.id);
+        if abandoned > 0 {
+            tracing::warn!(
+                component = %self.id, abandoned,
+                "pending requests of the trapped instance abandoned: no instance is left to receive their callbacks"
+            );
         }
-        self.activity.end();
+
+        let now = Instant::now();
+        let allowed = match self.wiring.policy {
+            RestartPolicy::Never => Err("its restart policy is never".to_owned()),
+            RestartPolicy::Limited {
+                max_restarts,
+                within,
+            } => {
+                while self
+                    .restarts
+                    .front()
+                    .is_some_and(|at| now.duration_since(*at) > within)
+                {
+                    self.restarts.pop_front();
+                }
+                if self.restarts.len() < max_restarts as usize {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "it trapped after {max_restarts} restarts within {} ms; last trap: {reason}",
+                        within.as_millis()
+                    ))
+                }
+            }
+        };
+        let restart = match allowed {
+            Ok(()) => self.fresh_instance().await.map_err(|e| e.to_string()),
+            Err(why) => Err(why),
+        };
+        match restart {
+            Ok(instance) => {
+                self.instance = Some(instance);
+                self.restarts.push_back(now);
+                let restarts_in_window = self.restarts.len() as u32;
+                tracing::warn!(
+                    component = %self.id, restarts_in_window,
+                    "restarted with a fresh instance; its state was lost"
+                );
+                self.publish(SupervisionEventKind::Restarted { restarts_in_window });
+                AfterTrap::Continue
+            }
+            Err(reason) => {
+                tracing::error!(component = %self.id, %reason, "gave up: the component is marked failed");
+                self.wiring.subscriber.mark_failed(&self.id, reason.clone());
+                self.publish(SupervisionEventKind::GaveUp { reason });
+                AfterTrap::GaveUp
+            }
+        }
+    }
+
+    fn publish(&self, kind: SupervisionEventKind) {
+        // No subscriber is fine: the event is in the logs as well.
+        let _ = self.wiring.events.send(SupervisionEvent {
+            component: self.id.clone(),
+            kind,
+        });
+    }
+
+    fn stopped(&self) -> RequestError {
+        RequestError::TargetStopped {
+            target: self.id.clone(),
+        }
+    }
+
+    /// After giving up: every message still queued fails visibly, requests
+    /// with `TargetStopped`.
+    fn fail_remaining(&mut self) {
+        self.wiring.messages.close();
+        while let Ok(envelope) = self.wiring.messages.try_recv() {
+            match &envelope.correlation {
+                Some(correlation_id) => self.requests().fail(correlation_id, self.stopped()),
+                None => tracing::warn!(
+                    target: "airssys_wasm::flow",
+                    to = %self.id, from = %envelope.sender,
+                    "message undeliverable: the component has failed"
+                ),
+            }
+            self.wiring.activity.end();
+        }
+        while let Ok(callback) = self.wiring.callbacks.try_recv() {
+            tracing::warn!(
+                component = %self.id, correlation = %callback.correlation_id,
+                "callback undeliverable: the component has failed"
+            );
+            self.wiring.activity.end();
+        }
     }
 }
 
 impl std::fmt::Debug for ActorWiring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ActorWiring")
-            .field("ticks_allowed", &self.ticks_allowed)
+            .field("policy", &self.policy)
             .finish_non_exhaustive()
     }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use wasmtime::component::ResourceTable;
+use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::core::component::id::ComponentId;
@@ -10,6 +11,18 @@ use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::errors::MessagingError;
 use crate::core::messaging::traits::{MessageRouter, ReplyTo, ResponseSink};
 use crate::runtime::bindings::airssys::wasm::{host_services, types};
+use crate::runtime::wasi::WasiGrants;
+
+/// The limits and grants every instance of one component gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceSettings {
+    /// Epoch ticks one call may use before it is interrupted.
+    pub ticks_allowed: u64,
+    /// Largest linear memory, in bytes; growing past it traps.
+    pub memory_limit: usize,
+    /// The WASI capabilities granted.
+    pub wasi: WasiGrants,
+}
 
 /// The state of one component's `Store`: who it is, how it reaches the
 /// router, its WASI context, and its time budget for the current message.
@@ -22,6 +35,7 @@ pub struct HostState {
     callbacks: Arc<dyn ResponseSink>,
     wasi: WasiCtx,
     table: ResourceTable,
+    pub(crate) limits: StoreLimits,
     /// Epoch ticks the current call has used, and may use.
     pub(crate) ticks_used: u64,
     pub(crate) ticks_allowed: u64,
@@ -29,24 +43,30 @@ pub struct HostState {
 
 impl HostState {
     /// State for component `id`, whose calls go to `router` and whose
-    /// request outcomes go to `callbacks`. WASI is closed: no files, network
-    /// or environment; output goes to the host's stdout and stderr.
+    /// request outcomes go to `callbacks`. WASI holds only what `settings`
+    /// grants; stdout and stderr go to the host's logs.
     pub fn new(
         id: ComponentId,
         router: Arc<dyn MessageRouter>,
         callbacks: Arc<dyn ResponseSink>,
-        ticks_allowed: u64,
-    ) -> Self {
-        let wasi = WasiCtx::builder().inherit_stdout().inherit_stderr().build();
-        Self {
+        settings: &InstanceSettings,
+    ) -> Result<Self, String> {
+        let wasi = settings.wasi.build(&id)?;
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(settings.memory_limit)
+            // A clear trap beats a guest allocator's confused failure.
+            .trap_on_grow_failure(true)
+            .build();
+        Ok(Self {
             id,
             router,
             callbacks,
             wasi,
             table: ResourceTable::new(),
+            limits,
             ticks_used: 0,
-            ticks_allowed,
-        }
+            ticks_allowed: settings.ticks_allowed,
+        })
     }
 
     /// The component this state belongs to.

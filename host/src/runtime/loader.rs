@@ -69,6 +69,7 @@ impl LoadedComponent {
     /// has used `state`'s tick allowance within one call.
     pub async fn instantiate(&self, state: HostState) -> Result<Instance, WasmError> {
         let mut store = Store::new(self.pre.engine(), state);
+        store.limiter(|state| &mut state.limits);
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|mut ctx| {
             let state = ctx.data_mut();

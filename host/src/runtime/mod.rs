@@ -6,3 +6,4 @@ pub mod bindings;
 pub mod engine;
 pub mod host_services;
 pub mod loader;
+pub mod wasi;

@@ -5,18 +5,22 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::broadcast;
+
 use crate::core::component::id::ComponentId;
+use crate::core::component::supervision::RestartPolicy;
 use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, ResponseSink};
 use crate::core::runtime::errors::WasmError;
 use crate::messaging::activity::Activity;
 use crate::messaging::capability::Grants;
 use crate::messaging::correlation::CorrelationTrackerImpl;
-use crate::messaging::patterns::RequestResponse;
 use crate::messaging::router::{ResponseRouter, RouterLimits};
 use crate::messaging::subscriber::ComponentSubscriber;
 use crate::runtime::actor::{ActorWiring, ComponentActor};
 use crate::runtime::engine::{EPOCH_TICK, WasmEngine};
+use crate::runtime::host_services::InstanceSettings;
 use crate::runtime::loader::LoadedComponent;
+use crate::runtime::wasi::{DirGrant, WasiGrants};
 use crate::system::errors::SystemError;
 use crate::system::running::{HostInbox, System};
 
@@ -25,6 +29,12 @@ pub const DEFAULT_MAILBOX_CAPACITY: usize = 1024;
 
 /// Default time one `handle-message` or `handle-callback` call may run.
 pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(10);
+
+/// Supervision events kept for a subscriber that falls behind.
+const EVENT_BUFFER: usize = 1024;
+
+/// Default limit of a component's linear memory.
+pub const DEFAULT_MEMORY_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Where a component's WebAssembly comes from.
 #[derive(Debug, Clone)]
@@ -53,6 +63,9 @@ pub struct ComponentSpec {
     grant_any: bool,
     mailbox_capacity: Option<usize>,
     time_budget: Option<Duration>,
+    memory_limit: Option<usize>,
+    restart_policy: Option<RestartPolicy>,
+    wasi: WasiGrants,
 }
 
 impl ComponentSpec {
@@ -74,6 +87,9 @@ impl ComponentSpec {
             grant_any: false,
             mailbox_capacity: None,
             time_budget: None,
+            memory_limit: None,
+            restart_policy: None,
+            wasi: WasiGrants::default(),
         }
     }
 
@@ -107,6 +123,47 @@ impl ComponentSpec {
         self.time_budget = Some(budget);
         self
     }
+
+    /// Largest linear memory this component may have, in bytes; growing
+    /// past it traps the call that tried.
+    pub fn memory_limit(mut self, bytes: usize) -> Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
+    /// What happens when this component traps.
+    pub fn restart_policy(mut self, policy: RestartPolicy) -> Self {
+        self.restart_policy = Some(policy);
+        self
+    }
+
+    /// Grants a WASI environment variable.
+    pub fn wasi_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.wasi.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Grants access to the host directory `host`, seen by the guest at
+    /// `guest`.
+    pub fn wasi_dir(
+        mut self,
+        host: impl Into<PathBuf>,
+        guest: impl Into<String>,
+        read_only: bool,
+    ) -> Self {
+        self.wasi.dirs.push(DirGrant {
+            host: host.into(),
+            guest: guest.into(),
+            read_only,
+        });
+        self
+    }
+
+    /// Grants sockets and name lookup.
+    pub fn wasi_network(mut self) -> Self {
+        self.wasi.network = true;
+        self
+    }
 }
 
 /// Builds a [`System`]: add components, grant who may message whom, start.
@@ -133,6 +190,8 @@ pub struct SystemBuilder {
     limits: RouterLimits,
     mailbox_capacity: Option<usize>,
     time_budget: Option<Duration>,
+    memory_limit: Option<usize>,
+    restart_policy: Option<RestartPolicy>,
     host_inbox: Option<usize>,
 }
 
@@ -175,6 +234,19 @@ impl SystemBuilder {
     /// Time budget per call for components that set none (default 10 s).
     pub fn time_budget(mut self, budget: Duration) -> Self {
         self.time_budget = Some(budget);
+        self
+    }
+
+    /// Memory limit for components that set none (default 64 MiB).
+    pub fn memory_limit(mut self, bytes: usize) -> Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
+    /// Restart policy for components that set none (default: up to 5
+    /// restarts a minute).
+    pub fn restart_policy(mut self, policy: RestartPolicy) -> Self {
+        self.restart_policy = Some(policy);
         self
     }
 
@@ -222,6 +294,7 @@ impl SystemBuilder {
             self.limits,
         ));
         let router_dyn: Arc<dyn MessageRouter> = router.clone();
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
         let inbox = self
             .host_inbox
             .map(|capacity| HostInbox::new(subscriber.subscribe_host_inbox(capacity)));
@@ -237,18 +310,31 @@ impl SystemBuilder {
                 .time_budget
                 .or(self.time_budget)
                 .unwrap_or(DEFAULT_TIME_BUDGET);
+            let settings = InstanceSettings {
+                ticks_allowed: (budget.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64,
+                memory_limit: spec
+                    .memory_limit
+                    .or(self.memory_limit)
+                    .unwrap_or(DEFAULT_MEMORY_LIMIT),
+                wasi: spec.wasi.clone(),
+            };
             let receivers = subscriber.subscribe(id.clone(), capacity);
             let callback_sink: Arc<dyn ResponseSink> = receivers.callback_sink;
             let wiring = ActorWiring {
                 router: Arc::clone(&router_dyn),
+                tracker: Arc::clone(&tracker_dyn),
+                subscriber: Arc::clone(&subscriber),
                 callback_sink,
                 messages: receivers.messages,
                 callbacks: receivers.callbacks,
-                requests: RequestResponse::new(Arc::clone(&tracker_dyn)),
                 activity: Arc::clone(&activity),
-                ticks_allowed: (budget.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64,
+                policy: spec
+                    .restart_policy
+                    .or(self.restart_policy)
+                    .unwrap_or_default(),
+                events: events.clone(),
             };
-            match ComponentActor::start(id.clone(), component, wiring).await {
+            match ComponentActor::start(id.clone(), component, settings, wiring).await {
                 Ok(actor) => actors.push((id, actor)),
                 Err(error) => {
                     subscriber.close_all();
@@ -261,9 +347,16 @@ impl SystemBuilder {
             .map(|(id, actor)| (id, tokio::spawn(actor.run())))
             .collect();
 
-        Ok(System::new(
-            engine, router, tracker, subscriber, activity, tasks, inbox,
-        ))
+        Ok(System {
+            router,
+            tracker,
+            subscriber,
+            activity,
+            tasks,
+            inbox,
+            events,
+            _engine: engine,
+        })
     }
 
     fn check_names(&self) -> Result<HashSet<String>, SystemError> {

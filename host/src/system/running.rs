@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::core::component::id::ComponentId;
+use crate::core::component::supervision::SupervisionEvent;
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::{Envelope, RequestOutcome};
 use crate::core::messaging::errors::{MessagingError, RequestError};
@@ -28,15 +29,15 @@ use crate::runtime::engine::WasmEngine;
 /// system stops every component without waiting; [`shutdown`](Self::shutdown)
 /// lets in-flight work finish first.
 pub struct System {
-    router: Arc<ResponseRouter>,
-    tracker: Arc<CorrelationTrackerImpl>,
-    subscriber: Arc<ComponentSubscriber>,
-    activity: Arc<Activity>,
-    tasks: Vec<(ComponentId, JoinHandle<()>)>,
-    host: ComponentId,
-    inbox: Option<HostInbox>,
+    pub(crate) router: Arc<ResponseRouter>,
+    pub(crate) tracker: Arc<CorrelationTrackerImpl>,
+    pub(crate) subscriber: Arc<ComponentSubscriber>,
+    pub(crate) activity: Arc<Activity>,
+    pub(crate) tasks: Vec<(ComponentId, JoinHandle<()>)>,
+    pub(crate) inbox: Option<HostInbox>,
+    pub(crate) events: broadcast::Sender<SupervisionEvent>,
     /// Kept so the epoch thread runs as long as the system does.
-    _engine: Arc<WasmEngine>,
+    pub(crate) _engine: Arc<WasmEngine>,
 }
 
 /// What a shutdown left behind.
@@ -46,8 +47,14 @@ pub struct ShutdownReport {
     pub stopped: Vec<ComponentId>,
     /// Components still busy at the deadline, stopped without finishing.
     pub aborted: Vec<ComponentId>,
-    /// Requests still pending at the end; each got an error outcome.
+    /// Requests still pending after the drain; each got a
+    /// [`RequestError::Shutdown`] outcome.
     pub failed_requests: usize,
+    /// Of those outcomes, how many found their requester already stopped.
+    pub undeliverable_outcomes: u64,
+    /// Messages and callbacks never handled because their component was
+    /// stopped while busy.
+    pub unhandled: usize,
 }
 
 /// Counters of a running system.
@@ -60,35 +67,17 @@ pub struct SystemStats {
 }
 
 impl System {
-    pub(crate) fn new(
-        engine: Arc<WasmEngine>,
-        router: Arc<ResponseRouter>,
-        tracker: Arc<CorrelationTrackerImpl>,
-        subscriber: Arc<ComponentSubscriber>,
-        activity: Arc<Activity>,
-        tasks: Vec<(ComponentId, JoinHandle<()>)>,
-        inbox: Option<HostInbox>,
-    ) -> Self {
-        Self {
-            router,
-            tracker,
-            subscriber,
-            activity,
-            tasks,
-            host: ComponentId::host(),
-            inbox,
-            _engine: engine,
-        }
-    }
-
     /// Sends a fire-and-forget message from the host to `target`.
     pub fn send(
         &self,
         target: &str,
         payload: impl Into<MessagePayload>,
     ) -> Result<(), MessagingError> {
-        self.router
-            .send(&self.host, &ComponentId::new(target), payload.into())
+        self.router.send(
+            &ComponentId::host(),
+            &ComponentId::new(target),
+            payload.into(),
+        )
     }
 
     /// Sends a request from the host to `target`. The returned future
@@ -109,9 +98,13 @@ impl System {
             .unwrap_or(u64::MAX)
             .max(1);
         let target = ComponentId::new(target);
-        let correlation_id =
-            self.router
-                .request(&self.host, &target, payload.into(), timeout_ms, reply_to)?;
+        let correlation_id = self.router.request(
+            &ComponentId::host(),
+            &target,
+            payload.into(),
+            timeout_ms,
+            reply_to,
+        )?;
         Ok(PendingResponse {
             correlation_id,
             target,
@@ -122,13 +115,19 @@ impl System {
     /// Cancels a pending request the host made; its future then resolves to
     /// [`RequestError::Cancelled`].
     pub fn cancel(&self, correlation_id: &CorrelationId) -> Result<(), MessagingError> {
-        self.router.cancel_request(&self.host, correlation_id)
+        self.router
+            .cancel_request(&ComponentId::host(), correlation_id)
     }
 
     /// Takes the host application's inbox, if the builder gave it one with
     /// [`SystemBuilder::host_inbox`](crate::SystemBuilder::host_inbox).
     pub fn take_inbox(&mut self) -> Option<HostInbox> {
         self.inbox.take()
+    }
+
+    /// Supervision events from now on: traps, restarts, components given up.
+    pub fn subscribe_events(&self) -> broadcast::Receiver<SupervisionEvent> {
+        self.events.subscribe()
     }
 
     /// The names of the running components.
@@ -149,16 +148,35 @@ impl System {
         }
     }
 
-    /// Stops intake, lets every component finish the messages already in its
-    /// mailbox (up to `deadline`), then fails every request still pending with
-    /// [`RequestError::Shutdown`].
+    /// Shuts down without losing anything silently:
+    ///
+    /// 1. stops intake (new sends and requests are refused; components may
+    ///    still report to the host's inbox);
+    /// 2. lets queued messages and callbacks finish, until the system is
+    ///    idle or `deadline` passes;
+    /// 3. fails every request still pending with [`RequestError::Shutdown`],
+    ///    delivered to requesters that are still running;
+    /// 4. closes every mailbox, gives components a short grace to handle
+    ///    those callbacks, and stops the ones still busy.
+    ///
+    /// The report says what was left.
     pub async fn shutdown(mut self, deadline: Duration) -> ShutdownReport {
         self.router.close();
-        self.subscriber.close_all();
         let until = tokio::time::Instant::now() + deadline;
-        let mut report = ShutdownReport::default();
+        let _ = tokio::time::timeout_at(until, self.activity.wait_idle()).await;
+
+        let undeliverable_before = self.tracker.stats().undeliverable;
+        let mut report = ShutdownReport {
+            failed_requests: self
+                .tracker
+                .fail_all(|target| RequestError::Shutdown { target }),
+            ..ShutdownReport::default()
+        };
+
+        self.subscriber.close_all();
+        let grace = tokio::time::Instant::now() + SHUTDOWN_GRACE;
         for (id, mut task) in std::mem::take(&mut self.tasks) {
-            match tokio::time::timeout_at(until, &mut task).await {
+            match tokio::time::timeout_at(grace.max(until), &mut task).await {
                 Ok(_) => report.stopped.push(id),
                 Err(_) => {
                     task.abort();
@@ -167,23 +185,27 @@ impl System {
                 }
             }
         }
-        report.failed_requests = self
-            .tracker
-            .fail_all(|target| RequestError::Shutdown { target });
+        report.undeliverable_outcomes = self.tracker.stats().undeliverable - undeliverable_before;
+        report.unhandled = self.activity.in_flight();
         tracing::info!(
             target: "airssys_wasm::flow",
             stopped = report.stopped.len(), aborted = report.aborted.len(),
-            failed_requests = report.failed_requests,
+            failed_requests = report.failed_requests, unhandled = report.unhandled,
             "shutdown"
         );
         report
     }
 }
 
+/// How long components get, after the mailboxes close, to handle the
+/// callbacks that shutdown delivered.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
 impl Drop for System {
     fn drop(&mut self) {
         self.router.close();
         self.subscriber.close_all();
+        self.subscriber.close_host_inbox();
         for (_, task) in &self.tasks {
             task.abort();
         }

@@ -5,8 +5,11 @@
 mod cli;
 mod common;
 mod examples;
+mod hostile;
 mod loading;
 mod messaging;
 mod refusals;
 mod shutdown;
+mod stress;
+mod supervision;
 mod timeouts;

@@ -1,3 +1,4 @@
-//! Component identity.
+//! Component identity and supervision.
 
 pub mod id;
+pub mod supervision;

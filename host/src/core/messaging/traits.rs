@@ -83,6 +83,10 @@ pub trait CorrelationTracker: Send + Sync {
         correlation_id: &CorrelationId,
     ) -> Result<(), MessagingError>;
 
+    /// Forget every pending request `requester` made, delivering nothing:
+    /// the requester's instance is gone. Returns how many there were.
+    fn abandon(&self, requester: &ComponentId) -> usize;
+
     /// Deliver `error(target)` to every pending request and forget them all;
     /// returns how many there were. Used at shutdown.
     fn fail_all(&self, error: fn(ComponentId) -> RequestError) -> usize;

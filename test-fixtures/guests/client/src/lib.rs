@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use airssys_wasm_guest::{
-    ComponentError, ComponentId, CorrelationId, cancel, export, request, send,
+    ComponentError, ComponentId, CorrelationId, MessagingError, cancel, export, request, send,
 };
 
 /// Runs one command from the host and answers what happened.
@@ -42,6 +42,22 @@ fn handle_message(_sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Com
             Ok(()) => format!("cancelled {id}"),
             Err(error) => format!("error {error:?}"),
         },
+        ["flood", target, count] => {
+            let count: u32 = count
+                .parse()
+                .map_err(|_| ComponentError::invalid_input("count"))?;
+            let (mut accepted, mut full) = (0, 0);
+            for i in 0..count {
+                match send(target, format!("flood-{i}").as_bytes()) {
+                    Ok(()) => accepted += 1,
+                    Err(MessagingError::QueueFull) => full += 1,
+                    Err(error) => return Ok(format!("error {error:?}").into_bytes()),
+                }
+            }
+            format!("accepted {accepted} queue-full {full}")
+        }
+        ["storm", targets, count, seed] => storm(targets, count, seed)?,
+        ["panic"] => panic!("asked to panic"),
         ["burst", target, timeout_ms, count] => {
             let count: u32 = count
                 .parse()
@@ -76,6 +92,68 @@ fn handle_callback(
     };
     send(ComponentId::HOST, report.as_bytes())?;
     Ok(())
+}
+
+/// Many requests with random targets, payloads and timeouts, and random
+/// cancels of earlier ones. Reports `accepted <id>` and `cancelled <id>` to
+/// the host as they happen; answers `accepted <ids> cancelled <ids>
+/// refused <n>`, ids comma-separated.
+fn storm(targets: &str, count: &str, seed: &str) -> Result<String, ComponentError> {
+    let targets: Vec<&str> = targets.split(',').collect();
+    let count: u32 = count
+        .parse()
+        .map_err(|_| ComponentError::invalid_input("count"))?;
+    let mut state: u64 = seed
+        .parse()
+        .map_err(|_| ComponentError::invalid_input("seed"))?;
+    let mut random = move |below: u64| {
+        // xorshift64: deterministic per seed, good enough to mix choices.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    let (mut accepted, mut cancelled, mut refused) = (Vec::new(), Vec::new(), 0);
+    for i in 0..count {
+        let target = targets[random(targets.len() as u64) as usize];
+        let payload = match random(20) {
+            0 => "panic".to_owned(),
+            1 | 2 => "fail".to_owned(),
+            3..=5 => format!("spin {}", 1 + random(3)),
+            _ => format!("ok-{i}"),
+        };
+        let timeout = Duration::from_millis(1 + random(40));
+        match request(target, payload.as_bytes(), timeout) {
+            Ok(id) => {
+                report(&format!("accepted {id}"));
+                accepted.push(id);
+            }
+            Err(_) => refused += 1,
+        }
+        if random(5) == 0 && !accepted.is_empty() {
+            let victim = &accepted[random(accepted.len() as u64) as usize];
+            if !cancelled.contains(victim) && cancel(victim).is_ok() {
+                report(&format!("cancelled {victim}"));
+                cancelled.push(victim.clone());
+            }
+        }
+    }
+    let join = |ids: &[CorrelationId]| {
+        ids.iter()
+            .map(|id| id.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    Ok(format!(
+        "accepted {} cancelled {} refused {refused}",
+        join(&accepted),
+        join(&cancelled)
+    ))
+}
+
+/// Tells the host; a refusal is ignored (the test will see the gap).
+fn report(text: &str) {
+    let _ = send(ComponentId::HOST, text.as_bytes());
 }
 
 fn millis(text: &str) -> Result<Duration, ComponentError> {

@@ -1,8 +1,10 @@
-//! Test fixture: echoes messages, and fails, panics or loops on command.
+//! Test fixture: echoes messages, and fails, panics, loops, spins or
+//! hoards memory on command.
 
 use airssys_wasm_guest::{ComponentError, ComponentId, export, send};
 
-/// Echoes `message`; `fail`, `panic` and `loop` misbehave as named.
+/// Echoes `message`; `fail`, `panic`, `loop`, `grow` and `spin <ms>`
+/// misbehave as named.
 #[export]
 fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, ComponentError> {
     // Only tests that grant echo -> host see this report; others get a
@@ -21,6 +23,42 @@ fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Comp
         b"loop" => loop {
             std::hint::black_box(());
         },
-        _ => Ok(message),
+        b"grow" => {
+            // A memory bomb: keeps every MiB it allocates.
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hoard.push(vec![1; 1 << 20]);
+                std::hint::black_box(&hoard);
+            }
+        }
+        _ if message.starts_with(b"env ") => {
+            let key = String::from_utf8_lossy(&message[4..]);
+            Ok(std::env::var(&*key)
+                .unwrap_or_else(|_| "<unset>".to_owned())
+                .into_bytes())
+        }
+        _ if message.starts_with(b"read ") => {
+            let path = String::from_utf8_lossy(&message[5..]);
+            std::fs::read(&*path)
+                .map_err(|error| ComponentError::failed(format!("read {path}: {error}")))
+        }
+        _ if message.starts_with(b"print ") => {
+            println!("{}", String::from_utf8_lossy(&message[6..]));
+            Ok(Vec::new())
+        }
+        _ => match message.strip_prefix(b"spin ") {
+            Some(ms) => {
+                let ms: u64 = std::str::from_utf8(ms)
+                    .ok()
+                    .and_then(|ms| ms.parse().ok())
+                    .ok_or_else(|| ComponentError::invalid_input("spin takes milliseconds"))?;
+                let start = std::time::Instant::now();
+                while start.elapsed() < std::time::Duration::from_millis(ms) {
+                    std::hint::spin_loop();
+                }
+                Ok(message)
+            }
+            None => Ok(message),
+        },
     }
 }

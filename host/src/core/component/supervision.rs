@@ -1,0 +1,64 @@
+//! What the host does when a component traps, and what it reports.
+
+use std::time::Duration;
+
+use crate::core::component::id::ComponentId;
+
+/// Whether a component that trapped is given a fresh instance, in the spirit
+/// of OTP supervisors. A fresh instance starts with fresh state: whatever
+/// the plugin kept in memory is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartPolicy {
+    /// The first trap marks the component failed: messages to it are then
+    /// refused with `DeliveryFailed`.
+    Never,
+    /// Restart after a trap, unless this would be more than `max_restarts`
+    /// restarts within `within`; then the component is marked failed.
+    Limited {
+        /// Restarts allowed inside the window.
+        max_restarts: u32,
+        /// The sliding window.
+        within: Duration,
+    },
+}
+
+impl Default for RestartPolicy {
+    /// Up to 5 restarts a minute.
+    fn default() -> Self {
+        RestartPolicy::Limited {
+            max_restarts: 5,
+            within: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Something that happened to a component, for the host application and
+/// the logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupervisionEvent {
+    /// The component it happened to.
+    pub component: ComponentId,
+    /// What happened.
+    pub kind: SupervisionEventKind,
+}
+
+/// The kinds of [`SupervisionEvent`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SupervisionEventKind {
+    /// A call into the component trapped (panic, unreachable, memory or
+    /// time limit); the message it was handling failed.
+    Trapped {
+        /// What the trap said.
+        reason: String,
+    },
+    /// The component got a fresh instance.
+    Restarted {
+        /// Restarts inside the policy's window, this one included.
+        restarts_in_window: u32,
+    },
+    /// The component is marked failed and takes no more messages.
+    GaveUp {
+        /// Why the supervisor stopped restarting it.
+        reason: String,
+    },
+}

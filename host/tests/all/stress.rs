@@ -1,0 +1,151 @@
+//! Exactly one outcome per accepted request, under races between
+//! responses, timeouts, cancels, traps and shutdown.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use airssys_test_fixtures::{CLIENT, ECHO};
+use airssys_wasm::{ComponentSpec, HostInbox, RestartPolicy, System, SystemBuilder};
+
+const CLIENTS: usize = 4;
+const RESPONDERS: usize = 4;
+const REQUESTS_PER_CLIENT: usize = 400;
+
+fn storm_system() -> SystemBuilder {
+    let mut builder = SystemBuilder::new()
+        .host_inbox(CLIENTS * REQUESTS_PER_CLIENT * 4)
+        .restart_policy(RestartPolicy::Limited {
+            max_restarts: u32::MAX,
+            within: Duration::from_secs(1),
+        });
+    for n in 0..RESPONDERS {
+        builder = builder
+            .component(ComponentSpec::from_bytes(format!("echo{n}"), ECHO).mailbox_capacity(4096));
+    }
+    for n in 0..CLIENTS {
+        let mut client = ComponentSpec::from_bytes(format!("client{n}"), CLIENT).grant("host");
+        for m in 0..RESPONDERS {
+            client = client.grant(format!("echo{m}"));
+        }
+        builder = builder.component(client);
+    }
+    builder
+}
+
+/// Starts one storm per client: random targets, payloads (answers, errors,
+/// panics, slow answers), random 1-40 ms timeouts and random cancels.
+fn start_storms(system: &System, seed: u64) -> Vec<airssys_wasm::PendingResponse> {
+    let targets: Vec<String> = (0..RESPONDERS).map(|n| format!("echo{n}")).collect();
+    (0..CLIENTS)
+        .map(|n| {
+            let command = format!(
+                "storm {} {REQUESTS_PER_CLIENT} {}",
+                targets.join(","),
+                seed + n as u64
+            );
+            system
+                .request(&format!("client{n}"), command, Duration::from_secs(120))
+                .unwrap()
+        })
+        .collect()
+}
+
+/// What the inbox says happened, checked for balance: every accepted id
+/// has exactly one of {callback ok, callback err, cancelled}.
+#[derive(Default, Debug)]
+struct Ledger {
+    accepted: HashSet<String>,
+    cancelled: HashSet<String>,
+    ok: usize,
+    err: usize,
+    outcomes: HashSet<String>,
+}
+
+impl Ledger {
+    fn record(&mut self, report: &str) {
+        let mut words = report.splitn(3, ' ');
+        let (kind, id) = (words.next().unwrap(), words.next().unwrap().to_owned());
+        match kind {
+            "accepted" => assert!(self.accepted.insert(id.clone()), "id {id} accepted twice"),
+            "cancelled" => assert!(self.cancelled.insert(id.clone()), "id {id} cancelled twice"),
+            "callback" => {
+                match words.next().unwrap().split(' ').next().unwrap() {
+                    "ok" => self.ok += 1,
+                    _ => self.err += 1,
+                }
+                assert!(
+                    self.outcomes.insert(id.clone()),
+                    "id {id} got two callbacks"
+                );
+            }
+            other => panic!("unexpected report {other}"),
+        }
+    }
+
+    fn check(&self) {
+        assert!(!self.accepted.is_empty());
+        assert!(
+            self.outcomes.is_disjoint(&self.cancelled),
+            "a cancelled request got a callback"
+        );
+        assert!(self.outcomes.iter().all(|id| self.accepted.contains(id)));
+        assert!(self.cancelled.iter().all(|id| self.accepted.contains(id)));
+        assert_eq!(
+            self.accepted.len(),
+            self.outcomes.len() + self.cancelled.len(),
+            "accepted = callbacks + cancelled"
+        );
+    }
+
+    fn drain(&mut self, inbox: &mut HostInbox) {
+        while let Some(message) = inbox.try_recv() {
+            self.record(&String::from_utf8(message.payload.into_bytes()).unwrap());
+        }
+    }
+}
+
+/// Thousands of concurrent requests with random timeouts, cancels and
+/// injected traps: the outcome counts balance exactly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_has_exactly_one_outcome() {
+    let mut system = storm_system().start().await.unwrap();
+    let mut inbox = system.take_inbox().unwrap();
+    for storm in start_storms(&system, 1) {
+        storm.await.expect("storm ran");
+    }
+    system.wait_idle().await;
+
+    let mut ledger = Ledger::default();
+    ledger.drain(&mut inbox);
+    ledger.check();
+    assert!(ledger.ok > 0 && ledger.err > 0, "{ledger:?}");
+    let stats = system.stats().requests;
+    assert_eq!(stats.pending, 0);
+    assert_eq!(stats.abandoned, 0);
+    assert_eq!(stats.undeliverable, 0);
+}
+
+/// The same storm cut short by a shutdown: requests still pending get the
+/// shutdown error as their one callback, and the counts still balance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_mid_storm_still_balances() {
+    let mut system = storm_system().start().await.unwrap();
+    let mut inbox = system.take_inbox().unwrap();
+    let storms = start_storms(&system, 1000);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+
+    let report = system.shutdown(Duration::from_millis(20)).await;
+    drop(storms);
+    assert_eq!(report.undeliverable_outcomes, 0, "{report:?}");
+    assert!(
+        report
+            .aborted
+            .iter()
+            .all(|id| id.as_str().starts_with("echo")),
+        "{report:?}"
+    );
+
+    let mut ledger = Ledger::default();
+    ledger.drain(&mut inbox);
+    ledger.check();
+}
