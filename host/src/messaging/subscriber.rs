@@ -1,6 +1,7 @@
 //! [`ComponentSubscriber`]: every component's mailbox and callback queue.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use tokio::sync::mpsc;
@@ -22,6 +23,11 @@ use crate::messaging::activity::Activity;
 pub struct ComponentSubscriber {
     mailboxes: RwLock<HashMap<ComponentId, Slot>>,
     activity: Arc<Activity>,
+    /// Set by [`close_all`](Self::close_all): actors then stop handling the
+    /// messages still queued and only deliver callbacks.
+    closing: AtomicBool,
+    /// Messages left unhandled because the system was closing.
+    skipped: AtomicUsize,
 }
 
 /// A component's place in the registry.
@@ -80,6 +86,8 @@ impl ComponentSubscriber {
         Self {
             mailboxes: RwLock::new(HashMap::new()),
             activity,
+            closing: AtomicBool::new(false),
+            skipped: AtomicUsize::new(0),
         }
     }
 
@@ -130,6 +138,7 @@ impl ComponentSubscriber {
     /// Closes every component's mailbox. The host's inbox stays open, so
     /// components finishing up can still report to the host.
     pub fn close_all(&self) {
+        self.closing.store(true, Ordering::Release);
         self.mailboxes
             .write()
             .expect("mailbox table lock poisoned")
@@ -143,6 +152,22 @@ impl ComponentSubscriber {
             .write()
             .expect("mailbox table lock poisoned")
             .remove(&ComponentId::host());
+    }
+
+    /// Whether [`close_all`](Self::close_all) was called: queued messages
+    /// are then skipped, not handled.
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
+    }
+
+    /// Counts one message skipped because the system was closing.
+    pub fn count_skipped(&self) {
+        self.skipped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Messages skipped because the system was closing.
+    pub fn skipped(&self) -> usize {
+        self.skipped.load(Ordering::Relaxed)
     }
 
     /// Whether a component runs under `id` and takes messages.

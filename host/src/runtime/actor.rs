@@ -129,6 +129,10 @@ impl ComponentActor {
     }
 
     async fn on_message(&mut self, envelope: Envelope) -> AfterTrap {
+        if self.wiring.subscriber.is_closing() {
+            self.skip(envelope);
+            return AfterTrap::Continue;
+        }
         let Envelope {
             sender,
             payload,
@@ -315,6 +319,21 @@ impl ComponentActor {
         RequestError::TargetStopped {
             target: self.id.clone(),
         }
+    }
+
+    /// At shutdown, a message still queued is not handled: a request gets the
+    /// shutdown error (unless already settled), and the skip is counted.
+    fn skip(&self, envelope: Envelope) {
+        if let Some(correlation_id) = &envelope.correlation {
+            self.requests().fail(
+                correlation_id,
+                RequestError::Shutdown {
+                    target: self.id.clone(),
+                },
+            );
+        }
+        self.wiring.subscriber.count_skipped();
+        self.wiring.activity.end();
     }
 
     /// After giving up: every message still queued fails visibly, requests

@@ -52,8 +52,8 @@ pub struct ShutdownReport {
     pub failed_requests: usize,
     /// Of those outcomes, how many found their requester already stopped.
     pub undeliverable_outcomes: u64,
-    /// Messages and callbacks never handled because their component was
-    /// stopped while busy.
+    /// Messages never handled: still queued when the mailboxes closed, or
+    /// with a component stopped while busy.
     pub unhandled: usize,
 }
 
@@ -156,8 +156,9 @@ impl System {
     ///    idle or `deadline` passes;
     /// 3. fails every request still pending with [`RequestError::Shutdown`],
     ///    delivered to requesters that are still running;
-    /// 4. closes every mailbox, gives components a short grace to handle
-    ///    those callbacks, and stops the ones still busy.
+    /// 4. closes every mailbox (messages still queued are skipped and
+    ///    counted), gives components a short grace to handle those
+    ///    callbacks, and stops the ones still busy.
     ///
     /// The report says what was left.
     pub async fn shutdown(mut self, deadline: Duration) -> ShutdownReport {
@@ -186,7 +187,7 @@ impl System {
             }
         }
         report.undeliverable_outcomes = self.tracker.stats().undeliverable - undeliverable_before;
-        report.unhandled = self.activity.in_flight();
+        report.unhandled = self.activity.in_flight() + self.subscriber.skipped();
         tracing::info!(
             target: "airssys_wasm::flow",
             stopped = report.stopped.len(), aborted = report.aborted.len(),

@@ -100,3 +100,22 @@ async fn bad_names_and_grants_are_refused() {
         matches!(start_error(typo).await, SystemError::UnknownGrant { missing, .. } if missing == "b")
     );
 }
+
+/// A component that imports what the host does not provide: the error
+/// names the missing import.
+#[tokio::test]
+async fn component_with_unknown_import_is_refused() {
+    let error = start_error(SystemBuilder::new().component(ComponentSpec::from_bytes(
+        "needy",
+        airssys_test_fixtures::WRONG_IMPORT,
+    )))
+    .await;
+    assert!(
+        matches!(error, SystemError::Wasm(WasmError::WrongWorld { .. })),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("fixture:wrong-import/missing"),
+        "{error}"
+    );
+}

@@ -65,3 +65,19 @@ async fn time_budget_interrupts_a_looping_guest() {
         .unwrap();
     assert_eq!(answer.as_bytes(), b"back");
 }
+
+/// Dropping a system whose guest is stuck in a loop returns at once and
+/// fails the pending request; nothing waits for the guest.
+#[tokio::test]
+async fn drop_does_not_wait_for_a_looping_guest() {
+    let system = SystemBuilder::new()
+        .component(ComponentSpec::from_bytes("busy", ECHO).time_budget(Duration::from_secs(3600)))
+        .start()
+        .await
+        .expect("starts");
+    let pending = system
+        .request("busy", "loop", Duration::from_secs(600))
+        .expect("accepted");
+    drop(system);
+    assert!(matches!(pending.await, Err(RequestError::Shutdown { .. })));
+}

@@ -9,7 +9,7 @@ use airssys_wasm::{ComponentSpec, HostInbox, RestartPolicy, System, SystemBuilde
 
 const CLIENTS: usize = 4;
 const RESPONDERS: usize = 4;
-const REQUESTS_PER_CLIENT: usize = 400;
+const REQUESTS_PER_CLIENT: usize = 1000;
 
 fn storm_system() -> SystemBuilder {
     let mut builder = SystemBuilder::new()
@@ -34,7 +34,11 @@ fn storm_system() -> SystemBuilder {
 
 /// Starts one storm per client: random targets, payloads (answers, errors,
 /// panics, slow answers), random 1-40 ms timeouts and random cancels.
-fn start_storms(system: &System, seed: u64) -> Vec<airssys_wasm::PendingResponse> {
+fn start_storms(
+    system: &System,
+    seed: u64,
+    per_client: usize,
+) -> Vec<airssys_wasm::PendingResponse> {
     let targets: Vec<String> = (0..RESPONDERS).map(|n| format!("echo{n}")).collect();
     (0..CLIENTS)
         .map(|n| {
@@ -110,7 +114,7 @@ impl Ledger {
 async fn every_request_has_exactly_one_outcome() {
     let mut system = storm_system().start().await.unwrap();
     let mut inbox = system.take_inbox().unwrap();
-    for storm in start_storms(&system, 1) {
+    for storm in start_storms(&system, 1, REQUESTS_PER_CLIENT) {
         storm.await.expect("storm ran");
     }
     system.wait_idle().await;
@@ -131,7 +135,9 @@ async fn every_request_has_exactly_one_outcome() {
 async fn shutdown_mid_storm_still_balances() {
     let mut system = storm_system().start().await.unwrap();
     let mut inbox = system.take_inbox().unwrap();
-    let storms = start_storms(&system, 1000);
+    // Smaller storms, so every requester is surely still running when its
+    // shutdown callbacks arrive (the guarantee is for running requesters).
+    let storms = start_storms(&system, 1000, REQUESTS_PER_CLIENT / 4);
     tokio::time::sleep(Duration::from_millis(5)).await;
 
     let report = system.shutdown(Duration::from_millis(20)).await;

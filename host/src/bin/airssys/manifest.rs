@@ -1,10 +1,11 @@
 //! The TOML manifest `airssys run` reads: components, grants, limits and the
 //! messages the host sends once everything is running.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use airssys_wasm::{ComponentSpec, SystemBuilder};
+use airssys_wasm::{ComponentSpec, RestartPolicy, SystemBuilder};
 use serde::Deserialize;
 
 /// A whole manifest file.
@@ -41,6 +42,56 @@ pub struct Component {
     pub grants: Vec<String>,
     pub mailbox_capacity: Option<usize>,
     pub time_budget_ms: Option<u64>,
+    pub memory_limit_bytes: Option<usize>,
+    /// `"never"`, or restarts allowed per window (the default: 5 a minute).
+    pub restart: Option<Restart>,
+    /// WASI capabilities; none unless listed.
+    #[serde(default)]
+    pub wasi: Wasi,
+}
+
+/// A component's restart policy.
+#[derive(Debug, Deserialize)]
+#[serde(untagged, rename_all = "kebab-case")]
+pub enum Restart {
+    Never(NeverRestart),
+    Limited {
+        #[serde(rename = "max-restarts")]
+        max_restarts: u32,
+        #[serde(rename = "within-ms")]
+        within_ms: u64,
+    },
+}
+
+/// The literal `"never"`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NeverRestart {
+    Never,
+}
+
+/// `[component.wasi]`: what WASI the component may use.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Wasi {
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub dirs: Vec<Dir>,
+    #[serde(default)]
+    pub network: bool,
+}
+
+/// One directory granted to a component.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Dir {
+    /// The host directory, relative to the manifest.
+    pub host: PathBuf,
+    /// Where the guest sees it.
+    pub guest: String,
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// How the host sends an initial message.
@@ -114,6 +165,30 @@ impl Manifest {
             if let Some(ms) = component.time_budget_ms {
                 spec = spec.time_budget(Duration::from_millis(ms));
             }
+            if let Some(bytes) = component.memory_limit_bytes {
+                spec = spec.memory_limit(bytes);
+            }
+            if let Some(restart) = &component.restart {
+                spec = spec.restart_policy(match restart {
+                    Restart::Never(_) => RestartPolicy::Never,
+                    Restart::Limited {
+                        max_restarts,
+                        within_ms,
+                    } => RestartPolicy::Limited {
+                        max_restarts: *max_restarts,
+                        within: Duration::from_millis(*within_ms),
+                    },
+                });
+            }
+            for (key, value) in &component.wasi.env {
+                spec = spec.wasi_env(key, value);
+            }
+            for dir in &component.wasi.dirs {
+                spec = spec.wasi_dir(base.join(&dir.host), &dir.guest, dir.read_only);
+            }
+            if component.wasi.network {
+                spec = spec.wasi_network();
+            }
             builder = builder.component(spec);
         }
         builder
@@ -141,6 +216,12 @@ mod tests {
             name = "pong"
             wasm = "pong.wasm"
             mailbox-capacity = 8
+            memory-limit-bytes = 16777216
+            restart = "never"
+
+            [component.wasi]
+            env = { MODE = "test" }
+            dirs = [{ host = "data", guest = "/data", read-only = true }]
 
             [[message]]
             to = "ping"
@@ -154,6 +235,40 @@ mod tests {
         assert_eq!(manifest.components[0].grants, ["pong"]);
         assert_eq!(manifest.messages[0].pattern, Pattern::Request);
         assert_eq!(manifest.limits.default_timeout_ms, Some(250));
+        assert!(matches!(
+            manifest.components[1].restart,
+            Some(Restart::Never(_))
+        ));
+        assert_eq!(manifest.components[1].wasi.env["MODE"], "test");
+        assert!(manifest.components[1].wasi.dirs[0].read_only);
+        assert!(
+            !manifest.components[0].wasi.network,
+            "WASI is closed by default"
+        );
+    }
+
+    /// A restart policy with a limit parses; a misspelt one names the field.
+    #[test]
+    fn restart_policies() {
+        let manifest = Manifest::parse(
+            "[[component]]\nname = \"a\"\nwasm = \"a.wasm\"\nrestart = { max-restarts = 3, within-ms = 1000 }\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            manifest.components[0].restart,
+            Some(Restart::Limited {
+                max_restarts: 3,
+                within_ms: 1000
+            })
+        ));
+        let error = Manifest::parse(
+            "[[component]]\nname = \"a\"\nwasm = \"a.wasm\"\nrestart = \"sometimes\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            error.contains("line 4") && error.contains("restart"),
+            "{error}"
+        );
     }
 
     /// A misspelt field is an error naming the line and the field.
