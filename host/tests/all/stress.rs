@@ -43,7 +43,7 @@ fn start_storms(
     (0..CLIENTS)
         .map(|n| {
             let command = format!(
-                "storm {} {REQUESTS_PER_CLIENT} {}",
+                "storm {} {per_client} {}",
                 targets.join(","),
                 seed + n as u64
             );
