@@ -6,6 +6,7 @@ fn main() {
         .package("fixture-client")
         .package("fixture-not-a-plugin")
         .package("fixture-wrong-import")
+        .package("fixture-relay")
         .package("ping")
         .package("pong")
         .package("event-log-emitter")

@@ -16,6 +16,10 @@ pub const ECHO: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_ECHO"));
 /// host's inbox as `callback <id> ok <payload>` or `callback <id> err <why>`.
 pub const CLIENT: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_CLIENT"));
 
+/// Benchmark driver and responder: `chain` and `burst` on the host's
+/// command, echo and count otherwise.
+pub const RELAY: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_RELAY"));
+
 /// A component that imports an interface the host does not provide.
 pub const WRONG_IMPORT: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_WRONG_IMPORT"));
 

@@ -59,6 +59,14 @@ impl LoadedComponent {
         })
     }
 
+    /// The same compiled component under another name.
+    pub fn renamed(&self, name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            pre: self.pre.clone(),
+        }
+    }
+
     /// The name the component was loaded under.
     pub fn name(&self) -> &str {
         &self.name

@@ -1,6 +1,6 @@
 //! [`SystemBuilder`] and [`ComponentSpec`]: describe a system and start it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -388,30 +388,61 @@ fn check_grant(names: &HashSet<String>, sender: &str, target: &str) -> Result<()
     Ok(())
 }
 
-/// Compiles every component on the blocking pool, in parallel.
+/// Compiles every distinct component once, on the blocking pool, in
+/// parallel. Components given the same file, or the same bytes (clones of
+/// one `Arc`), share one compilation and one `InstancePre`.
 async fn load_all(
     engine: &Arc<WasmEngine>,
     specs: &[ComponentSpec],
 ) -> Result<Vec<LoadedComponent>, WasmError> {
-    let jobs: Vec<_> = specs
-        .iter()
-        .map(|spec| {
-            let engine = Arc::clone(engine);
-            let spec = spec.clone();
-            tokio::task::spawn_blocking(move || match &spec.source {
-                WasmSource::File(path) => LoadedComponent::from_file(&engine, &spec.name, path),
-                WasmSource::Bytes(bytes) => LoadedComponent::from_bytes(&engine, &spec.name, bytes),
-            })
-        })
-        .collect();
-    let mut loaded = Vec::with_capacity(jobs.len());
+    let mut first_of: HashMap<SourceKey, usize> = HashMap::new();
+    let mut jobs = Vec::new();
+    let mut job_of_spec = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let job = *first_of
+            .entry(SourceKey::of(&spec.source))
+            .or_insert_with(|| {
+                let engine = Arc::clone(engine);
+                let spec = spec.clone();
+                jobs.push(tokio::task::spawn_blocking(move || match &spec.source {
+                    WasmSource::File(path) => LoadedComponent::from_file(&engine, &spec.name, path),
+                    WasmSource::Bytes(bytes) => {
+                        LoadedComponent::from_bytes(&engine, &spec.name, bytes)
+                    }
+                }));
+                jobs.len() - 1
+            });
+        job_of_spec.push(job);
+    }
+    let mut compiled = Vec::with_capacity(jobs.len());
     for job in jobs {
-        loaded.push(
+        compiled.push(
             job.await
                 .map_err(|e| WasmError::Engine(format!("compile task failed: {e}")))??,
         );
     }
-    Ok(loaded)
+    Ok(specs
+        .iter()
+        .zip(job_of_spec)
+        .map(|(spec, job)| compiled[job].renamed(&spec.name))
+        .collect())
+}
+
+/// What makes two sources the same compilation.
+#[derive(PartialEq, Eq, Hash)]
+enum SourceKey {
+    File(PathBuf),
+    /// The address and length of shared bytes.
+    Bytes(usize, usize),
+}
+
+impl SourceKey {
+    fn of(source: &WasmSource) -> Self {
+        match source {
+            WasmSource::File(path) => SourceKey::File(path.clone()),
+            WasmSource::Bytes(bytes) => SourceKey::Bytes(bytes.as_ptr() as usize, bytes.len()),
+        }
+    }
 }
 
 fn duration_ms(duration: Duration) -> u64 {

@@ -235,3 +235,33 @@ async fn concurrent_host_requests_get_their_own_responses() {
         );
     }
 }
+
+/// The benchmark relay works as the benchmarks assume: a chain of request
+/// round trips ends with `done`, and a burst is handled in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_chains_and_bursts() {
+    let bytes: std::sync::Arc<[u8]> = std::sync::Arc::from(airssys_test_fixtures::RELAY);
+    let builder = SystemBuilder::new()
+        .host_inbox(8)
+        .component(
+            ComponentSpec::from_bytes("a", bytes.clone())
+                .grant("b")
+                .grant("host"),
+        )
+        .component(ComponentSpec::from_bytes("b", bytes));
+    let (system, mut inbox) = start(builder).await;
+
+    system.send("a", "chain b 25 64").unwrap();
+    assert_eq!(
+        next_report(&mut inbox).await,
+        ("a".to_owned(), "done".to_owned())
+    );
+    system.send("a", "burst b 100 4096").unwrap();
+    system.wait_idle().await;
+    let count = system
+        .request("b", "count", Duration::from_secs(5))
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(count.as_bytes(), b"125");
+}

@@ -1,0 +1,1 @@
+//! Benchmarks only; see `router.rs`, `wasm.rs`, `scale.rs` and BENCHMARKS.md.
