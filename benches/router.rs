@@ -77,7 +77,7 @@ fn fire_and_forget(c: &mut Criterion) {
                     std::hint::black_box(envelope);
                     activity.end();
                     seen += 1;
-                    if seen % BATCH == 0 || seen == iters {
+                    if seen.is_multiple_of(BATCH) || seen == iters {
                         done2.notify_one();
                     }
                 }
@@ -112,7 +112,7 @@ fn fire_and_forget(c: &mut Criterion) {
                 while let Some(message) = rx.recv().await {
                     std::hint::black_box(message);
                     seen += 1;
-                    if seen % BATCH == 0 || seen == iters {
+                    if seen.is_multiple_of(BATCH) || seen == iters {
                         done2.notify_one();
                     }
                 }
