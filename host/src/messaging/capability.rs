@@ -1,6 +1,6 @@
 //! [`Grants`]: the capability check, deny by default.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::RwLock;
 
 use crate::core::component::id::ComponentId;

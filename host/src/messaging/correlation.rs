@@ -1,6 +1,8 @@
 //! [`CorrelationTrackerImpl`]: pending requests, their deadlines and their single timer.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -46,6 +48,10 @@ struct State {
     /// Deadlines in order; `seq` breaks ties between equal instants.
     deadlines: BTreeMap<(Instant, u64), CorrelationId>,
     next_seq: u64,
+    /// When the timer task will next wake on its own (`None`: only when
+    /// notified). A new deadline wakes it only if it is earlier, so steady
+    /// traffic costs no timer wake-ups.
+    timer_wakes_at: Option<Instant>,
 }
 
 struct Entry {
@@ -184,6 +190,7 @@ impl Shared {
             }
         }
         let next = state.deadlines.first_key_value().map(|(key, _)| key.0);
+        state.timer_wakes_at = next;
         (expired, next)
     }
 }
@@ -238,10 +245,10 @@ impl CorrelationTracker for CorrelationTrackerImpl {
         }
         let seq = state.next_seq;
         state.next_seq += 1;
-        let earliest = state
-            .deadlines
-            .first_key_value()
-            .is_none_or(|(first, _)| (at, seq) < *first);
+        let earliest = state.timer_wakes_at.is_none_or(|wakes_at| at < wakes_at);
+        if earliest {
+            state.timer_wakes_at = Some(at);
+        }
         state.deadlines.insert((at, seq), correlation_id.clone());
         state.pending.insert(
             correlation_id.clone(),

@@ -1,6 +1,6 @@
 //! [`ComponentSubscriber`]: every component's mailbox and callback queue.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -84,7 +84,7 @@ impl ComponentSubscriber {
     /// An empty registry whose deliveries are counted in `activity`.
     pub fn new(activity: Arc<Activity>) -> Self {
         Self {
-            mailboxes: RwLock::new(HashMap::new()),
+            mailboxes: RwLock::new(HashMap::default()),
             activity,
             closing: AtomicBool::new(false),
             skipped: AtomicUsize::new(0),

@@ -1,6 +1,7 @@
 //! [`CorrelationId`]: pairs a request with its response.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Unique identifier that pairs a request with its response.
 ///
@@ -14,21 +15,24 @@ use std::fmt;
 /// assert_ne!(a, b);
 /// assert_eq!(CorrelationId::new(a.as_str()), a);
 /// ```
+///
+/// Cheap to clone: the router, the tracker and the envelope each hold the
+/// same id, so the text is shared rather than copied.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CorrelationId(String);
+pub struct CorrelationId(Arc<str>);
 
 impl CorrelationId {
     /// Creates a correlation id from a string, for example one a guest passed
     /// back to `cancel-request`.
     pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
+        Self(Arc::from(id.into()))
     }
 
     /// Generates a new unique id (a random UUID v4).
     pub fn generate() -> Self {
         let mut buf = uuid::Uuid::encode_buffer();
         let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
-        Self(text.to_owned())
+        Self(Arc::from(&*text))
     }
 
     /// The id as a string slice.
