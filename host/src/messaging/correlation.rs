@@ -54,6 +54,15 @@ struct State {
     timer_wakes_at: Option<Instant>,
 }
 
+impl State {
+    /// Takes an entry out of both the pending map and the deadlines.
+    fn remove(&mut self, correlation_id: &CorrelationId) -> Option<Entry> {
+        let entry = self.pending.remove(correlation_id)?;
+        self.deadlines.remove(&entry.deadline);
+        Some(entry)
+    }
+}
+
 struct Entry {
     request: PendingRequest,
     deadline: (Instant, u64),
@@ -148,10 +157,7 @@ impl Shared {
     /// Takes the entry out of the pending map; the caller now owns its
     /// outcome.
     fn take(&self, correlation_id: &CorrelationId) -> Option<Entry> {
-        let mut state = self.lock();
-        let entry = state.pending.remove(correlation_id)?;
-        state.deadlines.remove(&entry.deadline);
-        Some(entry)
+        self.lock().remove(correlation_id)
     }
 
     fn deliver(&self, correlation_id: CorrelationId, entry: Entry, outcome: RequestOutcome) {
@@ -304,11 +310,7 @@ impl CorrelationTracker for CorrelationTrackerImpl {
         let mut state = self.shared.lock();
         match state.pending.get(correlation_id) {
             Some(entry) if &entry.request.requester == requester => {
-                let entry = state
-                    .pending
-                    .remove(correlation_id)
-                    .expect("entry was just seen");
-                state.deadlines.remove(&entry.deadline);
+                state.remove(correlation_id);
                 drop(state);
                 self.shared.finished();
                 Ok(())
@@ -328,13 +330,7 @@ impl CorrelationTracker for CorrelationTrackerImpl {
                 .filter(|(_, entry)| &entry.request.requester == requester)
                 .map(|(id, _)| id.clone())
                 .collect();
-            ids.into_iter()
-                .filter_map(|id| {
-                    let entry = state.pending.remove(&id)?;
-                    state.deadlines.remove(&entry.deadline);
-                    Some(entry)
-                })
-                .collect()
+            ids.into_iter().filter_map(|id| state.remove(&id)).collect()
         };
         for _ in &abandoned {
             self.shared.finished();

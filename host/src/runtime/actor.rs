@@ -33,6 +33,8 @@ pub struct ComponentActor {
     settings: InstanceSettings,
     instance: Option<Instance>,
     wiring: ActorWiring,
+    /// Settles the requests this component answers.
+    requests: RequestResponse,
     restarts: VecDeque<Instant>,
 }
 
@@ -73,12 +75,14 @@ impl ComponentActor {
         settings: InstanceSettings,
         wiring: ActorWiring,
     ) -> Result<Self, WasmError> {
+        let requests = RequestResponse::new(Arc::clone(&wiring.tracker));
         let mut actor = Self {
             id,
             component,
             settings,
             instance: None,
             wiring,
+            requests,
             restarts: VecDeque::new(),
         };
         actor.instance = Some(actor.fresh_instance().await?);
@@ -146,14 +150,10 @@ impl ComponentActor {
         let (outcome, after) = self.call_handle_message(&sender, payload).await;
         match &correlation {
             None => FireAndForget::settle(&self.id, &sender, &outcome),
-            Some(correlation_id) => self.requests().settle(&self.id, correlation_id, outcome),
+            Some(correlation_id) => self.requests.settle(&self.id, correlation_id, outcome),
         }
         self.wiring.activity.end();
         after
-    }
-
-    fn requests(&self) -> RequestResponse {
-        RequestResponse::new(Arc::clone(&self.wiring.tracker))
     }
 
     async fn call_handle_message(
@@ -325,7 +325,7 @@ impl ComponentActor {
     /// shutdown error (unless already settled), and the skip is counted.
     fn skip(&self, envelope: Envelope) {
         if let Some(correlation_id) = &envelope.correlation {
-            self.requests().fail(
+            self.requests.fail(
                 correlation_id,
                 RequestError::Shutdown {
                     target: self.id.clone(),
@@ -342,7 +342,7 @@ impl ComponentActor {
         self.wiring.messages.close();
         while let Ok(envelope) = self.wiring.messages.try_recv() {
             match &envelope.correlation {
-                Some(correlation_id) => self.requests().fail(correlation_id, self.stopped()),
+                Some(correlation_id) => self.requests.fail(correlation_id, self.stopped()),
                 None => tracing::warn!(
                     target: "airssys_wasm::flow",
                     to = %self.id, from = %envelope.sender,
