@@ -20,6 +20,10 @@ fn rss_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+fn memory_mappings() -> usize {
+    std::fs::read_to_string("/proc/self/maps").map_or(0, |maps| maps.lines().count())
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing
     // useful either: this harness only runs under `cargo bench`.
@@ -38,33 +42,71 @@ fn main() {
         .unwrap();
     let bytes: Arc<[u8]> = Arc::from(RELAY);
     for n in counts {
-        rt.block_on(async {
-            let before = rss_mib();
-            let mut builder = SystemBuilder::new();
-            for i in 0..n {
-                builder = builder.component(ComponentSpec::from_bytes(format!("c{i}"), Arc::clone(&bytes)).mailbox_capacity(4));
+        let before = rss_mib();
+        let maps_before = memory_mappings();
+        let mut builder = SystemBuilder::new();
+        for i in 0..n {
+            let spec = ComponentSpec::from_bytes(format!("c{i}"), Arc::clone(&bytes));
+            builder = builder.component(spec.mailbox_capacity(4));
+        }
+        let clock = Instant::now();
+        let system = match rt.block_on(builder.start()) {
+            Ok(system) => Arc::new(system),
+            Err(error) => {
+                println!("scale/{n}: did not start: {error}");
+                continue;
             }
-            let start = Instant::now();
-            let system = builder.start().await.expect("starts");
-            let started = start.elapsed();
-            let after = rss_mib();
+        };
+        let started = clock.elapsed();
+        let after = rss_mib();
+        let maps_after = memory_mappings();
 
-            let mut samples = Vec::with_capacity(1000);
-            for i in 0..1000 {
-                let target = format!("c{}", i % n);
-                let t = Instant::now();
-                system.request(&target, &[7u8; 64][..], Duration::from_secs(5)).unwrap().await.unwrap();
-                samples.push(t.elapsed());
-            }
-            samples.sort();
-            println!(
-                "scale/{n}: start {:.0} ms, RSS {before:.0} -> {after:.0} MiB (+{:.1} KiB per instance), request median {:.1} us, p99 {:.1} us",
-                started.as_secs_f64() * 1000.0,
-                (after - before) * 1024.0 / n as f64,
-                samples[samples.len() / 2].as_secs_f64() * 1e6,
-                samples[samples.len() * 99 / 100].as_secs_f64() * 1e6,
-            );
-            drop(system);
+        // The host's requests run in a task on the runtime, as in a host
+        // application. The first pass is the first call into each of 1,000
+        // instances spread over all N; the second repeats it.
+        let targets: Vec<String> = (0..1000).map(|i| format!("c{}", i * n / 1000)).collect();
+        let requester = Arc::clone(&system);
+        let (cold, warm) = rt.block_on(async move {
+            tokio::spawn(async move {
+                let mut passes = [Vec::with_capacity(1000), Vec::with_capacity(1000)];
+                for samples in &mut passes {
+                    for target in &targets {
+                        let clock = Instant::now();
+                        let pending =
+                            requester.request(target, &[7u8; 64][..], Duration::from_secs(5));
+                        pending.expect("accepted").await.expect("answered");
+                        samples.push(clock.elapsed());
+                    }
+                }
+                let [cold, warm] = passes;
+                (cold, warm)
+            })
+            .await
+            .expect("requester task")
         });
+        let system = Arc::into_inner(system).expect("requester finished");
+        let clock = Instant::now();
+        rt.block_on(system.shutdown(Duration::from_secs(60)));
+        let stopped = clock.elapsed();
+
+        let (cold_median, cold_p99) = median_and_p99(cold);
+        let (warm_median, warm_p99) = median_and_p99(warm);
+        println!(
+            "scale/{n}: start {:.0} ms; RSS {before:.0} -> {after:.0} MiB (+{:.1} KiB per instance); \
+             {:.1} memory mappings per instance; request to a fresh instance median {cold_median:.1} us, \
+             p99 {cold_p99:.1} us; again median {warm_median:.1} us, p99 {warm_p99:.1} us; shutdown {:.0} ms",
+            started.as_secs_f64() * 1000.0,
+            (after - before) * 1024.0 / n as f64,
+            (maps_after - maps_before) as f64 / n as f64,
+            stopped.as_secs_f64() * 1000.0,
+        );
     }
+}
+
+/// Median and 99th percentile, in microseconds.
+fn median_and_p99(mut samples: Vec<Duration>) -> (f64, f64) {
+    samples.sort();
+    let at =
+        |q: usize| samples[(samples.len() * q / 100).min(samples.len() - 1)].as_secs_f64() * 1e6;
+    (at(50), at(99))
 }

@@ -27,10 +27,20 @@ pub struct WasmEngine {
 impl WasmEngine {
     /// An engine for the component model with epoch interruption, and a
     /// linker holding WASI (closed by default) and `host-services`.
-    pub fn new() -> Result<Self, WasmError> {
+    ///
+    /// `largest_memory` is the largest memory limit of any component it will
+    /// run: each linear memory reserves that much address space (plus a
+    /// guard), so it grows in place up to its limit. Wasmtime's default
+    /// reservation of 4 GiB per memory would cap a process at about 30,000
+    /// instances of address space; limit-sized reservations allow millions.
+    /// Measured: the guest call cost is the same either way (BENCHMARKS.md).
+    pub fn new(largest_memory: usize) -> Result<Self, WasmError> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
+        config.memory_reservation(largest_memory as u64);
+        // One mapping fewer per instance; the guard after the memory stays.
+        config.guard_before_linear_memory(false);
         let engine = Engine::new(&config).map_err(|e| WasmError::Engine(e.to_string()))?;
 
         let mut linker = Linker::new(&engine);

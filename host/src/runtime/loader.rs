@@ -98,7 +98,7 @@ impl LoadedComponent {
                 .await
                 .map_err(|e| WasmError::Instantiate {
                     name: self.name.clone(),
-                    reason: format!("{e:#}"),
+                    reason: with_mapping_hint(format!("{e:#}")),
                 })?;
         Ok(Instance { store, plugin })
     }
@@ -120,6 +120,31 @@ impl std::fmt::Debug for Instance {
     }
 }
 
+/// Memory mappings each live instance holds: its linear memory (three with
+/// copy-on-write initialisation, plus the reservation) and its fiber stack
+/// with its guard page.
+pub const MAPPINGS_PER_INSTANCE: usize = 6;
+
+/// An instance that cannot get memory has most often hit the kernel's cap on
+/// mappings per process, not the end of RAM: say so, with the numbers.
+fn with_mapping_hint(reason: String) -> String {
+    if !reason.contains("Cannot allocate memory") {
+        return reason;
+    }
+    let cap = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()
+        .and_then(|text| text.trim().parse::<usize>().ok());
+    match cap {
+        Some(cap) => format!(
+            "{reason} (each instance holds about {MAPPINGS_PER_INSTANCE} memory mappings and \
+             vm.max_map_count = {cap} allows about {} instances; raise it with \
+             `sysctl -w vm.max_map_count=N`)",
+            cap / MAPPINGS_PER_INSTANCE
+        ),
+        None => reason,
+    }
+}
+
 /// Tells "not wasm" and "a core module" apart before the compiler does, so
 /// the error says which.
 fn check_header(name: &str, bytes: &[u8]) -> Result<(), WasmError> {
@@ -136,4 +161,19 @@ fn check_header(name: &str, bytes: &[u8]) -> Result<(), WasmError> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_memory_names_the_mapping_cap() {
+        let reason = with_mapping_hint("mmap failed: Cannot allocate memory (os error 12)".into());
+        if std::path::Path::new("/proc/sys/vm/max_map_count").exists() {
+            assert!(reason.contains("vm.max_map_count"), "{reason}");
+        }
+        let other = with_mapping_hint("unknown import".into());
+        assert_eq!(other, "unknown import");
+    }
 }

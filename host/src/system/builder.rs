@@ -278,7 +278,7 @@ impl SystemBuilder {
             grants.grant(ComponentId::new(sender), ComponentId::new(target));
         }
 
-        let engine = Arc::new(WasmEngine::new()?);
+        let engine = Arc::new(WasmEngine::new(self.largest_memory_limit())?);
         let loaded = load_all(&engine, &self.components).await?;
 
         let activity = Arc::new(Activity::new());
@@ -299,7 +299,9 @@ impl SystemBuilder {
             .host_inbox
             .map(|capacity| HostInbox::new(subscriber.subscribe_host_inbox(capacity)));
 
-        let mut actors = Vec::with_capacity(loaded.len());
+        // Instances are created in parallel, on every worker thread; the
+        // first failure in component order is the one reported.
+        let mut starting = Vec::with_capacity(loaded.len());
         for (spec, component) in self.components.iter().zip(loaded) {
             let id = ComponentId::new(&spec.name);
             let capacity = spec
@@ -312,10 +314,7 @@ impl SystemBuilder {
                 .unwrap_or(DEFAULT_TIME_BUDGET);
             let settings = InstanceSettings {
                 ticks_allowed: (budget.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64,
-                memory_limit: spec
-                    .memory_limit
-                    .or(self.memory_limit)
-                    .unwrap_or(DEFAULT_MEMORY_LIMIT),
+                memory_limit: self.memory_limit_of(spec),
                 wasi: spec.wasi.clone(),
             };
             let receivers = subscriber.subscribe(id.clone(), capacity);
@@ -334,13 +333,31 @@ impl SystemBuilder {
                     .unwrap_or_default(),
                 events: events.clone(),
             };
-            match ComponentActor::start(id.clone(), component, settings, wiring).await {
-                Ok(actor) => actors.push((id, actor)),
-                Err(error) => {
-                    subscriber.close_all();
-                    return Err(error.into());
+            let start = ComponentActor::start(id.clone(), component, settings, wiring);
+            starting.push((id, tokio::spawn(start)));
+        }
+        let mut actors = Vec::with_capacity(starting.len());
+        let mut first_error = None;
+        for (id, handle) in starting {
+            match handle.await {
+                Ok(Ok(actor)) => actors.push((id, actor)),
+                Ok(Err(error)) => {
+                    first_error.get_or_insert(error);
+                }
+                Err(join_error) if join_error.is_panic() => {
+                    std::panic::resume_unwind(join_error.into_panic())
+                }
+                Err(_cancelled) => {
+                    first_error.get_or_insert(WasmError::Instantiate {
+                        name: id.to_string(),
+                        reason: "the tokio runtime shut down during start".to_owned(),
+                    });
                 }
             }
+        }
+        if let Some(error) = first_error {
+            subscriber.close_all();
+            return Err(error.into());
         }
         let tasks = actors
             .into_iter()
@@ -357,6 +374,20 @@ impl SystemBuilder {
             events,
             _engine: engine,
         })
+    }
+
+    fn memory_limit_of(&self, spec: &ComponentSpec) -> usize {
+        spec.memory_limit
+            .or(self.memory_limit)
+            .unwrap_or(DEFAULT_MEMORY_LIMIT)
+    }
+
+    fn largest_memory_limit(&self) -> usize {
+        self.components
+            .iter()
+            .map(|spec| self.memory_limit_of(spec))
+            .max()
+            .unwrap_or(DEFAULT_MEMORY_LIMIT)
     }
 
     fn check_names(&self) -> Result<HashSet<String>, SystemError> {

@@ -119,3 +119,22 @@ async fn component_with_unknown_import_is_refused() {
         "{error}"
     );
 }
+
+/// Instances are created in parallel, yet the error reported is always the
+/// first failing component in the order they were added.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_failing_component_in_order_is_reported() {
+    let mut builder = SystemBuilder::new();
+    for i in 0..16 {
+        let spec = ComponentSpec::from_bytes(format!("ok{i}"), ECHO);
+        builder = builder.component(spec);
+    }
+    for name in ["first-tiny", "second-tiny"] {
+        builder = builder.component(ComponentSpec::from_bytes(name, ECHO).memory_limit(64 * 1024));
+    }
+    let error = start_error(builder).await;
+    assert!(
+        matches!(error, SystemError::Wasm(WasmError::Instantiate { ref name, .. }) if name == "first-tiny"),
+        "{error}"
+    );
+}

@@ -1,7 +1,9 @@
 //! Benchmark fixture: a lean responder and driver. From the host it takes
 //! `chain <target> <n> <bytes>` (n request round trips to `target`, one at
 //! a time, then `done` to the host) and `burst <target> <n> <bytes>` (n
-//! fire-and-forget messages). Anything else it answers with the message and
+//! fire-and-forget messages) and `spread <prefix> <k> <n> <bytes>` (n
+//! fire-and-forget messages dealt round-robin to `<prefix>0` ..
+//! `<prefix>{k-1}`). Anything else it answers with the message and
 //! counts; `count` answers the count.
 
 use std::cell::Cell;
@@ -21,7 +23,9 @@ static PAYLOAD: [u8; 65536] = [7; 65536];
 #[export]
 fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, ComponentError> {
     let command = sender == ComponentId::HOST
-        && (message.starts_with(b"chain ") || message.starts_with(b"burst "));
+        && [&b"chain "[..], b"burst ", b"spread "]
+            .iter()
+            .any(|verb| message.starts_with(verb));
     if message == b"count" {
         return Ok(RECEIVED.get().to_string().into_bytes());
     }
@@ -45,6 +49,13 @@ fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Comp
         ["burst", target, n, bytes] => {
             let (n, bytes) = (number(n)?, number(bytes)?);
             for _ in 0..n {
+                send(target, &PAYLOAD[..bytes])?;
+            }
+        }
+        ["spread", prefix, k, n, bytes] => {
+            let (k, n, bytes) = (number(k)?, number(n)?, number(bytes)?);
+            let targets: Vec<String> = (0..k).map(|i| format!("{prefix}{i}")).collect();
+            for target in targets.iter().cycle().take(n) {
                 send(target, &PAYLOAD[..bytes])?;
             }
         }
