@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use airssys_benches::percentiles;
 use airssys_test_fixtures::RELAY;
 use airssys_wasm::{ComponentSpec, SystemBuilder};
 
@@ -89,8 +90,8 @@ fn main() {
         rt.block_on(system.shutdown(Duration::from_secs(60)));
         let stopped = clock.elapsed();
 
-        let (cold_median, cold_p99) = median_and_p99(cold);
-        let (warm_median, warm_p99) = median_and_p99(warm);
+        let [cold_median, cold_p99, _] = percentiles(cold);
+        let [warm_median, warm_p99, _] = percentiles(warm);
         println!(
             "scale/{n}: start {:.0} ms; RSS {before:.0} -> {after:.0} MiB (+{:.1} KiB per instance); \
              {:.1} memory mappings per instance; request to a fresh instance median {cold_median:.1} us, \
@@ -101,12 +102,4 @@ fn main() {
             stopped.as_secs_f64() * 1000.0,
         );
     }
-}
-
-/// Median and 99th percentile, in microseconds.
-fn median_and_p99(mut samples: Vec<Duration>) -> (f64, f64) {
-    samples.sort();
-    let at =
-        |q: usize| samples[(samples.len() * q / 100).min(samples.len() - 1)].as_secs_f64() * 1e6;
-    (at(50), at(99))
 }

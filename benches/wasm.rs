@@ -7,43 +7,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use airssys_test_fixtures::RELAY;
-use airssys_wasm::messaging::activity::Activity;
-use airssys_wasm::messaging::capability::Grants;
-use airssys_wasm::messaging::router::RouterLimits;
-use airssys_wasm::runtime::engine::WasmEngine;
-use airssys_wasm::runtime::host_services::{HostState, InstanceSettings};
-use airssys_wasm::runtime::loader::LoadedComponent;
-use airssys_wasm::{
-    ComponentId, ComponentSpec, ComponentSubscriber, CorrelationTracker, CorrelationTrackerImpl,
-    HostInbox, MessageRouter, ResponseRouter, System, SystemBuilder,
-};
+use airssys_benches::{PAYLOAD, call_directly, direct_instance, relay_system, runtime};
+use airssys_wasm::System;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-
-const PAYLOAD: [u8; 64] = [7; 64];
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-async fn relay_system(names: &[&str], mailbox: usize) -> (System, HostInbox) {
-    let bytes: Arc<[u8]> = Arc::from(RELAY);
-    let mut builder = SystemBuilder::new().host_inbox(1024);
-    for name in names {
-        builder = builder.component(
-            ComponentSpec::from_bytes(*name, Arc::clone(&bytes))
-                .grant_any()
-                .mailbox_capacity(mailbox),
-        );
-    }
-    let mut system = builder.start().await.unwrap();
-    let inbox = system.take_inbox().unwrap();
-    (system, inbox)
-}
 
 /// The host's `request` to a guest, awaited, against calling the guest's
 /// export directly through the same engine configuration.
@@ -99,12 +65,7 @@ fn host_to_guest(c: &mut Criterion) {
             single.block_on(async {
                 let start = Instant::now();
                 for _ in 0..iters {
-                    let lifecycle = instance.plugin.airssys_wasm_component_lifecycle();
-                    let answer = lifecycle
-                        .call_handle_message(&mut instance.store, &sender, &PAYLOAD)
-                        .await
-                        .unwrap();
-                    std::hint::black_box(answer.unwrap());
+                    call_directly(&mut instance, &sender).await;
                 }
                 start.elapsed()
             })
@@ -113,39 +74,6 @@ fn host_to_guest(c: &mut Criterion) {
     group.finish();
     drop(system);
     single.block_on(async move { drop(system1) });
-}
-
-/// An instance of the relay outside any system, wired to a router no one
-/// reads, for the direct-call floor.
-async fn direct_instance() -> (airssys_wasm::runtime::loader::Instance, String) {
-    let engine = WasmEngine::new(airssys_wasm::system::builder::DEFAULT_MEMORY_LIMIT).unwrap();
-    let component = LoadedComponent::from_bytes(&engine, "echo", RELAY).unwrap();
-    let activity = Arc::new(Activity::new());
-    let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
-    let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
-    let router: Arc<dyn MessageRouter> = Arc::new(ResponseRouter::new(
-        Arc::clone(&subscriber),
-        tracker,
-        Arc::new(Grants::new()),
-        RouterLimits::default(),
-    ));
-    let receivers = subscriber.subscribe(ComponentId::new("echo"), 16);
-    let settings = InstanceSettings {
-        ticks_allowed: 1_000,
-        memory_limit: 64 << 20,
-        wasi: Default::default(),
-    };
-    let state = HostState::new(
-        ComponentId::new("echo"),
-        router,
-        receivers.callback_sink,
-        &settings,
-    )
-    .unwrap();
-    let instance = component.instantiate(state).await.unwrap();
-    // The engine's epoch thread must outlive the instance.
-    std::mem::forget(engine);
-    (instance, "bench".to_owned())
 }
 
 /// Guest A requests guest B, B answers, A's callback runs and sends the
