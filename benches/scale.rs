@@ -2,13 +2,14 @@
 //! guest (compiled once), and the latency of one request while they are
 //! all alive. Prints one line per N.
 //!
-//! `cargo bench -p airssys-benches --bench scale` (N = 1,000 and 5,000;
-//! set `AIRSSYS_SCALE=1000,10000,100000` for others)
+//! `cargo bench -p airssys-benches --bench scale` (N = 1,000 and 10,000;
+//! set `AIRSSYS_SCALE=1000,10000,100000` for others; beyond about 10,000 the
+//! kernel's `vm.max_map_count` must be raised, see BENCHMARKS.md)
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use airssys_benches::percentiles;
+use airssys_benches::{BareInstances, percentiles};
 use airssys_test_fixtures::RELAY;
 use airssys_wasm::{ComponentSpec, SystemBuilder};
 
@@ -32,10 +33,23 @@ fn main() {
         return;
     }
     let counts: Vec<usize> = std::env::var("AIRSSYS_SCALE")
-        .unwrap_or_else(|_| "1000,5000".to_owned())
+        .unwrap_or_else(|_| "1000,10000".to_owned())
         .split(',')
         .filter_map(|n| n.trim().parse().ok())
         .collect();
+    // One process per size, so each starts with a clean heap and its RSS
+    // figures are its own.
+    if let [_, _, ..] = counts.as_slice() {
+        for n in counts {
+            let status = std::process::Command::new(std::env::current_exe().unwrap())
+                .args(std::env::args().skip(1))
+                .env("AIRSSYS_SCALE", n.to_string())
+                .status()
+                .unwrap();
+            assert!(status.success(), "scale/{n} failed");
+        }
+        return;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -101,5 +115,25 @@ fn main() {
             (maps_after - maps_before) as f64 / n as f64,
             stopped.as_secs_f64() * 1000.0,
         );
+
+        // The floor, after the system is gone: bare instances on one
+        // thread, nothing around them.
+        let bare = rt.block_on(async { BareInstances::new() });
+        let clock = Instant::now();
+        let instances = rt.block_on(async {
+            let mut instances = Vec::with_capacity(n);
+            for i in 0..n {
+                instances.push(bare.instance(&format!("c{i}")).await);
+            }
+            instances
+        });
+        let elapsed = clock.elapsed();
+        println!(
+            "scale/{n}/floor: {n} bare instances (Store + InstancePre, one thread) in {:.0} ms \
+             ({:.1} us each)",
+            elapsed.as_secs_f64() * 1000.0,
+            elapsed.as_secs_f64() * 1e6 / n as f64,
+        );
+        drop(instances);
     }
 }

@@ -46,36 +46,66 @@ pub async fn relay_system(names: &[&str], mailbox: usize) -> (System, HostInbox)
     (system, inbox)
 }
 
-/// An instance of the relay outside any system, wired to a router no one
-/// reads, for the direct-call floor.
+/// Instances of the relay outside any system: the floor of instantiation
+/// (a `Store` and an instance from the shared `InstancePre`), wired to a
+/// router no one reads.
+pub struct BareInstances {
+    component: LoadedComponent,
+    router: Arc<dyn MessageRouter>,
+    subscriber: Arc<ComponentSubscriber>,
+    // Keeps the epoch thread running while instances live.
+    _engine: WasmEngine,
+}
+
+impl BareInstances {
+    /// Compiles the relay once.
+    pub fn new() -> Self {
+        let engine = WasmEngine::new(airssys_wasm::system::builder::DEFAULT_MEMORY_LIMIT).unwrap();
+        let component = LoadedComponent::from_bytes(&engine, "echo", RELAY).unwrap();
+        let activity = Arc::new(Activity::new());
+        let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
+        let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
+        let router: Arc<dyn MessageRouter> = Arc::new(ResponseRouter::new(
+            Arc::clone(&subscriber),
+            tracker,
+            Arc::new(Grants::new()),
+            RouterLimits::default(),
+        ));
+        Self {
+            component,
+            router,
+            subscriber,
+            _engine: engine,
+        }
+    }
+
+    /// A fresh instance named `name`.
+    pub async fn instance(&self, name: &str) -> Instance {
+        let receivers = self.subscriber.subscribe(ComponentId::new(name), 16);
+        let settings = InstanceSettings {
+            ticks_allowed: 1_000,
+            memory_limit: 64 << 20,
+            wasi: Default::default(),
+        };
+        let id = ComponentId::new(name);
+        let router = Arc::clone(&self.router);
+        let state = HostState::new(id, router, receivers.callback_sink, &settings).unwrap();
+        self.component.instantiate(state).await.unwrap()
+    }
+}
+
+impl Default for BareInstances {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One instance of the relay outside any system, for the direct-call floor.
 pub async fn direct_instance() -> (Instance, String) {
-    let engine = WasmEngine::new(airssys_wasm::system::builder::DEFAULT_MEMORY_LIMIT).unwrap();
-    let component = LoadedComponent::from_bytes(&engine, "echo", RELAY).unwrap();
-    let activity = Arc::new(Activity::new());
-    let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
-    let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
-    let router: Arc<dyn MessageRouter> = Arc::new(ResponseRouter::new(
-        Arc::clone(&subscriber),
-        tracker,
-        Arc::new(Grants::new()),
-        RouterLimits::default(),
-    ));
-    let receivers = subscriber.subscribe(ComponentId::new("echo"), 16);
-    let settings = InstanceSettings {
-        ticks_allowed: 1_000,
-        memory_limit: 64 << 20,
-        wasi: Default::default(),
-    };
-    let state = HostState::new(
-        ComponentId::new("echo"),
-        router,
-        receivers.callback_sink,
-        &settings,
-    )
-    .unwrap();
-    let instance = component.instantiate(state).await.unwrap();
-    // The engine's epoch thread must outlive the instance.
-    std::mem::forget(engine);
+    let bare = BareInstances::new();
+    let instance = bare.instance("echo").await;
+    // The epoch thread must outlive the instance.
+    std::mem::forget(bare);
     (instance, "bench".to_owned())
 }
 
