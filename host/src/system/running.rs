@@ -85,7 +85,8 @@ impl System {
     ///
     /// Refusals (unknown target, full mailbox, oversized payload) are
     /// returned at once, before anything is queued. A zero `timeout` means
-    /// the system's default.
+    /// the system's default. Await it from a task on the system's runtime:
+    /// from a thread outside it, each request pays two thread wake-ups.
     pub fn request(
         &self,
         target: &str,
