@@ -11,6 +11,8 @@ fn main() {
         .package("pong")
         .package("event-log-emitter")
         .package("event-log-listener")
+        .package("typed-orders-shop")
+        .package("typed-orders-warehouse")
         .watch("../guest-sdk")
         .watch("../guest-macros")
         .watch("../wit")

@@ -1,7 +1,11 @@
 //! What `#[export]` expands to calls. Not a public API: it may change in any
 //! release.
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use crate::bindings::airssys::wasm::types as wit;
+use crate::codec::{Json, MsgPack, ToPayload};
 use crate::types::{ComponentError, ComponentId, CorrelationId};
 
 pub use crate::bindings::exports::airssys::wasm::component_lifecycle::Guest;
@@ -25,8 +29,8 @@ impl FromSender for ComponentId {
 
 /// The second parameter of `handle_message`.
 #[diagnostic::on_unimplemented(
-    message = "the second parameter of `handle_message` must be `Vec<u8>`, not `{Self}`",
-    label = "expected `Vec<u8>`"
+    message = "the second parameter of `handle_message` must be `Vec<u8>`, `Json<T>` or `MsgPack<T>`, not `{Self}`",
+    label = "expected `Vec<u8>`, `Json<T>` or `MsgPack<T>`"
 )]
 pub trait FromPayload: Sized {
     /// Decodes the parameter from the message bytes.
@@ -39,9 +43,21 @@ impl FromPayload for Vec<u8> {
     }
 }
 
+impl<T: DeserializeOwned> FromPayload for Json<T> {
+    fn from_payload(bytes: Vec<u8>) -> Result<Self, ComponentError> {
+        Json::decode(&bytes)
+    }
+}
+
+impl<T: DeserializeOwned> FromPayload for MsgPack<T> {
+    fn from_payload(bytes: Vec<u8>) -> Result<Self, ComponentError> {
+        MsgPack::decode(&bytes)
+    }
+}
+
 /// The return type of `handle_message`.
 #[diagnostic::on_unimplemented(
-    message = "`handle_message` must return `Result<Vec<u8>, ComponentError>`, not `{Self}`",
+    message = "`handle_message` must return `Result<Vec<u8>, ComponentError>` (or `Json<T>` / `MsgPack<T>` in place of `Vec<u8>`), not `{Self}`",
     label = "expected `Result<Vec<u8>, ComponentError>`"
 )]
 pub trait MessageReturn {
@@ -52,6 +68,28 @@ pub trait MessageReturn {
 impl MessageReturn for Result<Vec<u8>, ComponentError> {
     fn into_wit(self) -> Result<Vec<u8>, WitComponentError> {
         self.map_err(Into::into)
+    }
+}
+
+impl<T: Serialize> MessageReturn for Result<Json<T>, ComponentError> {
+    fn into_wit(self) -> Result<Vec<u8>, WitComponentError> {
+        encode_response(self)
+    }
+}
+
+impl<T: Serialize> MessageReturn for Result<MsgPack<T>, ComponentError> {
+    fn into_wit(self) -> Result<Vec<u8>, WitComponentError> {
+        encode_response(self)
+    }
+}
+
+fn encode_response(
+    result: Result<impl ToPayload, ComponentError>,
+) -> Result<Vec<u8>, WitComponentError> {
+    let value = result.map_err(WitComponentError::from)?;
+    match value.to_payload() {
+        Ok(bytes) => Ok(bytes.into_owned()),
+        Err(why) => Err(WitComponentError::Failed(why)),
     }
 }
 
@@ -73,7 +111,7 @@ impl FromRequestId for CorrelationId {
 
 /// The second parameter of `handle_callback`.
 #[diagnostic::on_unimplemented(
-    message = "the second parameter of `handle_callback` must be `Result<Vec<u8>, String>`, not `{Self}`",
+    message = "the second parameter of `handle_callback` must be `Result<Vec<u8>, String>` (or `Json<T>` / `MsgPack<T>` in place of `Vec<u8>`), not `{Self}`",
     label = "expected `Result<Vec<u8>, String>`"
 )]
 pub trait FromCallbackResult: Sized {
@@ -84,6 +122,21 @@ pub trait FromCallbackResult: Sized {
 impl FromCallbackResult for Result<Vec<u8>, String> {
     fn from_callback_result(result: Result<Vec<u8>, String>) -> Result<Self, ComponentError> {
         Ok(result)
+    }
+}
+
+/// A response that does not decode reaches the handler as an error text, so
+/// the handler still runs for every request it made.
+impl<T: DeserializeOwned> FromCallbackResult for Result<Json<T>, String> {
+    fn from_callback_result(result: Result<Vec<u8>, String>) -> Result<Self, ComponentError> {
+        Ok(result.and_then(|bytes| Json::decode(&bytes).map_err(|error| error.to_string())))
+    }
+}
+
+/// As for [`Json`]: a response that does not decode is an error text.
+impl<T: DeserializeOwned> FromCallbackResult for Result<MsgPack<T>, String> {
+    fn from_callback_result(result: Result<Vec<u8>, String>) -> Result<Self, ComponentError> {
+        Ok(result.and_then(|bytes| MsgPack::decode(&bytes).map_err(|error| error.to_string())))
     }
 }
 

@@ -3,36 +3,50 @@
 use std::time::Duration;
 
 use crate::bindings::airssys::wasm::host_services;
+use crate::codec::ToPayload;
 use crate::types::{CorrelationId, MessagingError};
 
 /// Sends `message` to `target`, fire-and-forget: returns once the host has
-/// queued it. The target's answer is dropped.
+/// queued it. The target's answer is dropped. `message` is bytes, text, or a
+/// [`Json`](crate::Json) / [`MsgPack`](crate::MsgPack) value; one that cannot
+/// be encoded is refused with `InvalidMessage` before anything is sent.
 ///
 /// ```no_run
-/// airssys_wasm_guest::send("audit", b"user logged in")?;
+/// use airssys_wasm_guest::{send, Json};
+/// send("audit", b"user logged in")?;
+/// send("audit", Json(("login", "alice")))?;
 /// # Ok::<(), airssys_wasm_guest::MessagingError>(())
 /// ```
-pub fn send(target: &str, message: &[u8]) -> Result<(), MessagingError> {
-    host_services::send_message(target, message).map_err(Into::into)
+pub fn send(target: &str, message: impl ToPayload) -> Result<(), MessagingError> {
+    let bytes = message
+        .to_payload()
+        .map_err(MessagingError::InvalidMessage)?;
+    host_services::send_message(target, &bytes).map_err(Into::into)
 }
 
 /// Sends `request` to `target` and returns its id at once. The answer, or an
 /// error if `target` fails or does not answer within `timeout`, arrives later
 /// in this plugin's `handle_callback` with the same id. A zero `timeout`
-/// means the host's default.
+/// means the host's default. `request` is encoded as for [`send`]; the
+/// callback's parameter type picks how the answer is decoded.
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// let id = airssys_wasm_guest::request("pricing", b"sku-42", Duration::from_secs(2))?;
+/// use airssys_wasm_guest::{request, MsgPack};
+/// let id = request("pricing", b"sku-42", Duration::from_secs(2))?;
+/// let id = request("pricing", MsgPack(["sku-42", "sku-43"]), Duration::from_secs(2))?;
 /// # Ok::<(), airssys_wasm_guest::MessagingError>(())
 /// ```
 pub fn request(
     target: &str,
-    request: &[u8],
+    request: impl ToPayload,
     timeout: Duration,
 ) -> Result<CorrelationId, MessagingError> {
     let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-    host_services::send_request(target, request, timeout_ms)
+    let bytes = request
+        .to_payload()
+        .map_err(MessagingError::InvalidMessage)?;
+    host_services::send_request(target, &bytes, timeout_ms)
         .map(CorrelationId::new)
         .map_err(Into::into)
 }

@@ -47,6 +47,49 @@
 //!
 //! A wrong signature is a compile error that points at the wrong part.
 //!
+//! # Typed messages
+//!
+//! In place of `Vec<u8>`, a handler may take and return [`Json<T>`] or
+//! [`MsgPack<T>`] of any serde type (add `serde` with its `derive` feature
+//! to the plugin's dependencies), and each function picks its own codec:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use airssys_wasm_guest::{export, request, ComponentError, ComponentId, CorrelationId, Json, MsgPack};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Deserialize)]
+//! struct Order { item: String, quantity: u32 }
+//! #[derive(Serialize)]
+//! struct Receipt { total_cents: u64 }
+//! #[derive(Serialize)]
+//! struct Reserve<'a> { item: &'a str, quantity: u32 }
+//! #[derive(Deserialize)]
+//! struct Reserved { reserved: bool }
+//!
+//! #[export]
+//! fn handle_message(_from: ComponentId, Json(order): Json<Order>) -> Result<Json<Receipt>, ComponentError> {
+//!     let reserve = Reserve { item: &order.item, quantity: order.quantity };
+//!     request("warehouse", MsgPack(reserve), Duration::from_secs(2))
+//!         .map_err(|e| ComponentError::failed(e.to_string()))?;
+//!     Ok(Json(Receipt { total_cents: 1250 * u64::from(order.quantity) }))
+//! }
+//!
+//! #[export]
+//! fn handle_callback(_id: CorrelationId, answer: Result<MsgPack<Reserved>, String>) -> Result<(), ComponentError> {
+//!     let MsgPack(reserved) = answer.map_err(ComponentError::failed)?;
+//!     println!("reserved: {}", reserved.reserved);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! A message that does not decode never reaches `handle_message`: the sender
+//! gets an `invalid-input` error that names the expected type and codec. An
+//! answer that does not decode reaches `handle_callback` as the `Err` text.
+//! [`send`] and [`request`] take bytes, text, `Json` or `MsgPack` alike. The
+//! host has the same two codecs (`airssys_wasm::{Json, MsgPack}`), and
+//! `examples/typed-orders` uses both.
+//!
 //! # State
 //!
 //! A plugin's instance lives as long as the host runs it, so state kept in a
@@ -60,9 +103,11 @@
 pub mod __private;
 #[doc(hidden)]
 pub mod bindings;
+pub mod codec;
 mod host;
 mod types;
 
+pub use crate::codec::{Json, MsgPack, ToPayload};
 pub use crate::host::{cancel, request, send};
 pub use crate::types::{ComponentError, ComponentId, CorrelationId, MessagingError};
 pub use airssys_wasm_macros::export;

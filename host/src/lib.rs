@@ -58,6 +58,7 @@ pub use crate::core::messaging::errors::{MessagingError, RequestError};
 pub use crate::core::messaging::payload::MessagePayload;
 pub use crate::core::messaging::traits::{CorrelationTracker, MessageRouter};
 pub use crate::core::runtime::errors::WasmError;
+pub use crate::messaging::codec::{CodecError, Json, MsgPack};
 pub use crate::messaging::correlation::CorrelationTrackerImpl;
 pub use crate::messaging::router::ResponseRouter;
 pub use crate::messaging::subscriber::ComponentSubscriber;

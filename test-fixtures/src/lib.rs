@@ -39,6 +39,15 @@ pub const EVENT_EMITTER: &[u8] = include_bytes!(env!("AIRSSYS_WASM_EVENT_LOG_EMI
 /// The event-log example's listener: counts events, answers `count`.
 pub const EVENT_LISTENER: &[u8] = include_bytes!(env!("AIRSSYS_WASM_EVENT_LOG_LISTENER"));
 
+/// The typed-orders example's shop: JSON orders in, JSON receipts out;
+/// reserves stock from `warehouse` over MessagePack and reports each
+/// shipment to the host as JSON.
+pub const SHOP: &[u8] = include_bytes!(env!("AIRSSYS_WASM_TYPED_ORDERS_SHOP"));
+
+/// The typed-orders example's warehouse: MessagePack reservations, 10 of
+/// every item to start with.
+pub const WAREHOUSE: &[u8] = include_bytes!(env!("AIRSSYS_WASM_TYPED_ORDERS_WAREHOUSE"));
+
 /// Where the echo component was written, for tests that load from a file.
 pub const ECHO_PATH: &str = env!("AIRSSYS_WASM_FIXTURE_ECHO");
 

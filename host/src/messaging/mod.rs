@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod capability;
+pub mod codec;
 pub mod correlation;
 pub mod patterns;
 pub mod router;

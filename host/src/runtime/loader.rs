@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn out_of_memory_names_the_mapping_cap() {
         let reason = with_mapping_hint("mmap failed: Cannot allocate memory (os error 12)".into());
-        if std::path::Path::new("/proc/sys/vm/max_map_count").exists() {
+        if Path::new("/proc/sys/vm/max_map_count").exists() {
             assert!(reason.contains("vm.max_map_count"), "{reason}");
         }
         let other = with_mapping_hint("unknown import".into());

@@ -95,9 +95,12 @@ impl System {
     ) -> Result<PendingResponse, MessagingError> {
         let (reply, response) = oneshot::channel();
         let reply_to = ReplyTo::Once(Box::new(move |_, outcome| reply.send(outcome).is_ok()));
-        let timeout_ms = u64::try_from(timeout.as_millis())
-            .unwrap_or(u64::MAX)
-            .max(1);
+        // Zero asks for the default; anything else is at least 1 ms, so a
+        // sub-millisecond timeout does not turn into the default.
+        let timeout_ms = match u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX) {
+            0 if !timeout.is_zero() => 1,
+            ms => ms,
+        };
         let target = ComponentId::new(target);
         let correlation_id = self.router.request(
             &ComponentId::host(),

@@ -13,3 +13,4 @@ mod shutdown;
 mod stress;
 mod supervision;
 mod timeouts;
+mod typed;

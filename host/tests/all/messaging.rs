@@ -265,3 +265,20 @@ async fn relay_chains_and_bursts() {
         .unwrap();
     assert_eq!(count.as_bytes(), b"125");
 }
+
+/// A zero timeout on a host request means the system's default, not
+/// "expire at once": a responder that takes 20 ms still answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_timeout_means_the_default() {
+    let system = SystemBuilder::new()
+        .default_timeout(Duration::from_secs(30))
+        .component(ComponentSpec::from_bytes("echo", ECHO))
+        .start()
+        .await
+        .unwrap();
+    let answer = system
+        .request("echo", "spin 20", Duration::ZERO)
+        .unwrap()
+        .await;
+    assert_eq!(answer.unwrap().as_bytes(), b"spin 20");
+}

@@ -67,11 +67,35 @@ impl From<String> for MessagePayload {
 }
 
 impl fmt::Debug for MessagePayload {
-    /// Shows short UTF-8 payloads as text, others by size.
+    /// Shows UTF-8 payloads as text (the first 64 bytes' worth of
+    /// characters, then `…`), others by size.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const PREVIEW: usize = 64;
         match std::str::from_utf8(&self.0) {
-            Ok(text) if text.len() <= 64 => write!(f, "{text:?}"),
-            _ => write!(f, "<{} bytes>", self.0.len()),
+            Ok(text) if text.len() <= PREVIEW => write!(f, "{text:?}"),
+            Ok(text) => {
+                let cut = (0..=PREVIEW).rev().find(|&at| text.is_char_boundary(at));
+                let head = &text[..cut.unwrap_or(0)];
+                write!(f, "{head:?}… <{} bytes>", self.0.len())
+            }
+            Err(_) => write!(f, "<{} bytes>", self.0.len()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MessagePayload;
+
+    #[test]
+    fn debug_shows_text_cut_at_a_character_boundary() {
+        assert_eq!(format!("{:?}", MessagePayload::from("hi")), "\"hi\"");
+        let long = format!("{}é{}", "a".repeat(63), "b".repeat(10));
+        let shown = format!("{:?}", MessagePayload::from(long));
+        assert_eq!(shown, format!("\"{}\"… <75 bytes>", "a".repeat(63)));
+        assert_eq!(
+            format!("{:?}", MessagePayload::from(vec![0xff, 0])),
+            "<2 bytes>"
+        );
     }
 }

@@ -22,7 +22,7 @@ fn handle_message(_sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Com
             let bytes: usize = bytes
                 .parse()
                 .map_err(|_| ComponentError::invalid_input("size"))?;
-            match send(target, &vec![0; bytes]) {
+            match send(target, vec![0; bytes]) {
                 Ok(()) => "sent".to_owned(),
                 Err(error) => format!("error {error:?}"),
             }

@@ -1,0 +1,174 @@
+//! Typed messages: [`Json`] and [`MsgPack`] wrap serde types, and
+//! [`ToPayload`] is what [`send`](crate::send) and
+//! [`request`](crate::request) accept.
+//!
+//! A handler takes and returns the wrappers directly, and each function
+//! picks its own codec:
+//!
+//! ```no_run
+//! use airssys_wasm_guest::{export, ComponentError, ComponentId, Json};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Deserialize)]
+//! struct Order { item: String, quantity: u32 }
+//!
+//! #[derive(Serialize)]
+//! struct Receipt { item: String, total_cents: u64 }
+//!
+//! #[export]
+//! fn handle_message(_sender: ComponentId, Json(order): Json<Order>) -> Result<Json<Receipt>, ComponentError> {
+//!     Ok(Json(Receipt { total_cents: 1250 * u64::from(order.quantity), item: order.item }))
+//! }
+//! ```
+//!
+//! A message that does not decode never reaches the handler: the sender
+//! gets an `invalid-input` error naming the type and the codec.
+
+use std::any::type_name;
+use std::borrow::Cow;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::types::ComponentError;
+
+/// A value carried as JSON (`serde_json`): readable, and what a manifest's
+/// text payloads and most tools speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Json<T>(pub T);
+
+/// A value carried as MessagePack (`rmp-serde`, fields by name): compact
+/// and fast, for messages between plugins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MsgPack<T>(pub T);
+
+/// Anything that can be sent as a message: bytes and text as they are,
+/// [`Json`] and [`MsgPack`] values encoded.
+pub trait ToPayload {
+    /// The message bytes, or why the value cannot be encoded.
+    fn to_payload(&self) -> Result<Cow<'_, [u8]>, String>;
+}
+
+impl ToPayload for [u8] {
+    fn to_payload(&self) -> Result<Cow<'_, [u8]>, String> {
+        Ok(Cow::Borrowed(self))
+    }
+}
+
+impl<const N: usize> ToPayload for [u8; N] {
+    fn to_payload(&self) -> Result<Cow<'_, [u8]>, String> {
+        Ok(Cow::Borrowed(self))
+    }
+}
+
+impl ToPayload for Vec<u8> {
+    fn to_payload(&self) -> Result<Cow<'_, [u8]>, String> {
+        Ok(Cow::Borrowed(self))
+    }
+}
+
+impl ToPayload for str {
+    fn to_payload(&self) -> Result<Cow<'_, [u8]>, String> {
+        Ok(Cow::Borrowed(self.as_bytes()))
+    }
+}
+
+impl ToPayload for String {
+    fn to_payload(&self) -> Result<Cow<'_, [u8]>, String> {
+        Ok(Cow::Borrowed(self.as_bytes()))
+    }
+}
+
+impl<T: ToPayload + ?Sized> ToPayload for &T {
+    fn to_payload(&self) -> Result<Cow<'_, [u8]>, String> {
+        (**self).to_payload()
+    }
+}
+
+impl<T: Serialize> ToPayload for Json<T> {
+    fn to_payload(&self) -> Result<Cow<'_, [u8]>, String> {
+        serde_json::to_vec(&self.0)
+            .map(Cow::Owned)
+            .map_err(|error| format!("cannot encode {} as JSON: {error}", type_name::<T>()))
+    }
+}
+
+impl<T: Serialize> ToPayload for MsgPack<T> {
+    fn to_payload(&self) -> Result<Cow<'_, [u8]>, String> {
+        rmp_serde::to_vec_named(&self.0)
+            .map(Cow::Owned)
+            .map_err(|error| format!("cannot encode {} as MessagePack: {error}", type_name::<T>()))
+    }
+}
+
+impl<T: DeserializeOwned> Json<T> {
+    /// Decodes JSON bytes; the error names the expected type.
+    pub fn decode(bytes: &[u8]) -> Result<Self, ComponentError> {
+        serde_json::from_slice(bytes).map(Json).map_err(|error| {
+            ComponentError::invalid_input(format!("expected {} as JSON: {error}", type_name::<T>()))
+        })
+    }
+}
+
+impl<T: DeserializeOwned> MsgPack<T> {
+    /// Decodes MessagePack bytes; the error names the expected type.
+    pub fn decode(bytes: &[u8]) -> Result<Self, ComponentError> {
+        rmp_serde::from_slice(bytes).map(MsgPack).map_err(|error| {
+            ComponentError::invalid_input(format!(
+                "expected {} as MessagePack: {error}",
+                type_name::<T>()
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Order {
+        item: String,
+        quantity: u32,
+    }
+
+    fn order() -> Order {
+        Order {
+            item: "book".into(),
+            quantity: 2,
+        }
+    }
+
+    #[test]
+    fn both_codecs_round_trip() {
+        let json = Json(order()).to_payload().unwrap().into_owned();
+        assert_eq!(&*json, br#"{"item":"book","quantity":2}"#);
+        assert_eq!(Json::<Order>::decode(&json).unwrap().0, order());
+        let packed = MsgPack(order()).to_payload().unwrap().into_owned();
+        assert!(packed.len() < json.len());
+        assert_eq!(MsgPack::<Order>::decode(&packed).unwrap().0, order());
+    }
+
+    #[test]
+    fn a_bad_payload_names_the_type_and_the_codec() {
+        let error = Json::<Order>::decode(b"{\"item\":1}")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("Order") && error.contains("JSON"), "{error}");
+        let error = MsgPack::<Order>::decode(b"\xc1").unwrap_err().to_string();
+        assert!(
+            error.contains("Order") && error.contains("MessagePack"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn bytes_and_text_pass_unchanged() {
+        assert_eq!(&*b"abc".to_payload().unwrap(), b"abc");
+        assert_eq!(&*"abc".to_payload().unwrap(), b"abc");
+        let bytes = vec![1u8, 2];
+        let by_reference: &dyn ToPayload = &&bytes;
+        assert_eq!(&*by_reference.to_payload().unwrap(), &[1, 2]);
+    }
+}
