@@ -90,6 +90,12 @@
 //! host has the same two codecs (`airssys_wasm::{Json, MsgPack}`), and
 //! `examples/typed-orders` uses both.
 //!
+//! # Logging
+//!
+//! [`info!`], [`warn!`], [`error!`], [`debug!`] and [`trace!`] write to the
+//! host's log, tagged with the component and the request being handled; see
+//! [`log`].
+//!
 //! # State
 //!
 //! A plugin's instance lives as long as the host runs it, so state kept in a
@@ -105,6 +111,7 @@ pub mod __private;
 pub mod bindings;
 pub mod codec;
 mod host;
+pub mod log;
 mod types;
 
 pub use crate::codec::{Json, MsgPack, ToPayload};

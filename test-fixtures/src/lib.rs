@@ -6,7 +6,8 @@
 /// Echoes every message. `fail` returns an error, `panic` panics, `loop`
 /// never returns, `grow` allocates until it traps, `spin <ms>` busy-waits,
 /// `env <KEY>` answers a WASI environment variable, `read <path>` a file,
-/// `print <text>` writes a line to stdout. When granted the target `"host"`, it first reports
+/// `print <text>` writes a line to stdout, `log <text>` logs a warning through the
+/// host, `log-long` logs a 10,000-byte line. When granted the target `"host"`, it first reports
 /// `delivered <sender> <message>` to the host's inbox.
 pub const ECHO: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_ECHO"));
 

@@ -4,6 +4,7 @@ pub mod activity;
 pub mod capability;
 pub mod codec;
 pub mod correlation;
+pub mod counters;
 pub mod patterns;
 pub mod router;
 pub mod subscriber;

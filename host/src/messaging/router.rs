@@ -1,7 +1,7 @@
 //! [`ResponseRouter`]: the [`MessageRouter`] implementation.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::core::component::id::ComponentId;
 use crate::core::messaging::correlation::CorrelationId;
@@ -41,6 +41,7 @@ pub struct ResponseRouter {
     grants: Arc<Grants>,
     limits: RouterLimits,
     open: AtomicBool,
+    refused: AtomicU64,
 }
 
 impl ResponseRouter {
@@ -57,6 +58,7 @@ impl ResponseRouter {
             grants,
             limits,
             open: AtomicBool::new(true),
+            refused: AtomicU64::new(0),
         }
     }
 
@@ -100,8 +102,21 @@ impl std::fmt::Debug for ResponseRouter {
     }
 }
 
-impl MessageRouter for ResponseRouter {
-    fn send(
+impl ResponseRouter {
+    /// Messages and requests refused so far (any reason: capability, size,
+    /// unknown target, full mailbox, shutting down).
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    fn counted<T>(&self, result: Result<T, MessagingError>) -> Result<T, MessagingError> {
+        if result.is_err() {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+
+    fn route_send(
         &self,
         sender: &ComponentId,
         target: &ComponentId,
@@ -121,7 +136,7 @@ impl MessageRouter for ResponseRouter {
         self.subscriber.deliver(target, envelope, || Ok(()), || {})
     }
 
-    fn request(
+    fn route_request(
         &self,
         sender: &ComponentId,
         target: &ComponentId,
@@ -173,6 +188,28 @@ impl MessageRouter for ResponseRouter {
             },
         )?;
         Ok(correlation_id)
+    }
+}
+
+impl MessageRouter for ResponseRouter {
+    fn send(
+        &self,
+        sender: &ComponentId,
+        target: &ComponentId,
+        payload: MessagePayload,
+    ) -> Result<(), MessagingError> {
+        self.counted(self.route_send(sender, target, payload))
+    }
+
+    fn request(
+        &self,
+        sender: &ComponentId,
+        target: &ComponentId,
+        payload: MessagePayload,
+        timeout_ms: u64,
+        reply_to: ReplyTo,
+    ) -> Result<CorrelationId, MessagingError> {
+        self.counted(self.route_request(sender, target, payload, timeout_ms, reply_to))
     }
 
     fn cancel_request(

@@ -12,6 +12,7 @@ use crate::core::messaging::envelope::{Callback, Envelope, RequestOutcome};
 use crate::core::messaging::errors::MessagingError;
 use crate::core::messaging::traits::ResponseSink;
 use crate::messaging::activity::Activity;
+use crate::messaging::counters::ComponentCounters;
 
 /// The mailboxes of every running component, by name.
 ///
@@ -42,6 +43,7 @@ enum Slot {
 struct Mailbox {
     messages: mpsc::Sender<Envelope>,
     capacity: usize,
+    counters: Arc<ComponentCounters>,
     /// Whether messages waiting here count as work in flight. The host
     /// application's inbox does not: what waits there is the host's to read.
     counts_as_activity: bool,
@@ -56,6 +58,8 @@ pub struct MailboxReceivers {
     pub callbacks: mpsc::UnboundedReceiver<Callback>,
     /// Where the router sends this component's request outcomes.
     pub callback_sink: Arc<CallbackSink>,
+    /// The component's counters; the mailbox counts what it accepts.
+    pub counters: Arc<ComponentCounters>,
 }
 
 /// Queues request outcomes for one component's `handle-callback`.
@@ -106,9 +110,11 @@ impl ComponentSubscriber {
     fn open(&self, id: ComponentId, capacity: usize, counts_as_activity: bool) -> MailboxReceivers {
         let (messages_tx, messages) = mpsc::channel(capacity.max(1));
         let (callbacks_tx, callbacks) = mpsc::unbounded_channel();
+        let counters = Arc::new(ComponentCounters::default());
         let mailbox = Mailbox {
             messages: messages_tx,
             capacity,
+            counters: Arc::clone(&counters),
             counts_as_activity,
         };
         self.mailboxes
@@ -122,6 +128,7 @@ impl ComponentSubscriber {
                 callbacks: callbacks_tx,
                 activity: Arc::clone(&self.activity),
             }),
+            counters,
         }
     }
 
@@ -202,7 +209,10 @@ impl ComponentSubscriber {
             self.activity.begin();
         }
         match mailbox.messages.try_send(envelope) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                mailbox.counters.count_accepted();
+                Ok(())
+            }
             Err(refused) => {
                 if mailbox.counts_as_activity {
                     self.activity.end();

@@ -6,15 +6,18 @@ use std::sync::Arc;
 
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::core::component::id::ComponentId;
 use crate::core::component::supervision::{RestartPolicy, SupervisionEvent, SupervisionEventKind};
+use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::{Callback, Envelope, RequestOutcome};
 use crate::core::messaging::errors::RequestError;
 use crate::core::messaging::payload::MessagePayload;
 use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, ResponseSink};
 use crate::core::runtime::errors::WasmError;
 use crate::messaging::activity::Activity;
+use crate::messaging::counters::{CallEnd, ComponentCounters};
 use crate::messaging::patterns::{FireAndForget, RequestResponse};
 use crate::messaging::subscriber::ComponentSubscriber;
 use crate::runtime::bindings::airssys::wasm::types::ComponentError;
@@ -58,6 +61,8 @@ pub struct ActorWiring {
     pub policy: RestartPolicy,
     /// Where supervision events are published.
     pub events: broadcast::Sender<SupervisionEvent>,
+    /// The component's counters.
+    pub counters: Arc<ComponentCounters>,
 }
 
 /// Whether the actor goes on after a trap.
@@ -147,7 +152,29 @@ impl ComponentActor {
             to = %self.id, from = %sender, correlation = correlation.as_ref().map(|c| c.as_str()),
             "deliver"
         );
-        let (outcome, after) = self.call_handle_message(&sender, payload).await;
+        // Everything the call causes (guest log lines and output, its own
+        // sends and requests) is logged inside this span, so one request can
+        // be followed through the logs by its correlation id.
+        let span = tracing::info_span!(
+            "handle_message",
+            component = %self.id,
+            from = %sender,
+            correlation = correlation.as_ref().map(|c| c.as_str()),
+        );
+        let (outcome, after) = self
+            .call_handle_message(&sender, payload, correlation.as_ref())
+            .instrument(span)
+            .await;
+        let ended = match &outcome {
+            Ok(_) => Some(CallEnd::Returned),
+            Err(RequestError::Responder { .. }) => Some(CallEnd::ReturnedError),
+            Err(RequestError::Trapped { .. }) => Some(CallEnd::Trapped),
+            // No instance was left to call.
+            Err(_) => None,
+        };
+        if let Some(ended) = ended {
+            self.wiring.counters.count_handled(ended);
+        }
         match &correlation {
             None => FireAndForget::settle(&self.id, &sender, &outcome),
             Some(correlation_id) => self.requests.settle(&self.id, correlation_id, outcome),
@@ -160,11 +187,12 @@ impl ComponentActor {
         &mut self,
         sender: &ComponentId,
         payload: MessagePayload,
+        correlation: Option<&CorrelationId>,
     ) -> (RequestOutcome, AfterTrap) {
         let Some(instance) = self.instance.as_mut() else {
             return (Err(self.stopped()), AfterTrap::GaveUp);
         };
-        instance.store.data_mut().ticks_used = 0;
+        instance.store.data_mut().begin_call(correlation.cloned());
         instance.store.set_epoch_deadline(1);
         // The generated binding takes the WIT `component-id` alias as `&String`.
         let sender_name = sender.as_str().to_owned();
@@ -211,13 +239,23 @@ impl ComponentActor {
         };
         let after = match self.instance.as_mut() {
             Some(instance) => {
-                instance.store.data_mut().ticks_used = 0;
+                instance
+                    .store
+                    .data_mut()
+                    .begin_call(Some(correlation_id.clone()));
                 instance.store.set_epoch_deadline(1);
+                let span = tracing::info_span!(
+                    "handle_callback",
+                    component = %self.id,
+                    correlation = correlation_id.as_str(),
+                );
                 let call = instance
                     .plugin
                     .airssys_wasm_component_lifecycle()
                     .call_handle_callback(&mut instance.store, correlation_id.as_str(), result)
+                    .instrument(span)
                     .await;
+                self.wiring.counters.count_callback(call.is_err());
                 match call {
                     Ok(Ok(())) => AfterTrap::Continue,
                     Ok(Err(error)) => {

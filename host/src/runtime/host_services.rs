@@ -39,6 +39,9 @@ pub struct HostState {
     /// Epoch ticks the current call has used, and may use.
     pub(crate) ticks_used: u64,
     pub(crate) ticks_allowed: u64,
+    /// The request whose message or callback is being handled, for the
+    /// guest's log lines.
+    handling: Option<CorrelationId>,
 }
 
 impl HostState {
@@ -66,7 +69,15 @@ impl HostState {
             limits,
             ticks_used: 0,
             ticks_allowed: settings.ticks_allowed,
+            handling: None,
         })
+    }
+
+    /// Resets the time budget for a new call, which handles `correlation`
+    /// (`None` for a fire-and-forget message).
+    pub(crate) fn begin_call(&mut self, correlation: Option<CorrelationId>) {
+        self.ticks_used = 0;
+        self.handling = correlation;
     }
 
     /// The component this state belongs to.
@@ -125,7 +136,45 @@ impl host_services::Host for HostState {
             .cancel_request(&self.id, &CorrelationId::new(request_id))
             .map_err(to_wit)
     }
+
+    fn log(&mut self, level: host_services::LogLevel, mut message: String) {
+        use host_services::LogLevel;
+        if message.len() > MAX_LOG_LINE {
+            let cut = (0..=MAX_LOG_LINE)
+                .rev()
+                .find(|&at| message.is_char_boundary(at))
+                .unwrap_or(0);
+            message.truncate(cut);
+            message.push_str("… (cut)");
+        }
+        let component = &self.id;
+        let correlation = self.handling.as_ref().map(CorrelationId::as_str);
+        match level {
+            LogLevel::Trace => {
+                tracing::trace!(target: GUEST_LOG, component = %component, correlation, "{message}")
+            }
+            LogLevel::Debug => {
+                tracing::debug!(target: GUEST_LOG, component = %component, correlation, "{message}")
+            }
+            LogLevel::Info => {
+                tracing::info!(target: GUEST_LOG, component = %component, correlation, "{message}")
+            }
+            LogLevel::Warn => {
+                tracing::warn!(target: GUEST_LOG, component = %component, correlation, "{message}")
+            }
+            LogLevel::Error => {
+                tracing::error!(target: GUEST_LOG, component = %component, correlation, "{message}")
+            }
+        }
+    }
 }
+
+/// The `tracing` target of everything a guest writes: its log lines and its
+/// stdout and stderr.
+pub const GUEST_LOG: &str = "airssys_wasm::guest";
+
+/// The longest log line a guest may write, in bytes; longer ones are cut.
+pub const MAX_LOG_LINE: usize = 4096;
 
 /// The guest sees the same cases, with the host's full message as text.
 fn to_wit(error: MessagingError) -> types::MessagingError {

@@ -11,6 +11,7 @@ use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::{FsPerms, WasiCtx};
 
 use crate::core::component::id::ComponentId;
+use crate::runtime::host_services::GUEST_LOG;
 
 /// The WASI capabilities granted to one component. The default grants
 /// nothing: no environment, no files, no network.
@@ -112,10 +113,10 @@ impl LineLogger {
         let component = &self.output.component;
         match self.output.stream {
             Stream::Stdout => {
-                tracing::info!(target: "airssys_wasm::guest", component = %component, "{text}")
+                tracing::info!(target: GUEST_LOG, component = %component, "{text}")
             }
             Stream::Stderr => {
-                tracing::warn!(target: "airssys_wasm::guest", component = %component, "{text}")
+                tracing::warn!(target: GUEST_LOG, component = %component, "{text}")
             }
         }
     }

@@ -302,6 +302,7 @@ impl SystemBuilder {
         // Instances are created in parallel, on every worker thread; the
         // first failure in component order is the one reported.
         let mut starting = Vec::with_capacity(loaded.len());
+        let mut counters = Vec::with_capacity(loaded.len());
         for (spec, component) in self.components.iter().zip(loaded) {
             let id = ComponentId::new(&spec.name);
             let capacity = spec
@@ -318,6 +319,7 @@ impl SystemBuilder {
                 wasi: spec.wasi.clone(),
             };
             let receivers = subscriber.subscribe(id.clone(), capacity);
+            counters.push((id.clone(), Arc::clone(&receivers.counters)));
             let callback_sink: Arc<dyn ResponseSink> = receivers.callback_sink;
             let wiring = ActorWiring {
                 router: Arc::clone(&router_dyn),
@@ -332,6 +334,7 @@ impl SystemBuilder {
                     .or(self.restart_policy)
                     .unwrap_or_default(),
                 events: events.clone(),
+                counters: receivers.counters,
             };
             let start = ComponentActor::start(id.clone(), component, settings, wiring);
             starting.push((id, tokio::spawn(start)));
@@ -372,6 +375,7 @@ impl SystemBuilder {
             tasks,
             inbox,
             events,
+            counters,
             _engine: engine,
         })
     }

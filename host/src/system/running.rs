@@ -18,6 +18,7 @@ use crate::core::messaging::payload::MessagePayload;
 use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, ReplyTo};
 use crate::messaging::activity::Activity;
 use crate::messaging::correlation::{CorrelationTrackerImpl, TrackerStats};
+use crate::messaging::counters::{ComponentCounters, ComponentStats};
 use crate::messaging::router::ResponseRouter;
 use crate::messaging::subscriber::ComponentSubscriber;
 use crate::runtime::engine::WasmEngine;
@@ -36,6 +37,8 @@ pub struct System {
     pub(crate) tasks: Vec<(ComponentId, JoinHandle<()>)>,
     pub(crate) inbox: Option<HostInbox>,
     pub(crate) events: broadcast::Sender<SupervisionEvent>,
+    /// Each component's counters, in the order they were added.
+    pub(crate) counters: Vec<(ComponentId, Arc<ComponentCounters>)>,
     /// Kept so the epoch thread runs as long as the system does.
     pub(crate) _engine: Arc<WasmEngine>,
 }
@@ -62,7 +65,14 @@ pub struct ShutdownReport {
 pub struct SystemStats {
     /// Messages and callbacks queued or being handled, plus pending requests.
     pub in_flight: usize,
-    /// The correlation tracker's counters.
+    /// Every component's counters added up: messages accepted, handled,
+    /// failed, trapped, callbacks delivered.
+    pub messages: ComponentStats,
+    /// Messages and requests refused at once (capability, size, unknown
+    /// target, full mailbox, shutting down); the caller got the error.
+    pub refused: u64,
+    /// The correlation tracker's counters: pending, timed out, late,
+    /// abandoned, undeliverable.
     pub requests: TrackerStats,
 }
 
@@ -148,8 +158,26 @@ impl System {
     pub fn stats(&self) -> SystemStats {
         SystemStats {
             in_flight: self.activity.in_flight(),
+            messages: self.counters.iter().map(|(_, c)| c.snapshot()).sum(),
+            refused: self.router.refused(),
             requests: self.tracker.stats(),
         }
+    }
+
+    /// One component's counters, or `None` if no component has that name.
+    ///
+    /// ```no_run
+    /// # async fn demo(system: airssys_wasm::System) {
+    /// if let Some(shop) = system.component_stats("shop") {
+    ///     println!("shop handled {} and failed {}", shop.handled, shop.failed);
+    /// }
+    /// # }
+    /// ```
+    pub fn component_stats(&self, name: &str) -> Option<ComponentStats> {
+        self.counters
+            .iter()
+            .find(|(id, _)| id.as_str() == name)
+            .map(|(_, counters)| counters.snapshot())
     }
 
     /// Shuts down without losing anything silently:

@@ -8,6 +8,7 @@ mod examples;
 mod hostile;
 mod loading;
 mod messaging;
+mod observability;
 mod refusals;
 mod shutdown;
 mod stress;

@@ -9,7 +9,7 @@ use airssys_wasm::{
 };
 use tokio::sync::broadcast;
 
-use crate::common::{client_and_echo, command, start};
+use crate::common::{LogCapture, client_and_echo, command, start};
 
 async fn next_kind(events: &mut broadcast::Receiver<SupervisionEvent>) -> SupervisionEventKind {
     let event = events.recv().await.expect("an event");
@@ -164,37 +164,8 @@ async fn wasi_is_closed_until_granted() {
 /// A guest's stdout becomes a log event tagged with its component id.
 #[tokio::test(flavor = "current_thread")]
 async fn guest_output_goes_to_the_logs() {
-    use std::sync::{Arc, Mutex};
-    use tracing_subscriber::layer::SubscriberExt;
-
-    #[derive(Clone, Default)]
-    struct Capture(Arc<Mutex<Vec<String>>>);
-    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
-        fn on_event(
-            &self,
-            event: &tracing::Event<'_>,
-            _: tracing_subscriber::layer::Context<'_, S>,
-        ) {
-            if event.metadata().target() == "airssys_wasm::guest" {
-                let mut text = String::new();
-                struct Fields<'a>(&'a mut String);
-                impl tracing::field::Visit for Fields<'_> {
-                    fn record_debug(
-                        &mut self,
-                        field: &tracing::field::Field,
-                        value: &dyn std::fmt::Debug,
-                    ) {
-                        self.0.push_str(&format!("{}={:?} ", field.name(), value));
-                    }
-                }
-                event.record(&mut Fields(&mut text));
-                self.0.lock().unwrap().push(text);
-            }
-        }
-    }
-    let capture = Capture::default();
-    let _guard =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
+    let capture = LogCapture::default();
+    let _guard = capture.install();
 
     let system = SystemBuilder::new()
         .component(ComponentSpec::from_bytes("talker", ECHO))
@@ -206,11 +177,13 @@ async fn guest_output_goes_to_the_logs() {
         .unwrap()
         .await
         .unwrap();
-    let lines = capture.0.lock().unwrap().clone();
+    let events = capture.events();
     assert!(
-        lines
+        events
             .iter()
-            .any(|line| line.contains("hello logs") && line.contains("component=talker")),
-        "{lines:?}"
+            .any(|event| event.target == "airssys_wasm::guest"
+                && event.fields.contains("hello logs")
+                && event.fields.contains("component=talker")),
+        "{events:?}"
     );
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use airssys_wasm_guest::{
-    ComponentError, ComponentId, CorrelationId, Json, MsgPack, export, request, send,
+    ComponentError, ComponentId, CorrelationId, Json, MsgPack, export, info, request, send, warn,
 };
 use serde::{Deserialize, Serialize};
 
@@ -58,8 +58,10 @@ fn handle_message(
     Json(order): Json<Order>,
 ) -> Result<Json<Receipt>, ComponentError> {
     if order.quantity == 0 {
+        warn!("refused an order for {} with no quantity", order.item);
         return Err(ComponentError::invalid_input("an order needs a quantity"));
     }
+    info!("order: {} x {}", order.item, order.quantity);
     let reserve = Reserve {
         item: &order.item,
         quantity: order.quantity,

@@ -4,7 +4,8 @@
 use airssys_wasm_guest::{ComponentError, ComponentId, export, send};
 
 /// Echoes `message`; `fail`, `panic`, `loop`, `grow` and `spin <ms>`
-/// misbehave as named.
+/// misbehave as named; `log <text>` logs a warning, `log-long` a 10,000-byte
+/// info line.
 #[export]
 fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, ComponentError> {
     // Only tests that grant echo -> host see this report; others get a
@@ -41,6 +42,15 @@ fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Comp
             let path = String::from_utf8_lossy(&message[5..]);
             std::fs::read(&*path)
                 .map_err(|error| ComponentError::failed(format!("read {path}: {error}")))
+        }
+        _ if message.starts_with(b"log ") => {
+            let text = String::from_utf8_lossy(&message[4..]);
+            airssys_wasm_guest::warn!("asked to log: {text}");
+            Ok(Vec::new())
+        }
+        b"log-long" => {
+            airssys_wasm_guest::info!("{}", "x".repeat(10_000));
+            Ok(Vec::new())
         }
         _ if message.starts_with(b"print ") => {
             println!("{}", String::from_utf8_lossy(&message[6..]));

@@ -1,0 +1,72 @@
+//! Log lines for the host's log: the host turns each into a `tracing` event
+//! (target `airssys_wasm::guest`) tagged with this component's id and, while
+//! a message or callback is being handled, with its correlation id.
+//!
+//! ```no_run
+//! use airssys_wasm_guest::{info, warn};
+//! info!("order {} accepted", 42);
+//! warn!("stock for {:?} is low", "book");
+//! ```
+//!
+//! Lines longer than 4 KiB are cut by the host. `println!` and `eprintln!`
+//! reach the same log as `info` and `warn` lines, one event per line.
+
+use crate::bindings::airssys::wasm::host_services;
+
+/// How much a log line matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Step-by-step detail.
+    Trace,
+    /// Detail for whoever debugs this plugin.
+    Debug,
+    /// Something worth knowing happened.
+    Info,
+    /// Something looks wrong, but handling goes on.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+/// Writes one line to the host's log. The macros ([`info!`](crate::info)
+/// and friends) format and call this.
+pub fn write(level: Level, message: &str) {
+    let level = match level {
+        Level::Trace => host_services::LogLevel::Trace,
+        Level::Debug => host_services::LogLevel::Debug,
+        Level::Info => host_services::LogLevel::Info,
+        Level::Warn => host_services::LogLevel::Warn,
+        Level::Error => host_services::LogLevel::Error,
+    };
+    host_services::log(level, message);
+}
+
+/// Logs a formatted line at [`Level::Trace`].
+#[macro_export]
+macro_rules! trace {
+    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Trace, &::std::format!($($arg)+)) };
+}
+
+/// Logs a formatted line at [`Level::Debug`].
+#[macro_export]
+macro_rules! debug {
+    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Debug, &::std::format!($($arg)+)) };
+}
+
+/// Logs a formatted line at [`Level::Info`].
+#[macro_export]
+macro_rules! info {
+    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Info, &::std::format!($($arg)+)) };
+}
+
+/// Logs a formatted line at [`Level::Warn`].
+#[macro_export]
+macro_rules! warn {
+    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Warn, &::std::format!($($arg)+)) };
+}
+
+/// Logs a formatted line at [`Level::Error`].
+#[macro_export]
+macro_rules! error {
+    ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Error, &::std::format!($($arg)+)) };
+}

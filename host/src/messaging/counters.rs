@@ -1,0 +1,98 @@
+//! [`ComponentCounters`]: what happened to one component's messages,
+//! counted as it happens and read as [`ComponentStats`].
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Live counters of one component. Each is written by one place (its
+/// mailbox or its actor), so they cost one uncontended atomic add.
+#[derive(Debug, Default)]
+pub struct ComponentCounters {
+    accepted: AtomicU64,
+    handled: AtomicU64,
+    failed: AtomicU64,
+    trapped: AtomicU64,
+    callbacks: AtomicU64,
+}
+
+/// A snapshot of one component's counters (or their sum over a system).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ComponentStats {
+    /// Messages and requests accepted into its mailbox.
+    pub accepted: u64,
+    /// `handle-message` calls that returned a value.
+    pub handled: u64,
+    /// `handle-message` calls that returned an error.
+    pub failed: u64,
+    /// Calls (`handle-message` or `handle-callback`) that trapped.
+    pub trapped: u64,
+    /// Request outcomes delivered to its `handle-callback`.
+    pub callbacks: u64,
+}
+
+impl ComponentCounters {
+    /// Counts a message or request queued in the mailbox.
+    pub fn count_accepted(&self) {
+        self.accepted.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a `handle-message` call by how it ended.
+    pub fn count_handled(&self, ended: CallEnd) {
+        let counter = match ended {
+            CallEnd::Returned => &self.handled,
+            CallEnd::ReturnedError => &self.failed,
+            CallEnd::Trapped => &self.trapped,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts an outcome delivered to `handle-callback`, and whether that
+    /// call trapped.
+    pub fn count_callback(&self, trapped: bool) {
+        self.callbacks.fetch_add(1, Ordering::Relaxed);
+        if trapped {
+            self.trapped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The counters now.
+    pub fn snapshot(&self) -> ComponentStats {
+        ComponentStats {
+            accepted: self.accepted.load(Ordering::Relaxed),
+            handled: self.handled.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            trapped: self.trapped.load(Ordering::Relaxed),
+            callbacks: self.callbacks.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// How a `handle-message` call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallEnd {
+    /// It returned a value.
+    Returned,
+    /// It returned a `component-error`.
+    ReturnedError,
+    /// It trapped.
+    Trapped,
+}
+
+impl std::ops::Add for ComponentStats {
+    type Output = Self;
+
+    fn add(self, other: Self) -> Self {
+        Self {
+            accepted: self.accepted + other.accepted,
+            handled: self.handled + other.handled,
+            failed: self.failed + other.failed,
+            trapped: self.trapped + other.trapped,
+            callbacks: self.callbacks + other.callbacks,
+        }
+    }
+}
+
+impl std::iter::Sum for ComponentStats {
+    fn sum<I: Iterator<Item = Self>>(stats: I) -> Self {
+        stats.fold(Self::default(), |sum, one| sum + one)
+    }
+}
