@@ -11,6 +11,7 @@
 //! Lines longer than 4 KiB are cut by the host. `println!` and `eprintln!`
 //! reach the same log as `info` and `warn` lines, one event per line.
 
+#[cfg(target_arch = "wasm32")]
 use crate::bindings::airssys::wasm::host_services;
 
 /// How much a log line matters.
@@ -30,6 +31,10 @@ pub enum Level {
 
 /// Writes one line to the host's log. The macros ([`info!`](crate::info)
 /// and friends) format and call this.
+///
+/// Built natively (a plugin's unit tests), there is no host: the line goes
+/// to stderr instead.
+#[cfg(target_arch = "wasm32")]
 pub fn write(level: Level, message: &str) {
     let level = match level {
         Level::Trace => host_services::LogLevel::Trace,
@@ -39,6 +44,12 @@ pub fn write(level: Level, message: &str) {
         Level::Error => host_services::LogLevel::Error,
     };
     host_services::log(level, message);
+}
+
+/// Writes one line to stderr: natively there is no host to log to.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn write(level: Level, message: &str) {
+    eprintln!("[{level:?}] {message}");
 }
 
 /// Logs a formatted line at [`Level::Trace`].

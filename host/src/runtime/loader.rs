@@ -4,6 +4,7 @@ use std::path::Path;
 
 use wasmtime::Store;
 use wasmtime::component::Component;
+use wasmtime::component::types::{ComponentExtern, ComponentItem};
 
 use crate::core::runtime::errors::WasmError;
 use crate::runtime::bindings::{Plugin, PluginPre};
@@ -39,20 +40,8 @@ impl LoadedComponent {
     /// Compiles `bytes` and checks that they are a component of the
     /// `airssys:wasm/plugin` world.
     pub fn from_bytes(engine: &WasmEngine, name: &str, bytes: &[u8]) -> Result<Self, WasmError> {
-        check_header(name, bytes)?;
-        let component = Component::new(engine.engine(), bytes).map_err(|e| WasmError::Compile {
-            name: name.to_owned(),
-            reason: format!("{e:#}"),
-        })?;
-        let wrong_world = |e: wasmtime::Error| WasmError::WrongWorld {
-            name: name.to_owned(),
-            reason: format!("{e:#}"),
-        };
-        let instance_pre = engine
-            .linker()
-            .instantiate_pre(&component)
-            .map_err(wrong_world)?;
-        let pre = PluginPre::new(instance_pre).map_err(wrong_world)?;
+        let component = compile(engine, name, bytes)?;
+        let pre = link(engine, name, &component)?;
         Ok(Self {
             name: name.to_owned(),
             pre,
@@ -118,6 +107,74 @@ impl std::fmt::Debug for Instance {
             .field("state", self.store.data())
             .finish_non_exhaustive()
     }
+}
+
+/// What a component imports and exports, and whether this host can run it
+/// as a plugin: what `airssys inspect` shows.
+#[derive(Debug)]
+pub struct Inspection {
+    /// Each import: an interface with its functions, or a lone item.
+    pub imports: Vec<String>,
+    /// Each export, the same way.
+    pub exports: Vec<String>,
+    /// `Ok` for a plugin of the `airssys:wasm/plugin` world; otherwise why
+    /// not (`WrongWorld`, naming what is missing or unknown).
+    pub as_plugin: Result<(), WasmError>,
+}
+
+/// Compiles `bytes` and describes them. Fails only when they are not a
+/// component at all (not wasm, a core module, invalid).
+pub fn inspect(engine: &WasmEngine, name: &str, bytes: &[u8]) -> Result<Inspection, WasmError> {
+    let component = compile(engine, name, bytes)?;
+    let ty = component.component_type();
+    let describe = |(item_name, item): (&str, ComponentExtern<'_>)| match item.ty {
+        ComponentItem::ComponentInstance(instance) => {
+            let functions: Vec<&str> = instance
+                .exports(engine.engine())
+                .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentFunc(_)))
+                .map(|(function, _)| function)
+                .collect();
+            if functions.is_empty() {
+                format!("{item_name} (types only)")
+            } else {
+                format!("{item_name}: {}", functions.join(", "))
+            }
+        }
+        ComponentItem::ComponentFunc(_) => format!("{item_name} (function)"),
+        _ => item_name.to_owned(),
+    };
+    Ok(Inspection {
+        imports: ty.imports(engine.engine()).map(describe).collect(),
+        exports: ty.exports(engine.engine()).map(describe).collect(),
+        as_plugin: link(engine, name, &component).map(|_| ()),
+    })
+}
+
+/// Checks the header, then compiles.
+fn compile(engine: &WasmEngine, name: &str, bytes: &[u8]) -> Result<Component, WasmError> {
+    check_header(name, bytes)?;
+    Component::new(engine.engine(), bytes).map_err(|e| WasmError::Compile {
+        name: name.to_owned(),
+        reason: format!("{e:#}"),
+    })
+}
+
+/// Links a compiled component against the host's imports and checks it
+/// exports the `airssys:wasm/plugin` world.
+fn link(
+    engine: &WasmEngine,
+    name: &str,
+    component: &Component,
+) -> Result<PluginPre<HostState>, WasmError> {
+    let wrong_world = |e: wasmtime::Error| WasmError::WrongWorld {
+        name: name.to_owned(),
+        reason: format!("{e:#}"),
+    };
+    let instance_pre = engine
+        .linker()
+        .instantiate_pre(component)
+        .map_err(wrong_world)?;
+    PluginPre::new(instance_pre).map_err(wrong_world)
 }
 
 /// Memory mappings each live instance holds: its linear memory (three with

@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use airssys_test_fixtures::ECHO_PATH;
+use airssys_test_fixtures::{ECHO_PATH, NOT_A_PLUGIN};
 
 fn airssys(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_airssys"))
@@ -109,4 +109,54 @@ fn unloadable_component_fails_the_run() {
         "{}",
         text(&output.stderr)
     );
+}
+
+/// `airssys inspect` on a plugin: what it imports and exports, "plugin:
+/// yes", exit 0.
+#[test]
+fn inspect_describes_a_plugin() {
+    let output = airssys(&["inspect", ECHO_PATH]);
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    for expected in [
+        "airssys:wasm/host-services@0.1.0: send-message",
+        "airssys:wasm/component-lifecycle@0.1.0: handle-message, handle-callback",
+        "plugin: yes",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+}
+
+/// Not a plugin, not wasm, or no file at all: exit 1 and one line that says
+/// why, never a backtrace.
+#[test]
+fn inspect_explains_what_is_not_a_plugin() {
+    let not_a_plugin = std::env::temp_dir().join(format!("airssys-np-{}.wasm", std::process::id()));
+    std::fs::write(&not_a_plugin, NOT_A_PLUGIN).unwrap();
+    let output = airssys(&["inspect", not_a_plugin.to_str().unwrap()]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("plugin: no") && stdout.contains("airssys:wasm/component-lifecycle"),
+        "{stdout}"
+    );
+    std::fs::remove_file(&not_a_plugin).unwrap();
+
+    for (file, why) in [
+        ("Cargo.toml", "is not WebAssembly"),
+        ("missing.wasm", "cannot read"),
+    ] {
+        let output = airssys(&["inspect", file]);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(why), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    }
 }

@@ -4,10 +4,12 @@
 //! ```text
 //! airssys run                    # the built-in ping-pong demo
 //! airssys run system.toml        # your own components
+//! airssys inspect plugin.wasm    # is it a plugin? what does it import and export?
 //! ```
 //!
-//! Exit codes: 0 when the run finished, 1 when the system could not start or
-//! an initial message was refused, 2 for a bad command line or manifest.
+//! Exit codes: 0 when the run finished (or the file is a plugin), 1 when the
+//! system could not start, an initial message was refused, or the file is
+//! not a plugin, 2 for a bad command line or manifest.
 
 /// Like `println!`, but a closed stdout (`airssys run | head`) is not a
 /// panic.
@@ -25,6 +27,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use airssys_wasm::runtime::engine::WasmEngine;
+use airssys_wasm::runtime::loader;
+use airssys_wasm::system::builder::DEFAULT_MEMORY_LIMIT;
 use airssys_wasm::{ComponentSpec, System, SystemBuilder};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::Layer as _;
@@ -58,6 +63,12 @@ enum Command {
         #[arg(long, value_name = "MS")]
         max_ms: Option<u64>,
     },
+    /// Say whether a `.wasm` file is a plugin this host can run, and list
+    /// what it imports and exports. Exits 0 for a plugin, 1 otherwise.
+    Inspect {
+        /// The component to look at.
+        file: PathBuf,
+    },
 }
 
 /// Exit code for a bad command line or manifest.
@@ -78,6 +89,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Inspect { file } => inspect(&file),
         Command::Run { manifest, max_ms } => {
             let plan = match manifest {
                 Some(path) => Plan::from_manifest(&path),
@@ -90,6 +102,47 @@ fn main() -> ExitCode {
                     ExitCode::from(EXIT_USAGE)
                 }
             }
+        }
+    }
+}
+
+/// `airssys inspect FILE`.
+fn inspect(file: &Path) -> ExitCode {
+    let name = file.display().to_string();
+    let bytes = match std::fs::read(file) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            eprintln!("airssys: cannot read {name}: {error}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    let inspection = WasmEngine::new(DEFAULT_MEMORY_LIMIT)
+        .and_then(|engine| loader::inspect(&engine, &name, &bytes));
+    let inspection = match inspection {
+        Ok(inspection) => inspection,
+        Err(error) => {
+            eprintln!("airssys: {error}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    say!("{name}: a component of {} KiB", bytes.len().div_ceil(1024));
+    for (heading, items) in [
+        ("imports", &inspection.imports),
+        ("exports", &inspection.exports),
+    ] {
+        say!("  {heading}:");
+        for item in items {
+            say!("    {item}");
+        }
+    }
+    match inspection.as_plugin {
+        Ok(()) => {
+            say!("  plugin: yes, of the airssys:wasm/plugin world; `airssys run` can load it");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            say!("  plugin: no: {error}");
+            ExitCode::from(EXIT_FAILED)
         }
     }
 }
