@@ -25,6 +25,62 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Embedding guide
+//!
+//! - **Describe the system** with [`SystemBuilder`]: one [`ComponentSpec`]
+//!   per component (from a file or bytes; components given the same file or
+//!   the same `Arc<[u8]>` are compiled once), its grants (deny by default;
+//!   [`ComponentSpec::grant_any`] is the explicit wildcard), and its limits
+//!   (mailbox, time budget per call, memory, restart policy). Unknown grant
+//!   targets, duplicate names and bad components fail [`SystemBuilder::start`]
+//!   with an error that names them.
+//! - **Talk to components** as the participant `host`: [`System::send`]
+//!   (fire-and-forget) and [`System::request`], which returns a
+//!   [`PendingResponse`] to await from a task on the same runtime. With
+//!   [`SystemBuilder::host_inbox`], components granted `"host"` can send to
+//!   the host, read from [`System::take_inbox`].
+//! - **Typed payloads**: [`Json`] and [`MsgPack`] encode and decode serde
+//!   values with the same codecs the guest SDK uses.
+//! - **Watch it**: [`System::subscribe_events`] for traps, restarts and
+//!   give-ups; [`System::stats`] and [`System::component_stats`] for
+//!   counters; `tracing` events (targets `airssys_wasm::flow` and
+//!   `airssys_wasm::guest`) and spans carry component and correlation ids.
+//! - **Stop it**: [`System::shutdown`] drains queued work up to a deadline,
+//!   fails what is still pending with a shutdown error delivered to its
+//!   requester, and reports what was left ([`ShutdownReport`]).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use airssys_wasm::{ComponentSpec, Json, SystemBuilder};
+//!
+//! #[derive(serde::Serialize)]
+//! struct Order { item: String, quantity: u32 }
+//! #[derive(serde::Deserialize)]
+//! struct Receipt { total_cents: u64 }
+//!
+//! let mut system = SystemBuilder::new()
+//!     .host_inbox(64)
+//!     .component(ComponentSpec::from_file("shop", "shop.wasm").grant("warehouse").grant("host"))
+//!     .component(ComponentSpec::from_file("warehouse", "warehouse.wasm").mailbox_capacity(256))
+//!     .start()
+//!     .await?;
+//! let mut inbox = system.take_inbox().expect("host_inbox was set");
+//!
+//! let order = Json(Order { item: "book".into(), quantity: 2 }).encode()?;
+//! let response = system.request("shop", order, Duration::from_secs(2))?.await?;
+//! let Json(receipt) = Json::<Receipt>::decode(&response)?;
+//! println!("total: {} cents", receipt.total_cents);
+//!
+//! if let Some(report) = inbox.recv().await {
+//!     println!("{} says {:?}", report.sender, report.payload);
+//! }
+//! println!("{:?}", system.stats());
+//! let report = system.shutdown(Duration::from_secs(5)).await;
+//! assert!(report.aborted.is_empty());
+//! # Ok(()) }
+//! ```
+//!
 //! # Layout
 //!
 //! The layers of the messaging reference, each depending only on those
