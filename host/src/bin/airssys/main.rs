@@ -71,6 +71,9 @@ enum Command {
     },
 }
 
+/// How often `run` reports that a slow start is still going.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
 /// Exit code for a bad command line or manifest.
 const EXIT_USAGE: u8 = 2;
 /// Exit code for a system that failed to start or refused a message.
@@ -194,7 +197,23 @@ impl Plan {
 async fn run(plan: Plan, max: Option<Duration>) -> ExitCode {
     say!("airssys: running {}", plan.title);
     let started = Instant::now();
-    let mut system = match plan.builder.host_inbox(1024).start().await {
+    // Compiling many components can take a while: say it is still going.
+    let start = plan.builder.host_inbox(1024).start();
+    tokio::pin!(start);
+    let mut progress = tokio::time::interval_at(
+        tokio::time::Instant::now() + PROGRESS_EVERY,
+        PROGRESS_EVERY,
+    );
+    let result = loop {
+        tokio::select! {
+            result = &mut start => break result,
+            _ = progress.tick() => say!(
+                "airssys: compiling and starting components ({} s)",
+                started.elapsed().as_secs()
+            ),
+        }
+    };
+    let mut system = match result {
         Ok(system) => system,
         Err(error) => {
             eprintln!("airssys: {error}");
