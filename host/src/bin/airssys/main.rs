@@ -200,10 +200,8 @@ async fn run(plan: Plan, max: Option<Duration>) -> ExitCode {
     // Compiling many components can take a while: say it is still going.
     let start = plan.builder.host_inbox(1024).start();
     tokio::pin!(start);
-    let mut progress = tokio::time::interval_at(
-        tokio::time::Instant::now() + PROGRESS_EVERY,
-        PROGRESS_EVERY,
-    );
+    let mut progress =
+        tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
     let result = loop {
         tokio::select! {
             result = &mut start => break result,
