@@ -52,7 +52,17 @@ pub fn request(
 }
 
 /// Withdraws a pending request this plugin made. After success no callback
-/// for `id` arrives.
+/// for `id` arrives. Another plugin's id, or one already settled, is
+/// refused with `CorrelationTimeout`.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use airssys_wasm_guest::{cancel, request};
+/// let id = request("search", b"slow query", Duration::from_secs(30))?;
+/// // ... the user gave up:
+/// cancel(&id)?;
+/// # Ok::<(), airssys_wasm_guest::MessagingError>(())
+/// ```
 pub fn cancel(id: &CorrelationId) -> Result<(), MessagingError> {
     host_services::cancel_request(id.as_str()).map_err(Into::into)
 }

@@ -92,6 +92,12 @@ impl fmt::Debug for CorrelationId {
 
 /// Why a plugin could not handle a message. For a request, the requester's
 /// `handle_callback` receives it as the error text.
+///
+/// ```
+/// use airssys_wasm_guest::ComponentError;
+/// let error = ComponentError::invalid_input("quantity must be positive");
+/// assert_eq!(error.to_string(), "invalid input: quantity must be positive");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ComponentError {
     /// The message could not be decoded or made no sense.

@@ -78,6 +78,13 @@ pub struct SystemStats {
 
 impl System {
     /// Sends a fire-and-forget message from the host to `target`.
+    ///
+    /// ```no_run
+    /// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::MessagingError> {
+    /// system.send("audit", "user alice logged in")?;
+    /// system.send("audit", vec![0u8, 1, 2])?;
+    /// # Ok(()) }
+    /// ```
     pub fn send(
         &self,
         target: &str,
@@ -97,6 +104,19 @@ impl System {
     /// returned at once, before anything is queued. A zero `timeout` means
     /// the system's default. Await it from a task on the system's runtime:
     /// from a thread outside it, each request pays two thread wake-ups.
+    ///
+    /// ```no_run
+    /// # async fn demo(system: &airssys_wasm::System) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use airssys_wasm::RequestError;
+    ///
+    /// match system.request("pricing", "sku-42", Duration::from_secs(2))?.await {
+    ///     Ok(price) => println!("price: {:?}", price),
+    ///     Err(RequestError::TimedOut { .. }) => println!("no answer in time"),
+    ///     Err(other) => println!("failed: {other}"),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn request(
         &self,
         target: &str,
@@ -128,6 +148,15 @@ impl System {
 
     /// Cancels a pending request the host made; its future then resolves to
     /// [`RequestError::Cancelled`].
+    ///
+    /// ```no_run
+    /// # async fn demo(system: &airssys_wasm::System) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// let pending = system.request("report", "build it", Duration::from_secs(60))?;
+    /// system.cancel(pending.correlation_id())?;
+    /// assert!(pending.await.is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn cancel(&self, correlation_id: &CorrelationId) -> Result<(), MessagingError> {
         self.router
             .cancel_request(&ComponentId::host(), correlation_id)
@@ -135,11 +164,31 @@ impl System {
 
     /// Takes the host application's inbox, if the builder gave it one with
     /// [`SystemBuilder::host_inbox`](crate::SystemBuilder::host_inbox).
+    ///
+    /// ```no_run
+    /// # async fn demo(mut system: airssys_wasm::System) {
+    /// let mut inbox = system.take_inbox().expect("built with host_inbox");
+    /// while let Some(message) = inbox.recv().await {
+    ///     println!("{} says {:?}", message.sender, message.payload);
+    /// }
+    /// # }
+    /// ```
     pub fn take_inbox(&mut self) -> Option<HostInbox> {
         self.inbox.take()
     }
 
     /// Supervision events from now on: traps, restarts, components given up.
+    ///
+    /// ```no_run
+    /// # async fn demo(system: airssys_wasm::System) {
+    /// let mut events = system.subscribe_events();
+    /// tokio::spawn(async move {
+    ///     while let Ok(event) = events.recv().await {
+    ///         eprintln!("{}: {:?}", event.component, event.kind);
+    ///     }
+    /// });
+    /// # }
+    /// ```
     pub fn subscribe_events(&self) -> broadcast::Receiver<SupervisionEvent> {
         self.events.subscribe()
     }
@@ -150,6 +199,13 @@ impl System {
     }
 
     /// Waits until no message, callback or request is in flight.
+    ///
+    /// ```no_run
+    /// # async fn demo(system: airssys_wasm::System) -> Result<(), airssys_wasm::MessagingError> {
+    /// system.send("emitter", "fan this out")?;
+    /// system.wait_idle().await; // every listener has handled it
+    /// # Ok(()) }
+    /// ```
     pub async fn wait_idle(&self) {
         self.activity.wait_idle().await;
     }
@@ -193,6 +249,16 @@ impl System {
     ///    callbacks, and stops the ones still busy.
     ///
     /// The report says what was left.
+    ///
+    /// ```no_run
+    /// # async fn demo(system: airssys_wasm::System) {
+    /// use std::time::Duration;
+    /// let report = system.shutdown(Duration::from_secs(5)).await;
+    /// if !report.aborted.is_empty() || report.failed_requests > 0 {
+    ///     eprintln!("left behind: {report:?}");
+    /// }
+    /// # }
+    /// ```
     pub async fn shutdown(mut self, deadline: Duration) -> ShutdownReport {
         self.router.close();
         let until = tokio::time::Instant::now() + deadline;
