@@ -4,43 +4,44 @@ use std::process::{Command, Output};
 
 use airssys_test_fixtures::{ECHO_PATH, NOT_A_PLUGIN};
 
-fn airssys(args: &[&str]) -> Output {
+pub fn airssys(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_airssys"))
         .args(args)
         .output()
         .expect("airssys runs")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts the command succeeded and its output (stdout, then stderr)
+/// holds each expected piece.
+pub fn assert_prints(output: &Output, expected: &[&str]) {
+    let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "{}: {all}", output.status);
+    for piece in expected {
+        assert!(all.contains(piece), "missing {piece:?} in:\n{all}");
+    }
 }
 
 /// `airssys run` with no manifest runs the built-in ping-pong demo and
 /// prints the whole flow: requests, responses, callbacks, the timeout.
 #[test]
 fn run_without_manifest_runs_the_demo() {
-    let output = airssys(&["run"]);
-    let stdout = text(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        text(&output.stderr)
+    assert_prints(
+        &airssys(&["run"]),
+        &[
+            "request   ping -> pong",
+            "response  pong",
+            "callback  ping",
+            "ok \"pong 1\"",
+            "timeout   ping -> pong",
+            "error: request to \"pong\" timed out after 100 ms",
+            "late      pong",
+            "1 timed out, 1 late responses dropped",
+        ],
     );
-    for expected in [
-        "request   ping -> pong",
-        "response  pong",
-        "callback  ping",
-        "ok \"pong 1\"",
-        "timeout   ping -> pong",
-        "error: request to \"pong\" timed out after 100 ms",
-        "late      pong",
-        "1 timed out, 1 late responses dropped",
-    ] {
-        assert!(
-            stdout.contains(expected),
-            "missing {expected:?} in:\n{stdout}"
-        );
-    }
 }
 
 /// A manifest's components start, its initial request is answered, and the
@@ -58,16 +59,9 @@ fn run_with_a_manifest() {
         ),
     )
     .unwrap();
-    let output = airssys(&["run", manifest.to_str().unwrap()]);
-    let stdout = text(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        text(&output.stderr)
-    );
-    assert!(
-        stdout.contains("host      <- echo response \"hello\""),
-        "{stdout}"
+    assert_prints(
+        &airssys(&["run", manifest.to_str().unwrap()]),
+        &["host      <- echo response \"hello\""],
     );
 }
 
@@ -115,23 +109,14 @@ fn unloadable_component_fails_the_run() {
 /// yes", exit 0.
 #[test]
 fn inspect_describes_a_plugin() {
-    let output = airssys(&["inspect", ECHO_PATH]);
-    let stdout = text(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        text(&output.stderr)
+    assert_prints(
+        &airssys(&["inspect", ECHO_PATH]),
+        &[
+            "airssys:wasm/host-services@0.1.0: send-message",
+            "airssys:wasm/component-lifecycle@0.1.0: handle-message, handle-callback",
+            "plugin: yes",
+        ],
     );
-    for expected in [
-        "airssys:wasm/host-services@0.1.0: send-message",
-        "airssys:wasm/component-lifecycle@0.1.0: handle-message, handle-callback",
-        "plugin: yes",
-    ] {
-        assert!(
-            stdout.contains(expected),
-            "missing {expected:?} in:\n{stdout}"
-        );
-    }
 }
 
 /// Not a plugin, not wasm, or no file at all: exit 1 and one line that says

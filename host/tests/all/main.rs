@@ -4,6 +4,8 @@
 #[cfg(feature = "cli")]
 mod cli;
 mod common;
+#[cfg(unix)]
+mod control;
 mod examples;
 mod hostile;
 mod loading;

@@ -2,14 +2,19 @@
 //! and prints the message flow.
 //!
 //! ```text
-//! airssys run                    # the built-in ping-pong demo
-//! airssys run system.toml        # your own components
-//! airssys inspect plugin.wasm    # is it a plugin? what does it import and export?
+//! airssys run                              # the built-in ping-pong demo
+//! airssys run system.toml                  # your own components
+//! airssys run system.toml --control sock   # ... and keep serving on a socket
+//! airssys request --control sock echo hi   # into the running system
+//! airssys send --control sock audit "user logged in"
+//! airssys stop --control sock
+//! airssys inspect plugin.wasm              # is it a plugin? what does it import and export?
 //! ```
 //!
-//! Exit codes: 0 when the run finished (or the file is a plugin), 1 when the
-//! system could not start, an initial message was refused, or the file is
-//! not a plugin, 2 for a bad command line or manifest.
+//! Exit codes: 0 success; 1 the system could not start, refused a message,
+//! or a request failed, or the file is not a plugin; 2 a bad command line or
+//! manifest; 3 no `airssys run` listens at the control socket; 4 a request
+//! timed out.
 
 /// Like `println!`, but a closed stdout (`airssys run | head`) is not a
 /// panic.
@@ -20,6 +25,10 @@ macro_rules! say {
     }};
 }
 
+#[cfg(unix)]
+mod client;
+#[cfg(unix)]
+mod control;
 mod flow;
 mod manifest;
 
@@ -62,6 +71,34 @@ enum Command {
         /// Stop after this many milliseconds even if the system is not idle.
         #[arg(long, value_name = "MS")]
         max_ms: Option<u64>,
+        /// Keep running after the initial messages and take `send`,
+        /// `request` and `stop` from other `airssys` processes on this Unix
+        /// socket, until `stop`, Ctrl-C, SIGTERM or `--max-ms`.
+        #[arg(long, value_name = "SOCKET")]
+        control: Option<PathBuf>,
+    },
+    /// Send a fire-and-forget message into a system started with
+    /// `airssys run --control`.
+    Send {
+        #[command(flatten)]
+        message: MessageArgs,
+    },
+    /// Send a request into a system started with `airssys run --control`
+    /// and print the response to stdout. Exits 1 if it fails, 4 if it
+    /// times out.
+    Request {
+        #[command(flatten)]
+        message: MessageArgs,
+        /// How long to wait for the answer; the system's default (5 s)
+        /// when not given.
+        #[arg(long, value_name = "MS", default_value_t = 0)]
+        timeout_ms: u64,
+    },
+    /// Shut down a system started with `airssys run --control`.
+    Stop {
+        /// The running system's control socket.
+        #[arg(long, value_name = "SOCKET", env = "AIRSSYS_CONTROL")]
+        control: PathBuf,
     },
     /// Say whether a `.wasm` file is a plugin this host can run, and list
     /// what it imports and exports. Exits 0 for a plugin, 1 otherwise.
@@ -71,6 +108,22 @@ enum Command {
     },
 }
 
+/// Where a message from the command line goes and what it carries.
+#[derive(Debug, clap::Args)]
+struct MessageArgs {
+    /// The running system's control socket.
+    #[arg(long, value_name = "SOCKET", env = "AIRSSYS_CONTROL")]
+    control: PathBuf,
+    /// The component to send to.
+    to: String,
+    /// The payload, as text.
+    #[arg(conflicts_with = "file")]
+    payload: Option<String>,
+    /// Read the payload's bytes from this file (`-` for stdin) instead.
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
+}
+
 /// How often `run` reports that a slow start is still going.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
@@ -78,6 +131,10 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 const EXIT_USAGE: u8 = 2;
 /// Exit code for a system that failed to start or refused a message.
 const EXIT_FAILED: u8 = 1;
+/// Exit code when no `airssys run` answers on the control socket.
+const EXIT_UNREACHABLE: u8 = 3;
+/// Exit code for a request from the command line that timed out.
+const EXIT_TIMED_OUT: u8 = 4;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -93,18 +150,36 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Inspect { file } => inspect(&file),
-        Command::Run { manifest, max_ms } => {
+        Command::Run {
+            manifest,
+            max_ms,
+            control,
+        } => {
             let plan = match manifest {
                 Some(path) => Plan::from_manifest(&path),
                 None => Ok(Plan::demo()),
             };
             match plan {
-                Ok(plan) => runtime.block_on(run(plan, max_ms.map(Duration::from_millis))),
+                Ok(plan) => runtime.block_on(run(plan, max_ms.map(Duration::from_millis), control)),
                 Err(error) => {
                     eprintln!("airssys: {error}");
                     ExitCode::from(EXIT_USAGE)
                 }
             }
+        }
+        #[cfg(unix)]
+        Command::Send { message } => runtime.block_on(client::send(message)),
+        #[cfg(unix)]
+        Command::Request {
+            message,
+            timeout_ms,
+        } => runtime.block_on(client::request(message, timeout_ms)),
+        #[cfg(unix)]
+        Command::Stop { control } => runtime.block_on(client::stop(&control)),
+        #[cfg(not(unix))]
+        Command::Send { .. } | Command::Request { .. } | Command::Stop { .. } => {
+            eprintln!("airssys: the control socket needs Unix domain sockets");
+            ExitCode::from(EXIT_USAGE)
         }
     }
 }
@@ -194,24 +269,28 @@ impl Plan {
     }
 }
 
-async fn run(plan: Plan, max: Option<Duration>) -> ExitCode {
+async fn run(plan: Plan, max: Option<Duration>, control: Option<PathBuf>) -> ExitCode {
     say!("airssys: running {}", plan.title);
     let started = Instant::now();
-    // Compiling many components can take a while: say it is still going.
-    let start = plan.builder.host_inbox(1024).start();
-    tokio::pin!(start);
-    let mut progress =
-        tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
-    let result = loop {
-        tokio::select! {
-            result = &mut start => break result,
-            _ = progress.tick() => say!(
-                "airssys: compiling and starting components ({} s)",
-                started.elapsed().as_secs()
-            ),
-        }
+    // Open the socket first: a path in use should fail before compiling.
+    #[cfg(unix)]
+    let control = match control {
+        Some(path) => match control::ControlSocket::bind(&path).await {
+            Ok(socket) => Some((path, socket)),
+            Err(error) => {
+                eprintln!("airssys: {error}");
+                return ExitCode::from(EXIT_FAILED);
+            }
+        },
+        None => None,
     };
-    let mut system = match result {
+    #[cfg(not(unix))]
+    if control.is_some() {
+        eprintln!("airssys: --control needs Unix domain sockets");
+        return ExitCode::from(EXIT_USAGE);
+    }
+
+    let mut system = match start(plan.builder, started).await {
         Ok(system) => system,
         Err(error) => {
             eprintln!("airssys: {error}");
@@ -250,10 +329,14 @@ async fn run(plan: Plan, max: Option<Duration>) -> ExitCode {
         }
     }
 
-    let stopped_early = tokio::select! {
-        () = system.wait_idle() => None,
-        () = sleep_or_forever(max) => Some("--max-ms elapsed"),
-        _ = tokio::signal::ctrl_c() => Some("interrupted"),
+    let stopped_early = match control {
+        #[cfg(unix)]
+        Some((path, socket)) => serve_until_stopped(&system, &path, socket, max).await,
+        _ => tokio::select! {
+            () = system.wait_idle() => None,
+            () = sleep_or_forever(max) => Some("--max-ms elapsed"),
+            () = interrupted() => Some("interrupted"),
+        },
     };
     if let Some(reason) = stopped_early {
         say!("airssys: {reason}; shutting down");
@@ -262,6 +345,58 @@ async fn run(plan: Plan, max: Option<Duration>) -> ExitCode {
     exit
 }
 
+/// Starts the system, saying every second how far a slow start has got.
+async fn start(
+    builder: SystemBuilder,
+    started: Instant,
+) -> Result<System, airssys_wasm::SystemError> {
+    let start = builder.host_inbox(1024).start();
+    tokio::pin!(start);
+    let mut progress =
+        tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
+    loop {
+        tokio::select! {
+            result = &mut start => return result,
+            _ = progress.tick() => say!(
+                "airssys: compiling and starting components ({} s)",
+                started.elapsed().as_secs()
+            ),
+        }
+    }
+}
+
+/// Takes commands from the control socket until `stop`, a signal or
+/// `--max-ms`; returns why it stopped.
+#[cfg(unix)]
+async fn serve_until_stopped(
+    system: &System,
+    path: &Path,
+    socket: control::ControlSocket,
+    max: Option<Duration>,
+) -> Option<&'static str> {
+    say!(
+        "airssys: listening on {path}; try `airssys request --control {path} <component> <payload>`",
+        path = path.display()
+    );
+    let (commands, mut incoming) = tokio::sync::mpsc::channel(64);
+    let server = tokio::spawn(async move { socket.serve(commands).await });
+    let reason = tokio::select! {
+        () = async {
+            while let Some((command, reply)) = incoming.recv().await {
+                if control::execute(system, command, reply) {
+                    return;
+                }
+            }
+        } => "stop requested",
+        () = sleep_or_forever(max) => "--max-ms elapsed",
+        () = interrupted() => "interrupted",
+    };
+    // Closing the queue ends the server, which removes the socket file;
+    // commands still queued get "shutting down".
+    drop(incoming);
+    let _ = server.await;
+    Some(reason)
+}
 fn send_initial(
     system: &System,
     message: &InitialMessage,
@@ -283,6 +418,25 @@ async fn sleep_or_forever(max: Option<Duration>) {
         Some(duration) => tokio::time::sleep(duration).await,
         None => std::future::pending().await,
     }
+}
+
+/// Ctrl-C, or SIGTERM where there is one (`kill`, service managers).
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 async fn summarize(system: System, started: Instant) {

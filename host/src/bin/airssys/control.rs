@@ -1,0 +1,255 @@
+//! The control socket of `airssys run --control PATH`: other `airssys`
+//! processes (`send`, `request`, `stop`) reach the running system through
+//! it. One JSON line each way per connection, so `socat` can speak it too.
+
+use std::io;
+use std::os::unix::fs::FileTypeExt as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use airssys_wasm::{RequestError, System};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{mpsc, oneshot};
+
+/// Longest command line accepted: a payload at the default 1 MiB limit,
+/// written as a JSON array of numbers, fits several times over.
+const MAX_COMMAND_BYTES: u64 = 8 * 1024 * 1024;
+
+/// What a client asks of the running system.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(
+    tag = "op",
+    rename_all = "kebab-case",
+    rename_all_fields = "kebab-case"
+)]
+pub enum ControlCommand {
+    /// Fire-and-forget from the host to `to`.
+    Send { to: String, payload: Vec<u8> },
+    /// A request from the host to `to`; zero `timeout_ms` is the default.
+    Request {
+        to: String,
+        payload: Vec<u8>,
+        timeout_ms: u64,
+    },
+    /// Shut the system down and end `airssys run`.
+    Stop,
+}
+
+/// The system's answer to one [`ControlCommand`].
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum ControlReply {
+    /// The message was queued for its target.
+    Sent,
+    /// The target's answer to a request.
+    Response { payload: Vec<u8> },
+    /// Refused before anything was queued (unknown target, no grant, full
+    /// mailbox, oversized payload, shutting down).
+    Refused { error: String },
+    /// The request was accepted but no answer came in time.
+    TimedOut { error: String },
+    /// The request was accepted but failed (component error, trap, stop).
+    Failed { error: String },
+    /// `stop` was accepted; the system is shutting down.
+    Stopping,
+    /// The command line could not be read.
+    BadCommand { error: String },
+}
+
+/// A command on its way to the task that owns the [`System`], with where
+/// its reply goes.
+pub type Envelope = (ControlCommand, oneshot::Sender<ControlReply>);
+
+/// The listening socket; removes its file when dropped.
+pub struct ControlSocket {
+    path: PathBuf,
+    listener: UnixListener,
+}
+
+impl ControlSocket {
+    /// Binds `path`. A file left behind by a run that died is replaced; a
+    /// socket another run still answers on is not.
+    pub async fn bind(path: &Path) -> Result<Self, String> {
+        let shown = path.display();
+        if let Ok(metadata) = std::fs::symlink_metadata(path) {
+            if !metadata.file_type().is_socket() {
+                return Err(format!(
+                    "cannot open control socket {shown}: a file that is not a socket is there"
+                ));
+            }
+            if UnixStream::connect(path).await.is_ok() {
+                return Err(format!(
+                    "control socket {shown} is in use by another airssys run"
+                ));
+            }
+            std::fs::remove_file(path)
+                .map_err(|error| format!("cannot replace stale control socket {shown}: {error}"))?;
+        }
+        let listener = UnixListener::bind(path)
+            .map_err(|error| format!("cannot open control socket {shown}: {error}"))?;
+        Ok(Self {
+            path: path.to_owned(),
+            listener,
+        })
+    }
+
+    /// Accepts connections until the receiving side of `commands` closes,
+    /// forwarding each connection's command.
+    pub async fn serve(&self, commands: mpsc::Sender<Envelope>) {
+        loop {
+            let stream = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(error) => {
+                        tracing::warn!("control socket: accept failed: {error}");
+                        continue;
+                    }
+                },
+                () = commands.closed() => return,
+            };
+            tokio::spawn(handle_connection(stream, commands.clone()));
+        }
+    }
+}
+
+impl Drop for ControlSocket {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+async fn handle_connection(stream: UnixStream, commands: mpsc::Sender<Envelope>) {
+    let (read, mut write) = stream.into_split();
+    let mut line = String::new();
+    let read = BufReader::new(read)
+        .take(MAX_COMMAND_BYTES)
+        .read_line(&mut line)
+        .await;
+    let reply = match read.map(|_| serde_json::from_str::<ControlCommand>(&line)) {
+        Err(error) => ControlReply::BadCommand {
+            error: format!("cannot read the command: {error}"),
+        },
+        Ok(Err(error)) => ControlReply::BadCommand {
+            error: format!("not a control command: {error}"),
+        },
+        Ok(Ok(command)) => {
+            let (reply, answer) = oneshot::channel();
+            if commands.send((command, reply)).await.is_err() {
+                ControlReply::Refused {
+                    error: "the system is shutting down".to_owned(),
+                }
+            } else {
+                answer.await.unwrap_or(ControlReply::Refused {
+                    error: "the system is shutting down".to_owned(),
+                })
+            }
+        }
+    };
+    // The client may have gone away; nothing is lost but its copy of the
+    // reply, which the flow log also shows.
+    let _ = write_line(&mut write, &reply).await;
+}
+
+async fn write_line(
+    write: &mut (impl AsyncWriteExt + Unpin),
+    value: &impl Serialize,
+) -> io::Result<()> {
+    let mut bytes = serde_json::to_vec(value).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    write.write_all(&bytes).await?;
+    write.flush().await
+}
+
+/// Carries out `command` on `system`. A request's answer is awaited in its
+/// own task so one slow component does not hold up other clients. Returns
+/// whether the command was `stop`.
+pub fn execute(
+    system: &System,
+    command: ControlCommand,
+    reply: oneshot::Sender<ControlReply>,
+) -> bool {
+    match command {
+        ControlCommand::Send { to, payload } => {
+            let _ = reply.send(match system.send(&to, payload) {
+                Ok(()) => ControlReply::Sent,
+                Err(error) => ControlReply::Refused {
+                    error: error.to_string(),
+                },
+            });
+        }
+        ControlCommand::Request {
+            to,
+            payload,
+            timeout_ms,
+        } => match system.request(&to, payload, Duration::from_millis(timeout_ms)) {
+            Ok(pending) => {
+                tokio::spawn(async move {
+                    let _ = reply.send(match pending.await {
+                        Ok(payload) => ControlReply::Response {
+                            payload: payload.into_bytes(),
+                        },
+                        Err(error @ RequestError::TimedOut { .. }) => ControlReply::TimedOut {
+                            error: error.to_string(),
+                        },
+                        Err(error) => ControlReply::Failed {
+                            error: error.to_string(),
+                        },
+                    });
+                });
+            }
+            Err(error) => {
+                let _ = reply.send(ControlReply::Refused {
+                    error: error.to_string(),
+                });
+            }
+        },
+        ControlCommand::Stop => {
+            let _ = reply.send(ControlReply::Stopping);
+            return true;
+        }
+    }
+    false
+}
+
+/// The client side: sends `command` to the run listening at `path` and
+/// returns its reply.
+pub async fn call(path: &Path, command: &ControlCommand) -> Result<ControlReply, ClientError> {
+    let stream = UnixStream::connect(path)
+        .await
+        .map_err(|error| ClientError::Unreachable(format!(
+            "no airssys run is listening at {}: {error} (start one with `airssys run --control {}`)",
+            path.display(),
+            path.display()
+        )))?;
+    let (read, mut write) = stream.into_split();
+    let broken = |error: io::Error| {
+        ClientError::Broken(format!(
+            "control connection to {} broke: {error}",
+            path.display()
+        ))
+    };
+    write_line(&mut write, command).await.map_err(broken)?;
+    let mut line = String::new();
+    BufReader::new(read)
+        .take(MAX_COMMAND_BYTES)
+        .read_line(&mut line)
+        .await
+        .map_err(broken)?;
+    serde_json::from_str(&line).map_err(|error| {
+        ClientError::Broken(format!(
+            "unreadable reply from {} ({error}); is it an airssys control socket?",
+            path.display()
+        ))
+    })
+}
+
+/// Why a client got no reply.
+#[derive(Debug)]
+pub enum ClientError {
+    /// Nothing listens at the path.
+    Unreachable(String),
+    /// The connection failed half-way or the reply was not understood.
+    Broken(String),
+}

@@ -1,0 +1,176 @@
+//! `airssys run --control` and the commands that reach into the running
+//! system: `send`, `request`, `stop`.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use airssys_test_fixtures::ECHO_PATH;
+
+use crate::cli::{airssys, assert_prints, text};
+
+/// A system started with `--control` and removed (stopped) when dropped.
+struct ControlledRun {
+    child: Option<Child>,
+    socket: PathBuf,
+}
+
+impl ControlledRun {
+    /// Starts `airssys run` with one echo component and waits until its
+    /// control socket exists.
+    fn start(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("airssys-ctl-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let manifest = dir.join("echo.toml");
+        std::fs::write(
+            &manifest,
+            format!("[[component]]\nname = \"echo\"\nwasm = {ECHO_PATH:?}\n"),
+        )
+        .unwrap();
+        let socket = dir.join("control.sock");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_airssys"))
+            .args(["run", manifest.to_str().unwrap(), "--control"])
+            .arg(&socket)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("airssys runs");
+        // Readiness, not timing: wait for the socket, failing only if the
+        // run exits first.
+        while !socket.exists() {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("airssys run exited before listening: {status}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self {
+            child: Some(child),
+            socket,
+        }
+    }
+
+    fn call(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_airssys"))
+            .args(args)
+            .env("AIRSSYS_CONTROL", &self.socket)
+            .output()
+            .expect("airssys runs")
+    }
+
+    /// Stops the run through the socket; returns the `stop` command's
+    /// output and the run's.
+    fn stop(mut self) -> (Output, Output) {
+        let stopped = self.call(&["stop"]);
+        let child = self.child.take().expect("still running");
+        let output = child.wait_with_output().expect("airssys run ends");
+        (stopped, output)
+    }
+}
+
+impl Drop for ControlledRun {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Requests and messages from the command line reach a running system;
+/// the response is printed as is, and `stop` ends the run cleanly.
+#[test]
+fn send_and_request_into_a_running_system() {
+    let run = ControlledRun::start("ok");
+    let answered = run.call(&["request", "echo", "hello"]);
+    assert!(answered.status.success(), "{}", text(&answered.stderr));
+    assert_eq!(text(&answered.stdout), "hello\n");
+
+    let sent = run.call(&["send", "echo", "hi"]);
+    assert!(sent.status.success(), "{}", text(&sent.stderr));
+
+    let socket = run.socket.clone();
+    let (stopped, run) = run.stop();
+    assert!(stopped.status.success(), "{}", text(&stopped.stderr));
+    assert!(!socket.exists(), "the run removes its socket");
+    assert_prints(
+        &run,
+        &[
+            "listening on",
+            "request   host -> echo",
+            "send      host -> echo  \"hi\"",
+            "stop requested; shutting down",
+        ],
+    );
+}
+
+/// Each way a command can fail has its own exit code and one line saying
+/// why: refused 1, failed 1, timed out 4, nothing listening 3.
+#[test]
+fn control_failures_have_their_own_exit_codes() {
+    let run = ControlledRun::start("failures");
+    for (args, code, says) in [
+        (&["request", "nobody", "hi"][..], 1, "not found: \"nobody\""),
+        (&["send", "nobody", "hi"][..], 1, "not found: \"nobody\""),
+        (&["request", "echo", "fail"][..], 1, "asked to fail"),
+        (
+            &["request", "--timeout-ms", "50", "echo", "spin 2000"][..],
+            4,
+            "timed out after 50 ms",
+        ),
+    ] {
+        let output = run.call(args);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    }
+    let socket = run.socket.clone();
+    drop(run.stop());
+
+    let output = airssys(&[
+        "request",
+        "--control",
+        socket.to_str().unwrap(),
+        "echo",
+        "hi",
+    ]);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("no airssys run is listening"));
+}
+
+/// A second run cannot take a socket in use, and `--control` never
+/// deletes a file that is not a socket.
+#[test]
+fn control_socket_in_use_or_not_a_socket_is_refused() {
+    let run = ControlledRun::start("in-use");
+    let output = airssys(&["run", "--control", run.socket.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("in use by another airssys run"));
+
+    let plain = run.socket.with_file_name("notes.txt");
+    std::fs::write(&plain, "keep me").unwrap();
+    let output = airssys(&["run", "--control", plain.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("not a socket"));
+    assert_eq!(std::fs::read_to_string(&plain).unwrap(), "keep me");
+    drop(run.stop());
+}
+
+/// The README's control example runs as written.
+#[test]
+fn control_example_script_runs() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/control/run.sh");
+    let output = Command::new("bash")
+        .arg(script)
+        .env("AIRSSYS", env!("CARGO_BIN_EXE_airssys"))
+        .output()
+        .expect("bash runs");
+    assert_prints(
+        &output,
+        &[
+            "pong 42",
+            "(exit code 1)",
+            "pong only answers pings",
+            "stop requested",
+        ],
+    );
+}
