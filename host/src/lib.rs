@@ -122,6 +122,7 @@ pub use crate::messaging::subscriber::ComponentSubscriber;
 pub use crate::runtime::wasi::{DirGrant, WasiGrants};
 pub use crate::system::builder::{ComponentSpec, SystemBuilder, WasmSource};
 pub use crate::system::errors::SystemError;
+pub use crate::system::progress::{StartCounts, StartProgress};
 pub use crate::system::running::{
     HostInbox, InboxMessage, PendingResponse, ShutdownReport, System, SystemStats,
 };

@@ -22,6 +22,7 @@ use crate::runtime::host_services::InstanceSettings;
 use crate::runtime::loader::LoadedComponent;
 use crate::runtime::wasi::{DirGrant, WasiGrants};
 use crate::system::errors::SystemError;
+use crate::system::progress::StartProgress;
 use crate::system::running::{HostInbox, System};
 
 /// Default mailbox capacity of a component, in messages.
@@ -193,6 +194,7 @@ pub struct SystemBuilder {
     memory_limit: Option<usize>,
     restart_policy: Option<RestartPolicy>,
     host_inbox: Option<usize>,
+    progress: StartProgress,
 }
 
 impl SystemBuilder {
@@ -259,6 +261,14 @@ impl SystemBuilder {
         self
     }
 
+    /// Counts compilations and instantiations into `progress` as
+    /// [`start`](Self::start) goes, so another task can report them (see
+    /// [`StartProgress`]).
+    pub fn progress(mut self, progress: StartProgress) -> Self {
+        self.progress = progress;
+        self
+    }
+
     /// Loads every component, checks names and grants, and starts one actor
     /// per component on the current tokio runtime.
     pub async fn start(self) -> Result<System, SystemError> {
@@ -279,7 +289,7 @@ impl SystemBuilder {
         }
 
         let engine = Arc::new(WasmEngine::new(self.largest_memory_limit())?);
-        let loaded = load_all(&engine, &self.components).await?;
+        let loaded = load_all(&engine, &self.components, &self.progress).await?;
 
         let activity = Arc::new(Activity::new());
         let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
@@ -301,6 +311,7 @@ impl SystemBuilder {
 
         // Instances are created in parallel, on every worker thread; the
         // first failure in component order is the one reported.
+        self.progress.expect_starts(loaded.len());
         let mut starting = Vec::with_capacity(loaded.len());
         let mut counters = Vec::with_capacity(loaded.len());
         for (spec, component) in self.components.iter().zip(loaded) {
@@ -337,7 +348,17 @@ impl SystemBuilder {
                 counters: receivers.counters,
             };
             let start = ComponentActor::start(id.clone(), component, settings, wiring);
-            starting.push((id, tokio::spawn(start)));
+            let progress = self.progress.clone();
+            starting.push((
+                id,
+                tokio::spawn(async move {
+                    let started = start.await;
+                    if started.is_ok() {
+                        progress.started_one();
+                    }
+                    started
+                }),
+            ));
         }
         let mut actors = Vec::with_capacity(starting.len());
         let mut first_error = None;
@@ -429,6 +450,7 @@ fn check_grant(names: &HashSet<String>, sender: &str, target: &str) -> Result<()
 async fn load_all(
     engine: &Arc<WasmEngine>,
     specs: &[ComponentSpec],
+    progress: &StartProgress,
 ) -> Result<Vec<LoadedComponent>, WasmError> {
     let mut first_of: HashMap<SourceKey, usize> = HashMap::new();
     let mut jobs = Vec::new();
@@ -439,16 +461,26 @@ async fn load_all(
             .or_insert_with(|| {
                 let engine = Arc::clone(engine);
                 let spec = spec.clone();
-                jobs.push(tokio::task::spawn_blocking(move || match &spec.source {
-                    WasmSource::File(path) => LoadedComponent::from_file(&engine, &spec.name, path),
-                    WasmSource::Bytes(bytes) => {
-                        LoadedComponent::from_bytes(&engine, &spec.name, bytes)
+                let progress = progress.clone();
+                jobs.push(tokio::task::spawn_blocking(move || {
+                    let loaded = match &spec.source {
+                        WasmSource::File(path) => {
+                            LoadedComponent::from_file(&engine, &spec.name, path)
+                        }
+                        WasmSource::Bytes(bytes) => {
+                            LoadedComponent::from_bytes(&engine, &spec.name, bytes)
+                        }
+                    };
+                    if loaded.is_ok() {
+                        progress.compiled_one();
                     }
+                    loaded
                 }));
                 jobs.len() - 1
             });
         job_of_spec.push(job);
     }
+    progress.expect_compiles(jobs.len());
     let mut compiled = Vec::with_capacity(jobs.len());
     for job in jobs {
         compiled.push(

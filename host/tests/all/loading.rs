@@ -1,8 +1,10 @@
 //! Bad components and bad system descriptions are refused at start with an
 //! error that says which and why.
 
-use airssys_test_fixtures::{ECHO, NOT_A_PLUGIN};
-use airssys_wasm::{ComponentSpec, SystemBuilder, SystemError, WasmError};
+use airssys_test_fixtures::{ECHO, ECHO_PATH, NOT_A_PLUGIN};
+use airssys_wasm::{
+    ComponentSpec, StartCounts, StartProgress, SystemBuilder, SystemError, WasmError,
+};
 
 async fn start_error(builder: SystemBuilder) -> SystemError {
     builder.start().await.expect_err("start must fail")
@@ -137,4 +139,41 @@ async fn first_failing_component_in_order_is_reported() {
         matches!(error, SystemError::Wasm(WasmError::Instantiate { ref name, .. }) if name == "first-tiny"),
         "{error}"
     );
+}
+
+/// `StartProgress` counts each distinct source compiled once and each
+/// instance started; a failed start shows how far it got.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_progress_counts_compilations_and_instances() {
+    let progress = StartProgress::new();
+    let shared: std::sync::Arc<[u8]> = ECHO.into();
+    let system = SystemBuilder::new()
+        .component(ComponentSpec::from_bytes("echo-1", shared.clone()))
+        .component(ComponentSpec::from_bytes("echo-2", shared))
+        .component(ComponentSpec::from_file("echo-3", ECHO_PATH))
+        .progress(progress.clone())
+        .start()
+        .await
+        .expect("starts");
+    let counts = StartCounts {
+        to_compile: 2,
+        compiled: 2,
+        to_start: 3,
+        started: 3,
+    };
+    assert_eq!(progress.counts(), counts);
+    system.shutdown(std::time::Duration::from_secs(1)).await;
+
+    let failed = StartProgress::new();
+    let tiny = ComponentSpec::from_bytes("tiny", ECHO).memory_limit(64 * 1024);
+    start_error(
+        SystemBuilder::new()
+            .component(ComponentSpec::from_bytes("echo", ECHO))
+            .component(tiny)
+            .progress(failed.clone()),
+    )
+    .await;
+    let counts = failed.counts();
+    assert_eq!((counts.compiled, counts.to_start), (2, 2));
+    assert_eq!(counts.started, 1, "only the component that fit started");
 }

@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 use airssys_wasm::runtime::engine::WasmEngine;
 use airssys_wasm::runtime::loader;
 use airssys_wasm::system::builder::DEFAULT_MEMORY_LIMIT;
-use airssys_wasm::{ComponentSpec, System, SystemBuilder};
+use airssys_wasm::{ComponentSpec, StartProgress, System, SystemBuilder};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::Layer as _;
 use tracing_subscriber::filter::LevelFilter;
@@ -350,17 +350,25 @@ async fn start(
     builder: SystemBuilder,
     started: Instant,
 ) -> Result<System, airssys_wasm::SystemError> {
-    let start = builder.host_inbox(1024).start();
+    let progress = StartProgress::new();
+    let start = builder.host_inbox(1024).progress(progress.clone()).start();
     tokio::pin!(start);
-    let mut progress =
+    let mut ticks =
         tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
     loop {
         tokio::select! {
             result = &mut start => return result,
-            _ = progress.tick() => say!(
-                "airssys: compiling and starting components ({} s)",
-                started.elapsed().as_secs()
-            ),
+            _ = ticks.tick() => {
+                let counts = progress.counts();
+                say!(
+                    "airssys: {} s: compiled {}/{}, started {}/{} components",
+                    started.elapsed().as_secs(),
+                    counts.compiled,
+                    counts.to_compile,
+                    counts.started,
+                    counts.to_start,
+                );
+            }
         }
     }
 }

@@ -1,0 +1,107 @@
+//! [`StartProgress`]: how far [`SystemBuilder::start`] has got, readable
+//! while it runs.
+//!
+//! [`SystemBuilder::start`]: crate::SystemBuilder::start
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A handle to the progress of one [`SystemBuilder::start`], shared with
+/// the builder through [`SystemBuilder::progress`]. Starting many
+/// components takes seconds; read [`counts`](Self::counts) from another
+/// task to show how far it is.
+///
+/// ```no_run
+/// # async fn demo(builder: airssys_wasm::SystemBuilder) -> Result<(), airssys_wasm::SystemError> {
+/// use airssys_wasm::StartProgress;
+///
+/// let progress = StartProgress::new();
+/// let watcher = progress.clone();
+/// tokio::spawn(async move {
+///     loop {
+///         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+///         let counts = watcher.counts();
+///         eprintln!("compiled {}/{}, started {}/{}",
+///             counts.compiled, counts.to_compile, counts.started, counts.to_start);
+///     }
+/// });
+/// let system = builder.progress(progress).start().await?;
+/// # Ok(()) }
+/// ```
+///
+/// [`SystemBuilder::start`]: crate::SystemBuilder::start
+/// [`SystemBuilder::progress`]: crate::SystemBuilder::progress
+#[derive(Debug, Clone, Default)]
+pub struct StartProgress(Arc<Counters>);
+
+#[derive(Debug, Default)]
+struct Counters {
+    to_compile: AtomicUsize,
+    compiled: AtomicUsize,
+    to_start: AtomicUsize,
+    started: AtomicUsize,
+}
+
+/// A reading of a [`StartProgress`]. The totals are zero until `start`
+/// knows them.
+///
+/// ```
+/// let counts = airssys_wasm::StartProgress::new().counts();
+/// assert_eq!((counts.started, counts.to_start), (0, 0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StartCounts {
+    /// Distinct sources to compile: components sharing bytes or a file
+    /// are compiled once.
+    pub to_compile: usize,
+    /// Sources compiled so far.
+    pub compiled: usize,
+    /// Components to instantiate.
+    pub to_start: usize,
+    /// Components instantiated and running so far.
+    pub started: usize,
+}
+
+impl StartProgress {
+    /// A fresh handle; all counts zero.
+    ///
+    /// ```
+    /// let progress = airssys_wasm::StartProgress::new();
+    /// assert_eq!(progress.counts(), Default::default());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The counts now.
+    ///
+    /// ```
+    /// let progress = airssys_wasm::StartProgress::new();
+    /// assert_eq!(progress.counts().compiled, 0);
+    /// ```
+    pub fn counts(&self) -> StartCounts {
+        let c = &self.0;
+        StartCounts {
+            to_compile: c.to_compile.load(Ordering::Relaxed),
+            compiled: c.compiled.load(Ordering::Relaxed),
+            to_start: c.to_start.load(Ordering::Relaxed),
+            started: c.started.load(Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn expect_compiles(&self, count: usize) {
+        self.0.to_compile.store(count, Ordering::Relaxed);
+    }
+
+    pub(crate) fn compiled_one(&self) {
+        self.0.compiled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn expect_starts(&self, count: usize) {
+        self.0.to_start.store(count, Ordering::Relaxed);
+    }
+
+    pub(crate) fn started_one(&self) {
+        self.0.started.fetch_add(1, Ordering::Relaxed);
+    }
+}
