@@ -26,15 +26,49 @@ use serde::de::DeserializeOwned;
 use crate::core::messaging::payload::MessagePayload;
 
 /// A value carried as JSON (`serde_json`).
+///
+/// ```no_run
+/// # async fn demo(system: &airssys_wasm::System) -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use airssys_wasm::Json;
+///
+/// #[derive(serde::Serialize)]
+/// struct Order { item: String, quantity: u32 }
+/// #[derive(serde::Deserialize)]
+/// struct Receipt { total_cents: u64 }
+///
+/// let order = Json(Order { item: "book".into(), quantity: 2 }).encode()?;
+/// let answer = system.request("shop", order, Duration::from_secs(1))?.await?;
+/// let Json(receipt) = Json::<Receipt>::decode(&answer)?;
+/// println!("paid {}", receipt.total_cents);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Json<T>(pub T);
 
 /// A value carried as MessagePack (`rmp-serde`, fields by name).
+///
+/// ```
+/// use airssys_wasm::MsgPack;
+///
+/// let payload = MsgPack(vec![1u16, 2, 3]).encode()?;
+/// assert_eq!(payload.as_bytes(), [0x93, 1, 2, 3]); // a 3-element array
+/// assert_eq!(MsgPack::<Vec<u16>>::decode(&payload)?.0, [1, 2, 3]);
+/// # Ok::<(), airssys_wasm::CodecError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MsgPack<T>(pub T);
 
 /// A value that could not be encoded, or bytes that are not the expected
 /// type. Both name the type and the codec.
+///
+/// ```
+/// use airssys_wasm::{CodecError, Json, MessagePayload};
+///
+/// let error = Json::<u32>::decode(&MessagePayload::from("\"ten\"")).unwrap_err();
+/// assert!(matches!(error, CodecError::Decode { codec: "JSON", type_name: "u32", .. }));
+/// assert!(error.to_string().starts_with("expected u32 as JSON: invalid type"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodecError {
     /// The value cannot be represented in the codec (a JSON map with
@@ -62,6 +96,12 @@ pub enum CodecError {
 
 impl<T: Serialize> Json<T> {
     /// Encodes the value as a JSON payload.
+    ///
+    /// ```
+    /// let payload = airssys_wasm::Json(["a", "b"]).encode()?;
+    /// assert_eq!(payload.as_bytes(), br#"["a","b"]"#);
+    /// # Ok::<(), airssys_wasm::CodecError>(())
+    /// ```
     pub fn encode(&self) -> Result<MessagePayload, CodecError> {
         serde_json::to_vec(&self.0)
             .map(MessagePayload::from)
@@ -71,6 +111,13 @@ impl<T: Serialize> Json<T> {
 
 impl<T: DeserializeOwned> Json<T> {
     /// Decodes a JSON payload (a response, an inbox message).
+    ///
+    /// ```
+    /// use airssys_wasm::{Json, MessagePayload};
+    /// let Json(total) = Json::<u64>::decode(&MessagePayload::from("1250"))?;
+    /// assert_eq!(total, 1250);
+    /// # Ok::<(), airssys_wasm::CodecError>(())
+    /// ```
     pub fn decode(payload: &MessagePayload) -> Result<Self, CodecError> {
         serde_json::from_slice(payload.as_bytes())
             .map(Json)
@@ -80,6 +127,12 @@ impl<T: DeserializeOwned> Json<T> {
 
 impl<T: Serialize> MsgPack<T> {
     /// Encodes the value as a MessagePack payload.
+    ///
+    /// ```
+    /// let payload = airssys_wasm::MsgPack(true).encode()?;
+    /// assert_eq!(payload.as_bytes(), [0xc3]);
+    /// # Ok::<(), airssys_wasm::CodecError>(())
+    /// ```
     pub fn encode(&self) -> Result<MessagePayload, CodecError> {
         rmp_serde::to_vec_named(&self.0)
             .map(MessagePayload::from)
@@ -89,6 +142,13 @@ impl<T: Serialize> MsgPack<T> {
 
 impl<T: DeserializeOwned> MsgPack<T> {
     /// Decodes a MessagePack payload.
+    ///
+    /// ```
+    /// use airssys_wasm::{MessagePayload, MsgPack};
+    /// let MsgPack(text) = MsgPack::<String>::decode(&MessagePayload::from(&[0xa2, b'o', b'k']))?;
+    /// assert_eq!(text, "ok");
+    /// # Ok::<(), airssys_wasm::CodecError>(())
+    /// ```
     pub fn decode(payload: &MessagePayload) -> Result<Self, CodecError> {
         rmp_serde::from_slice(payload.as_bytes())
             .map(MsgPack)

@@ -26,6 +26,27 @@ use crate::messaging::activity::Activity;
 /// them wins for each request.
 ///
 /// Create it inside a tokio runtime: the timer task is spawned on it.
+///
+/// ```
+/// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
+/// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagePayload, RequestError};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// # let tracker = CorrelationTrackerImpl::new();
+/// # let (tx, rx) = tokio::sync::oneshot::channel();
+/// # let request = PendingRequest {
+/// #     requester: "a".into(),
+/// #     target: "b".into(),
+/// #     reply_to: ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok())),
+/// # };
+/// # let id = CorrelationId::generate();
+/// tracker.register(&id, request, 50).unwrap();
+/// // Nobody answers: the tracker's timer delivers the timeout.
+/// let outcome = rx.await.unwrap();
+/// assert!(matches!(outcome, Err(RequestError::TimedOut { timeout_ms: 50, .. })));
+/// assert_eq!(tracker.stats().timed_out, 1);
+/// # }
+/// ```
 pub struct CorrelationTrackerImpl {
     shared: Arc<Shared>,
 }
@@ -70,6 +91,14 @@ struct Entry {
 }
 
 /// Counters kept by the tracker.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let stats = airssys_wasm::CorrelationTrackerImpl::new().stats();
+/// assert_eq!(stats, airssys_wasm::TrackerStats::default());
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TrackerStats {
     /// Requests waiting for their outcome now.
@@ -91,12 +120,39 @@ impl CorrelationTrackerImpl {
     /// # Panics
     ///
     /// Panics when called outside a tokio runtime.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let tracker = airssys_wasm::CorrelationTrackerImpl::new();
+    /// assert_eq!(tracker.stats().pending, 0);
+    /// # }
+    /// ```
     pub fn new() -> Self {
         Self::with_activity(None)
     }
 
     /// Like [`new`](Self::new), and counts each pending request as work in
     /// `activity` until its outcome has been delivered.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
+    /// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use airssys_wasm::messaging::activity::Activity;
+    /// let activity = Arc::new(Activity::new());
+    /// let tracker = CorrelationTrackerImpl::with_activity(Some(Arc::clone(&activity)));
+    /// let request = PendingRequest {
+    ///     requester: "a".into(),
+    ///     target: "b".into(),
+    ///     reply_to: ReplyTo::Once(Box::new(|_, _| true)),
+    /// };
+    /// tracker.register(&CorrelationId::generate(), request, 1000).unwrap();
+    /// assert_eq!(activity.in_flight(), 1, "a pending request is work in flight");
+    /// # }
+    /// ```
     pub fn with_activity(activity: Option<Arc<Activity>>) -> Self {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
@@ -113,6 +169,24 @@ impl CorrelationTrackerImpl {
     }
 
     /// The tracker's counters.
+    ///
+    /// ```
+    /// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
+    /// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagePayload, RequestError};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let tracker = CorrelationTrackerImpl::new();
+    /// # let (tx, rx) = tokio::sync::oneshot::channel();
+    /// # let request = PendingRequest {
+    /// #     requester: "a".into(),
+    /// #     target: "b".into(),
+    /// #     reply_to: ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok())),
+    /// # };
+    /// # let id = CorrelationId::generate();
+    /// tracker.register(&id, request, 1000).unwrap();
+    /// assert_eq!(tracker.stats().pending, 1);
+    /// # }
+    /// ```
     pub fn stats(&self) -> TrackerStats {
         TrackerStats {
             pending: self.shared.lock().pending.len(),

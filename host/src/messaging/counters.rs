@@ -5,6 +5,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Live counters of one component. Each is written by one place (its
 /// mailbox or its actor), so they cost one uncontended atomic add.
+///
+/// ```
+/// use airssys_wasm::messaging::activity::Activity;
+/// use airssys_wasm::{ComponentId, ComponentSubscriber};
+///
+/// // Each mailbox carries its component's counters.
+/// let subscriber = ComponentSubscriber::new(Activity::new().into());
+/// let mailbox = subscriber.subscribe(ComponentId::new("echo"), 16);
+/// assert_eq!(mailbox.counters.snapshot().accepted, 0);
+/// ```
 #[derive(Debug, Default)]
 pub struct ComponentCounters {
     accepted: AtomicU64,
@@ -15,6 +25,15 @@ pub struct ComponentCounters {
 }
 
 /// A snapshot of one component's counters (or their sum over a system).
+///
+/// ```
+/// use airssys_wasm::ComponentStats;
+///
+/// let a = ComponentStats { handled: 3, failed: 1, ..Default::default() };
+/// let b = ComponentStats { handled: 2, trapped: 1, ..Default::default() };
+/// let total: ComponentStats = [a, b].into_iter().sum();
+/// assert_eq!((total.handled, total.failed, total.trapped), (5, 1, 1));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ComponentStats {
     /// Messages and requests accepted into its mailbox.
@@ -31,12 +50,12 @@ pub struct ComponentStats {
 
 impl ComponentCounters {
     /// Counts a message or request queued in the mailbox.
-    pub fn count_accepted(&self) {
+    pub(crate) fn count_accepted(&self) {
         self.accepted.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a `handle-message` call by how it ended.
-    pub fn count_handled(&self, ended: CallEnd) {
+    pub(crate) fn count_handled(&self, ended: CallEnd) {
         let counter = match ended {
             CallEnd::Returned => &self.handled,
             CallEnd::ReturnedError => &self.failed,
@@ -47,7 +66,7 @@ impl ComponentCounters {
 
     /// Counts an outcome delivered to `handle-callback`, and whether that
     /// call trapped.
-    pub fn count_callback(&self, trapped: bool) {
+    pub(crate) fn count_callback(&self, trapped: bool) {
         self.callbacks.fetch_add(1, Ordering::Relaxed);
         if trapped {
             self.trapped.fetch_add(1, Ordering::Relaxed);
@@ -55,6 +74,15 @@ impl ComponentCounters {
     }
 
     /// The counters now.
+    ///
+    /// ```
+    /// use airssys_wasm::messaging::activity::Activity;
+    /// use airssys_wasm::{ComponentId, ComponentStats, ComponentSubscriber};
+    ///
+    /// let subscriber = ComponentSubscriber::new(Activity::new().into());
+    /// let mailbox = subscriber.subscribe(ComponentId::new("echo"), 16);
+    /// assert_eq!(mailbox.counters.snapshot(), ComponentStats::default());
+    /// ```
     pub fn snapshot(&self) -> ComponentStats {
         ComponentStats {
             accepted: self.accepted.load(Ordering::Relaxed),
@@ -68,7 +96,7 @@ impl ComponentCounters {
 
 /// How a `handle-message` call ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallEnd {
+pub(crate) enum CallEnd {
     /// It returned a value.
     Returned,
     /// It returned a `component-error`.

@@ -5,6 +5,6 @@ pub mod capability;
 pub mod codec;
 pub mod correlation;
 pub mod counters;
-pub mod patterns;
+pub(crate) mod patterns;
 pub mod router;
 pub mod subscriber;

@@ -12,11 +12,11 @@ use crate::core::messaging::traits::CorrelationTracker;
 /// Fire-and-forget: the return value is dropped; an error is logged, never
 /// delivered.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct FireAndForget;
+pub(crate) struct FireAndForget;
 
 impl FireAndForget {
     /// Drops the responder's return value, logging an error or trap.
-    pub fn settle(responder: &ComponentId, sender: &ComponentId, outcome: &RequestOutcome) {
+    pub(crate) fn settle(responder: &ComponentId, sender: &ComponentId, outcome: &RequestOutcome) {
         match outcome {
             Ok(response) => tracing::debug!(
                 target: "airssys_wasm::flow",
@@ -35,19 +35,19 @@ impl FireAndForget {
 /// Request-response: the return value completes the correlation and goes to
 /// the requester's callback.
 #[derive(Clone)]
-pub struct RequestResponse {
+pub(crate) struct RequestResponse {
     tracker: Arc<dyn CorrelationTracker>,
 }
 
 impl RequestResponse {
     /// Settles requests through `tracker`.
-    pub fn new(tracker: Arc<dyn CorrelationTracker>) -> Self {
+    pub(crate) fn new(tracker: Arc<dyn CorrelationTracker>) -> Self {
         Self { tracker }
     }
 
     /// Routes the responder's outcome to the requester. A response that
     /// arrives after the timeout or a cancel is dropped and logged.
-    pub fn settle(
+    pub(crate) fn settle(
         &self,
         responder: &ComponentId,
         correlation_id: &CorrelationId,
@@ -69,7 +69,7 @@ impl RequestResponse {
     }
 
     /// Fails a request the responder will never handle.
-    pub fn fail(&self, correlation_id: &CorrelationId, error: RequestError) {
+    pub(crate) fn fail(&self, correlation_id: &CorrelationId, error: RequestError) {
         // Already settled (timed out, cancelled) is fine: exactly one outcome.
         let _ = self.tracker.complete(correlation_id, Err(error));
     }

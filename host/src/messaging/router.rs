@@ -13,6 +13,12 @@ use crate::messaging::capability::Grants;
 use crate::messaging::subscriber::ComponentSubscriber;
 
 /// Limits the router enforces on every message.
+///
+/// ```
+/// use airssys_wasm::messaging::router::RouterLimits;
+/// let limits = RouterLimits { max_payload_bytes: 64 * 1024, ..RouterLimits::default() };
+/// assert_eq!(limits.default_timeout_ms, 5_000);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RouterLimits {
     /// Largest payload accepted, in bytes.
@@ -35,6 +41,31 @@ impl Default for RouterLimits {
 
 /// Routes messages: checks the sender's grant and the payload size, finds the
 /// target's mailbox, and for requests registers the pending entry first.
+///
+/// ```
+/// use std::sync::Arc;
+/// use airssys_wasm::messaging::{activity::Activity, capability::Grants, router::RouterLimits};
+/// use airssys_wasm::{
+///     ComponentId, ComponentSubscriber, CorrelationTracker, CorrelationTrackerImpl, MessageRouter,
+///     ResponseRouter,
+/// };
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+///
+/// // The parts a `System` wires together, used on their own.
+/// let activity = Arc::new(Activity::new());
+/// let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
+/// let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
+/// let grants = Arc::new(Grants::new());
+/// grants.grant("a".into(), "b".into());
+/// let router = ResponseRouter::new(subscriber.clone(), tracker, grants, RouterLimits::default());
+///
+/// let mut b = subscriber.subscribe(ComponentId::new("b"), 8);
+/// router.send(&ComponentId::new("a"), &ComponentId::new("b"), "hi".into()).unwrap();
+/// let envelope = b.messages.recv().await.unwrap();
+/// assert_eq!((envelope.sender.as_str(), envelope.payload.as_bytes()), ("a", &b"hi"[..]));
+/// # }
+/// ```
 pub struct ResponseRouter {
     subscriber: Arc<ComponentSubscriber>,
     tracker: Arc<dyn CorrelationTracker>,
@@ -46,6 +77,25 @@ pub struct ResponseRouter {
 
 impl ResponseRouter {
     /// A router over these mailboxes, tracker and grants.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use airssys_wasm::messaging::{activity::Activity, capability::Grants, router::RouterLimits};
+    /// # use airssys_wasm::{ComponentId, ComponentSubscriber, CorrelationTracker, CorrelationTrackerImpl, MessageRouter, ResponseRouter};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let activity = Arc::new(Activity::new());
+    /// # let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
+    /// # let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
+    /// # let grants = Arc::new(Grants::new());
+    /// # grants.grant("a".into(), "b".into());
+    /// # let router = ResponseRouter::new(Arc::clone(&subscriber), Arc::clone(&tracker), grants, RouterLimits::default());
+    /// # let mut b = subscriber.subscribe(ComponentId::new("b"), 8);
+    /// # let (a_id, b_id) = (ComponentId::new("a"), ComponentId::new("b"));
+    /// let router = ResponseRouter::new(subscriber, tracker, Arc::new(Grants::new()), RouterLimits::default());
+    /// assert_eq!(router.refused(), 0);
+    /// # }
+    /// ```
     pub fn new(
         subscriber: Arc<ComponentSubscriber>,
         tracker: Arc<dyn CorrelationTracker>,
@@ -65,6 +115,25 @@ impl ResponseRouter {
     /// Stops intake: every later send or request is refused with
     /// `DeliveryFailed`, except messages to the host's inbox. Used at
     /// shutdown.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use airssys_wasm::messaging::{activity::Activity, capability::Grants, router::RouterLimits};
+    /// # use airssys_wasm::{ComponentId, ComponentSubscriber, CorrelationTracker, CorrelationTrackerImpl, MessageRouter, ResponseRouter};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let activity = Arc::new(Activity::new());
+    /// # let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
+    /// # let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
+    /// # let grants = Arc::new(Grants::new());
+    /// # grants.grant("a".into(), "b".into());
+    /// # let router = ResponseRouter::new(Arc::clone(&subscriber), Arc::clone(&tracker), grants, RouterLimits::default());
+    /// # let mut b = subscriber.subscribe(ComponentId::new("b"), 8);
+    /// # let (a_id, b_id) = (ComponentId::new("a"), ComponentId::new("b"));
+    /// router.close();
+    /// assert!(router.send(&a_id, &b_id, "late".into()).is_err());
+    /// # }
+    /// ```
     pub fn close(&self) {
         self.open.store(false, Ordering::Release);
     }
@@ -105,6 +174,26 @@ impl std::fmt::Debug for ResponseRouter {
 impl ResponseRouter {
     /// Messages and requests refused so far (any reason: capability, size,
     /// unknown target, full mailbox, shutting down).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use airssys_wasm::messaging::{activity::Activity, capability::Grants, router::RouterLimits};
+    /// # use airssys_wasm::{ComponentId, ComponentSubscriber, CorrelationTracker, CorrelationTrackerImpl, MessageRouter, ResponseRouter};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # let activity = Arc::new(Activity::new());
+    /// # let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
+    /// # let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
+    /// # let grants = Arc::new(Grants::new());
+    /// # grants.grant("a".into(), "b".into());
+    /// # let router = ResponseRouter::new(Arc::clone(&subscriber), Arc::clone(&tracker), grants, RouterLimits::default());
+    /// # let mut b = subscriber.subscribe(ComponentId::new("b"), 8);
+    /// # let (a_id, b_id) = (ComponentId::new("a"), ComponentId::new("b"));
+    /// let nobody = ComponentId::new("nobody");
+    /// assert!(router.send(&a_id, &nobody, "hi".into()).is_err());
+    /// assert_eq!(router.refused(), 1);
+    /// # }
+    /// ```
     pub fn refused(&self) -> u64 {
         self.refused.load(Ordering::Relaxed)
     }

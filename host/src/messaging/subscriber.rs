@@ -135,7 +135,7 @@ impl ComponentSubscriber {
     /// Closes `id`'s mailbox for good: every later message is refused with
     /// `DeliveryFailed` and `reason`. Messages already queued stay with the
     /// receiver, which must fail them.
-    pub fn mark_failed(&self, id: &ComponentId, reason: String) {
+    pub(crate) fn mark_failed(&self, id: &ComponentId, reason: String) {
         self.mailboxes
             .write()
             .expect("mailbox table lock poisoned")
@@ -154,7 +154,7 @@ impl ComponentSubscriber {
 
     /// Closes the host's inbox too: its receiver gets what is queued, then
     /// the end.
-    pub fn close_host_inbox(&self) {
+    pub(crate) fn close_host_inbox(&self) {
         self.mailboxes
             .write()
             .expect("mailbox table lock poisoned")
@@ -163,17 +163,17 @@ impl ComponentSubscriber {
 
     /// Whether [`close_all`](Self::close_all) was called: queued messages
     /// are then skipped, not handled.
-    pub fn is_closing(&self) -> bool {
+    pub(crate) fn is_closing(&self) -> bool {
         self.closing.load(Ordering::Acquire)
     }
 
     /// Counts one message skipped because the system was closing.
-    pub fn count_skipped(&self) {
+    pub(crate) fn count_skipped(&self) {
         self.skipped.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Messages skipped because the system was closing.
-    pub fn skipped(&self) -> usize {
+    pub(crate) fn skipped(&self) -> usize {
         self.skipped.load(Ordering::Relaxed)
     }
 
@@ -187,7 +187,7 @@ impl ComponentSubscriber {
     /// known to exist and before the envelope is queued (the router registers
     /// a request there, so its response can never overtake it); when queueing
     /// then fails, `on_refused` undoes it.
-    pub fn deliver(
+    pub(crate) fn deliver(
         &self,
         target: &ComponentId,
         envelope: Envelope,

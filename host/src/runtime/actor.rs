@@ -30,7 +30,7 @@ use crate::runtime::loader::{Instance, LoadedComponent};
 /// Callbacks go first: they answer work the component already started. A
 /// trap fails the call that caused it; the supervisor then gives the
 /// component a fresh instance or, past its restart policy, marks it failed.
-pub struct ComponentActor {
+pub(crate) struct ComponentActor {
     id: ComponentId,
     component: LoadedComponent,
     settings: InstanceSettings,
@@ -42,27 +42,27 @@ pub struct ComponentActor {
 }
 
 /// What an actor needs besides its component.
-pub struct ActorWiring {
+pub(crate) struct ActorWiring {
     /// The router the component's `host-services` calls go to.
-    pub router: Arc<dyn MessageRouter>,
+    pub(crate) router: Arc<dyn MessageRouter>,
     /// The tracker of pending requests.
-    pub tracker: Arc<dyn CorrelationTracker>,
+    pub(crate) tracker: Arc<dyn CorrelationTracker>,
     /// The mailboxes, to mark this component failed when it gives up.
-    pub subscriber: Arc<ComponentSubscriber>,
+    pub(crate) subscriber: Arc<ComponentSubscriber>,
     /// Where this component's request outcomes are queued.
-    pub callback_sink: Arc<dyn ResponseSink>,
+    pub(crate) callback_sink: Arc<dyn ResponseSink>,
     /// The mailbox.
-    pub messages: mpsc::Receiver<Envelope>,
+    pub(crate) messages: mpsc::Receiver<Envelope>,
     /// The callback queue.
-    pub callbacks: mpsc::UnboundedReceiver<Callback>,
+    pub(crate) callbacks: mpsc::UnboundedReceiver<Callback>,
     /// Counts work in flight.
-    pub activity: Arc<Activity>,
+    pub(crate) activity: Arc<Activity>,
     /// What to do after a trap.
-    pub policy: RestartPolicy,
+    pub(crate) policy: RestartPolicy,
     /// Where supervision events are published.
-    pub events: broadcast::Sender<SupervisionEvent>,
+    pub(crate) events: broadcast::Sender<SupervisionEvent>,
     /// The component's counters.
-    pub counters: Arc<ComponentCounters>,
+    pub(crate) counters: Arc<ComponentCounters>,
 }
 
 /// Whether the actor goes on after a trap.
@@ -74,7 +74,7 @@ enum AfterTrap {
 impl ComponentActor {
     /// An actor for `component` under the name `id`, instantiated at once so
     /// that a component that cannot start is reported before any message.
-    pub async fn start(
+    pub(crate) async fn start(
         id: ComponentId,
         component: LoadedComponent,
         settings: InstanceSettings,
@@ -97,7 +97,7 @@ impl ComponentActor {
     /// Handles messages and callbacks until the mailbox is closed and
     /// drained (or the component fails), then delivers the callbacks still
     /// queued.
-    pub async fn run(mut self) {
+    pub(crate) async fn run(mut self) {
         loop {
             let after = tokio::select! {
                 biased;

@@ -14,7 +14,7 @@ use crate::runtime::host_services::HostState;
 
 /// How often the epoch advances. A running guest yields to tokio at every
 /// tick and its time budget is counted in ticks.
-pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// The wasmtime engine and the linker every component is instantiated with,
 /// plus the thread that advances the epoch.

@@ -174,7 +174,7 @@ impl host_services::Host for HostState {
 pub const GUEST_LOG: &str = "airssys_wasm::guest";
 
 /// The longest log line a guest may write, in bytes; longer ones are cut.
-pub const MAX_LOG_LINE: usize = 4096;
+pub(crate) const MAX_LOG_LINE: usize = 4096;
 
 /// The guest sees the same cases, with the host's full message as text.
 fn to_wit(error: MessagingError) -> types::MessagingError {

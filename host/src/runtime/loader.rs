@@ -49,7 +49,7 @@ impl LoadedComponent {
     }
 
     /// The same compiled component under another name.
-    pub fn renamed(&self, name: &str) -> Self {
+    pub(crate) fn renamed(&self, name: &str) -> Self {
         Self {
             name: name.to_owned(),
             pre: self.pre.clone(),
@@ -180,7 +180,7 @@ fn link(
 /// Memory mappings each live instance holds: its linear memory (three with
 /// copy-on-write initialisation, plus the reservation) and its fiber stack
 /// with its guard page.
-pub const MAPPINGS_PER_INSTANCE: usize = 6;
+pub(crate) const MAPPINGS_PER_INSTANCE: usize = 6;
 
 /// An instance that cannot get memory has most often hit the kernel's cap on
 /// mappings per process, not the end of RAM: say so, with the numbers.

@@ -39,7 +39,7 @@ pub struct DirGrant {
 impl WasiGrants {
     /// A WASI context with these grants, whose stdout and stderr are logged
     /// under `component`. Fails when a granted directory cannot be opened.
-    pub fn build(&self, component: &ComponentId) -> Result<WasiCtx, String> {
+    pub(crate) fn build(&self, component: &ComponentId) -> Result<WasiCtx, String> {
         let mut builder = WasiCtx::builder();
         builder
             .stdout(GuestOutput::new(component.clone(), Stream::Stdout))

@@ -24,21 +24,43 @@ impl ComponentId {
     pub const HOST: &'static str = "host";
 
     /// Creates an id from a component name.
+    ///
+    /// ```
+    /// use airssys_wasm::ComponentId;
+    /// let from_text: ComponentId = "billing".into();
+    /// assert_eq!(ComponentId::new("billing"), from_text);
+    /// ```
     pub fn new(name: impl AsRef<str>) -> Self {
         Self(Arc::from(name.as_ref()))
     }
 
     /// The id of the host application as a participant.
+    ///
+    /// ```
+    /// use airssys_wasm::ComponentId;
+    /// assert_eq!(ComponentId::host().as_str(), ComponentId::HOST);
+    /// ```
     pub fn host() -> Self {
         Self::new(Self::HOST)
     }
 
     /// Whether this is the host application's id.
+    ///
+    /// ```
+    /// use airssys_wasm::ComponentId;
+    /// assert!(ComponentId::host().is_host());
+    /// assert!(!ComponentId::new("billing").is_host());
+    /// ```
     pub fn is_host(&self) -> bool {
         &*self.0 == Self::HOST
     }
 
     /// The name as a string slice.
+    ///
+    /// ```
+    /// let id = airssys_wasm::ComponentId::new("billing");
+    /// assert!(id.as_str().starts_with("bill"));
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -7,6 +7,20 @@ use crate::core::component::id::ComponentId;
 /// Whether a component that trapped is given a fresh instance, in the spirit
 /// of OTP supervisors. A fresh instance starts with fresh state: whatever
 /// the plugin kept in memory is lost.
+///
+/// ```
+/// use std::time::Duration;
+/// use airssys_wasm::{ComponentSpec, RestartPolicy};
+///
+/// // A parser that may crash on bad input: restart it, but at most 3 times
+/// // in 10 seconds.
+/// let parser = ComponentSpec::from_file("parser", "parser.wasm").restart_policy(
+///     RestartPolicy::Limited { max_restarts: 3, within: Duration::from_secs(10) },
+/// );
+/// // A component whose state must not silently reset: fail it instead.
+/// let ledger = ComponentSpec::from_file("ledger", "ledger.wasm").restart_policy(RestartPolicy::Never);
+/// # let _ = (parser, ledger);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RestartPolicy {
     /// The first trap marks the component failed: messages to it are then
@@ -34,6 +48,25 @@ impl Default for RestartPolicy {
 
 /// Something that happened to a component, for the host application and
 /// the logs.
+///
+/// ```
+/// use airssys_wasm::{SupervisionEvent, SupervisionEventKind};
+///
+/// fn describe(event: &SupervisionEvent) -> String {
+///     match &event.kind {
+///         SupervisionEventKind::Trapped { reason } => format!("{} trapped: {reason}", event.component),
+///         SupervisionEventKind::Restarted { restarts_in_window } => {
+///             format!("{} restarted ({restarts_in_window} in window)", event.component)
+///         }
+///         SupervisionEventKind::GaveUp { reason } => format!("{} failed for good: {reason}", event.component),
+///     }
+/// }
+/// let event = SupervisionEvent {
+///     component: "parser".into(),
+///     kind: SupervisionEventKind::Restarted { restarts_in_window: 1 },
+/// };
+/// assert_eq!(describe(&event), "parser restarted (1 in window)");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SupervisionEvent {
     /// The component it happened to.
@@ -43,6 +76,12 @@ pub struct SupervisionEvent {
 }
 
 /// The kinds of [`SupervisionEvent`].
+///
+/// ```
+/// use airssys_wasm::SupervisionEventKind;
+/// let kind = SupervisionEventKind::GaveUp { reason: "5 restarts within 60 s".into() };
+/// assert!(matches!(kind, SupervisionEventKind::GaveUp { .. }));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SupervisionEventKind {
     /// A call into the component trapped (panic, unreachable, memory or

@@ -24,11 +24,22 @@ pub struct CorrelationId(Arc<str>);
 impl CorrelationId {
     /// Creates a correlation id from a string, for example one a guest passed
     /// back to `cancel-request`.
+    ///
+    /// ```
+    /// use airssys_wasm::CorrelationId;
+    /// let id = CorrelationId::new("5f0c3c3e-0000-4000-8000-000000000001");
+    /// assert_eq!(id.to_string(), "5f0c3c3e-0000-4000-8000-000000000001");
+    /// ```
     pub fn new(id: impl Into<String>) -> Self {
         Self(Arc::from(id.into()))
     }
 
     /// Generates a new unique id (a random UUID v4).
+    ///
+    /// ```
+    /// let id = airssys_wasm::CorrelationId::generate();
+    /// assert_eq!(id.as_str().len(), 36); // hyphenated UUID
+    /// ```
     pub fn generate() -> Self {
         let mut buf = uuid::Uuid::encode_buffer();
         let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
@@ -36,6 +47,11 @@ impl CorrelationId {
     }
 
     /// The id as a string slice.
+    ///
+    /// ```
+    /// let id = airssys_wasm::CorrelationId::new("abc");
+    /// assert_eq!(id.as_str(), "abc");
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }

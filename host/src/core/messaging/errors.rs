@@ -8,6 +8,21 @@ use crate::core::component::id::ComponentId;
 ///
 /// Returned by `send`, `request` and `cancel_request`; the guest sees the
 /// same cases as the WIT `messaging-error`.
+///
+/// ```no_run
+/// # fn demo(system: &airssys_wasm::System) {
+/// use airssys_wasm::MessagingError;
+///
+/// match system.send("audit", "user alice logged in") {
+///     Ok(()) => {}
+///     // Back-pressure: the caller decides to retry, drop or slow down.
+///     Err(MessagingError::QueueFull { target, capacity }) => {
+///         eprintln!("{target} is behind ({capacity} queued); retrying later");
+///     }
+///     Err(refused) => eprintln!("not sent: {refused}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum MessagingError {
     /// The target exists but could not take the message, for example because
@@ -52,6 +67,16 @@ pub enum MessagingError {
 ///
 /// A component receives this, as text, in the `err` case of its
 /// `handle-callback`; the host application gets it from awaiting a request.
+///
+/// ```
+/// use airssys_wasm::RequestError;
+///
+/// let error = RequestError::TimedOut { target: "pricing".into(), timeout_ms: 250 };
+/// assert_eq!(error.to_string(), "request to \"pricing\" timed out after 250 ms");
+/// // Worth a retry? Only when the responder never saw or finished it.
+/// let retry = matches!(error, RequestError::TimedOut { .. } | RequestError::TargetStopped { .. });
+/// assert!(retry);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RequestError {
     /// The responder's `handle-message` returned an error.

@@ -6,31 +6,62 @@ use std::fmt;
 ///
 /// The router moves payloads and never copies them; the only copy is into the
 /// receiving guest's memory.
+///
+/// ```
+/// use airssys_wasm::MessagePayload;
+/// let text = MessagePayload::from("hello");
+/// let bytes = MessagePayload::from(vec![0xffu8, 0xfe, 0]); // not UTF-8
+/// assert_eq!(format!("{text:?} {bytes:?}"), "\"hello\" <3 bytes>");
+/// ```
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct MessagePayload(Vec<u8>);
 
 impl MessagePayload {
     /// Wraps bytes as a payload.
+    ///
+    /// ```
+    /// let payload = airssys_wasm::MessagePayload::new(*b"ok");
+    /// assert_eq!(payload.as_bytes(), b"ok");
+    /// ```
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
         Self(bytes.into())
     }
 
     /// The payload's bytes.
+    ///
+    /// ```
+    /// let payload = airssys_wasm::MessagePayload::from("héllo");
+    /// assert_eq!(std::str::from_utf8(payload.as_bytes()), Ok("héllo"));
+    /// ```
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
 
     /// The payload's bytes, owned.
+    ///
+    /// ```
+    /// let payload = airssys_wasm::MessagePayload::from("ok");
+    /// let bytes: Vec<u8> = payload.into_bytes();
+    /// assert_eq!(bytes, b"ok");
+    /// ```
     pub fn into_bytes(self) -> Vec<u8> {
         self.0
     }
 
     /// The size in bytes.
+    ///
+    /// ```
+    /// assert_eq!(airssys_wasm::MessagePayload::from("héllo").len(), 6);
+    /// ```
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
     /// Whether the payload has no bytes.
+    ///
+    /// ```
+    /// assert!(airssys_wasm::MessagePayload::default().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
