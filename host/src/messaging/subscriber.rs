@@ -20,6 +20,18 @@ use crate::messaging::counters::ComponentCounters;
 /// once, and nothing is queued. Callbacks travel on a separate queue per
 /// component, so a full mailbox can never swallow a request's outcome; that
 /// queue holds at most one entry per request the component itself made.
+///
+/// ```
+/// use std::sync::Arc;
+/// use airssys_wasm::messaging::activity::Activity;
+/// use airssys_wasm::{ComponentId, ComponentSubscriber};
+///
+/// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
+/// let mailbox = subscriber.subscribe(ComponentId::new("echo"), 64);
+/// assert!(subscriber.contains(&ComponentId::new("echo")));
+/// // The actor of "echo" drains these; the router queues into them.
+/// let (_messages, _callbacks) = (mailbox.messages, mailbox.callbacks);
+/// ```
 #[derive(Debug)]
 pub struct ComponentSubscriber {
     mailboxes: RwLock<HashMap<ComponentId, Slot>>,
@@ -50,6 +62,16 @@ struct Mailbox {
 }
 
 /// The receiving ends a component's actor drains.
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use airssys_wasm::messaging::activity::Activity;
+/// # use airssys_wasm::{ComponentId, ComponentSubscriber};
+/// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
+/// let mailbox = subscriber.subscribe(ComponentId::new("echo"), 8);
+/// assert_eq!(mailbox.counters.snapshot().accepted, 0);
+/// assert!(mailbox.messages.is_empty() && mailbox.callbacks.is_empty());
+/// ```
 #[derive(Debug)]
 pub struct MailboxReceivers {
     /// Messages for `handle-message`, in the order they were accepted.
@@ -63,6 +85,23 @@ pub struct MailboxReceivers {
 }
 
 /// Queues request outcomes for one component's `handle-callback`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// # use std::sync::Arc;
+/// # use airssys_wasm::messaging::activity::Activity;
+/// # use airssys_wasm::{ComponentId, ComponentSubscriber};
+/// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
+/// use airssys_wasm::CorrelationId;
+/// use airssys_wasm::core::messaging::traits::ResponseSink;
+///
+/// let mut mailbox = subscriber.subscribe(ComponentId::new("client"), 8);
+/// assert!(mailbox.callback_sink.deliver(CorrelationId::new("c-1"), Ok("4".into())));
+/// let callback = mailbox.callbacks.recv().await.unwrap();
+/// assert_eq!(callback.correlation_id.as_str(), "c-1");
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct CallbackSink {
     callbacks: mpsc::UnboundedSender<Callback>,
@@ -86,6 +125,14 @@ impl ResponseSink for CallbackSink {
 
 impl ComponentSubscriber {
     /// An empty registry whose deliveries are counted in `activity`.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use airssys_wasm::messaging::activity::Activity;
+    /// # use airssys_wasm::{ComponentId, ComponentSubscriber};
+    /// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
+    /// assert!(!subscriber.contains(&ComponentId::new("echo")));
+    /// ```
     pub fn new(activity: Arc<Activity>) -> Self {
         Self {
             mailboxes: RwLock::new(HashMap::default()),
@@ -97,12 +144,31 @@ impl ComponentSubscriber {
 
     /// Opens a mailbox of `capacity` messages for `id` and returns its
     /// receiving ends. Replaces any previous mailbox of that name.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use airssys_wasm::messaging::activity::Activity;
+    /// # use airssys_wasm::{ComponentId, ComponentSubscriber};
+    /// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
+    /// let mailbox = subscriber.subscribe(ComponentId::new("echo"), 64);
+    /// assert_eq!(mailbox.messages.max_capacity(), 64);
+    /// ```
     pub fn subscribe(&self, id: ComponentId, capacity: usize) -> MailboxReceivers {
         self.open(id, capacity, true)
     }
 
     /// Opens the host application's inbox under [`ComponentId::HOST`].
     /// Messages waiting in it do not keep the system from being idle.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use airssys_wasm::messaging::activity::Activity;
+    /// # use airssys_wasm::{ComponentId, ComponentSubscriber};
+    /// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
+    /// let inbox = subscriber.subscribe_host_inbox(16);
+    /// assert!(subscriber.contains(&ComponentId::host()));
+    /// # drop(inbox);
+    /// ```
     pub fn subscribe_host_inbox(&self, capacity: usize) -> mpsc::Receiver<Envelope> {
         self.open(ComponentId::host(), capacity, false).messages
     }
@@ -144,6 +210,18 @@ impl ComponentSubscriber {
 
     /// Closes every component's mailbox. The host's inbox stays open, so
     /// components finishing up can still report to the host.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use airssys_wasm::messaging::activity::Activity;
+    /// # use airssys_wasm::{ComponentId, ComponentSubscriber};
+    /// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
+    /// let _echo = subscriber.subscribe(ComponentId::new("echo"), 8);
+    /// let _inbox = subscriber.subscribe_host_inbox(8);
+    /// subscriber.close_all();
+    /// assert!(!subscriber.contains(&ComponentId::new("echo")));
+    /// assert!(subscriber.contains(&ComponentId::host()), "the host can still be told things");
+    /// ```
     pub fn close_all(&self) {
         self.closing.store(true, Ordering::Release);
         self.mailboxes
@@ -178,6 +256,16 @@ impl ComponentSubscriber {
     }
 
     /// Whether a component runs under `id` and takes messages.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use airssys_wasm::messaging::activity::Activity;
+    /// # use airssys_wasm::{ComponentId, ComponentSubscriber};
+    /// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
+    /// let _echo = subscriber.subscribe(ComponentId::new("echo"), 8);
+    /// assert!(subscriber.contains(&ComponentId::new("echo")));
+    /// assert!(!subscriber.contains(&ComponentId::new("nobody")));
+    /// ```
     pub fn contains(&self, id: &ComponentId) -> bool {
         let table = self.mailboxes.read().expect("mailbox table lock poisoned");
         matches!(table.get(id), Some(Slot::Open(_)))

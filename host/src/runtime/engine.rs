@@ -18,6 +18,16 @@ pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// The wasmtime engine and the linker every component is instantiated with,
 /// plus the thread that advances the epoch.
+///
+/// ```
+/// use airssys_wasm::runtime::engine::WasmEngine;
+/// use airssys_wasm::system::builder::DEFAULT_MEMORY_LIMIT;
+///
+/// let engine = WasmEngine::new(DEFAULT_MEMORY_LIMIT)?;
+/// // One engine compiles every component of a system; see `LoadedComponent`.
+/// # let _ = engine;
+/// # Ok::<(), airssys_wasm::WasmError>(())
+/// ```
 pub struct WasmEngine {
     engine: Engine,
     linker: Linker<HostState>,
@@ -34,6 +44,13 @@ impl WasmEngine {
     /// reservation of 4 GiB per memory would cap a process at about 30,000
     /// instances of address space; limit-sized reservations allow millions.
     /// Measured: the guest call cost is the same either way (BENCHMARKS.md).
+    ///
+    /// ```
+    /// // Components limited to 16 MiB each reserve 16 MiB (plus guard) apiece.
+    /// let engine = airssys_wasm::runtime::engine::WasmEngine::new(16 << 20)?;
+    /// # let _ = engine;
+    /// # Ok::<(), airssys_wasm::WasmError>(())
+    /// ```
     pub fn new(largest_memory: usize) -> Result<Self, WasmError> {
         let mut config = Config::new();
         config.wasm_component_model(true);
@@ -73,11 +90,26 @@ impl WasmEngine {
     }
 
     /// The wasmtime engine.
+    ///
+    /// ```
+    /// let engine = airssys_wasm::runtime::engine::WasmEngine::new(16 << 20)?;
+    /// // For wasmtime APIs the host does not wrap, such as precompiling.
+    /// let wasmtime_engine: &wasmtime::Engine = engine.engine();
+    /// # let _ = wasmtime_engine;
+    /// # Ok::<(), airssys_wasm::WasmError>(())
+    /// ```
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
 
     /// The linker with every import a plugin may use.
+    ///
+    /// ```
+    /// let engine = airssys_wasm::runtime::engine::WasmEngine::new(16 << 20)?;
+    /// // `wasi:*` and `airssys:wasm/host-services` are defined here.
+    /// let _linker = engine.linker();
+    /// # Ok::<(), airssys_wasm::WasmError>(())
+    /// ```
     pub fn linker(&self) -> &Linker<HostState> {
         &self.linker
     }

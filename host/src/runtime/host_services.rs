@@ -14,6 +14,16 @@ use crate::runtime::bindings::airssys::wasm::{host_services, types};
 use crate::runtime::wasi::WasiGrants;
 
 /// The limits and grants every instance of one component gets.
+///
+/// ```
+/// use airssys_wasm::runtime::host_services::InstanceSettings;
+/// use airssys_wasm::WasiGrants;
+///
+/// // One second of guest time per call (100 ticks of 10 ms), 16 MiB of memory,
+/// // no WASI.
+/// let settings = InstanceSettings { ticks_allowed: 100, memory_limit: 16 << 20, wasi: WasiGrants::default() };
+/// # let _ = settings;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstanceSettings {
     /// Epoch ticks one call may use before it is interrupted.
@@ -26,6 +36,28 @@ pub struct InstanceSettings {
 
 /// The state of one component's `Store`: who it is, how it reaches the
 /// router, its WASI context, and its time budget for the current message.
+///
+/// ```no_run
+/// # async fn demo(component: airssys_wasm::runtime::loader::LoadedComponent) -> Result<(), Box<dyn std::error::Error>> {
+/// use std::sync::Arc;
+/// use airssys_wasm::messaging::{activity::Activity, capability::Grants, router::RouterLimits};
+/// use airssys_wasm::runtime::host_services::{HostState, InstanceSettings};
+/// use airssys_wasm::{ComponentId, ComponentSubscriber, CorrelationTrackerImpl, MessageRouter, ResponseRouter};
+///
+/// let subscriber = Arc::new(ComponentSubscriber::new(Arc::new(Activity::new())));
+/// let router: Arc<dyn MessageRouter> = Arc::new(ResponseRouter::new(
+///     subscriber.clone(),
+///     Arc::new(CorrelationTrackerImpl::new()),
+///     Arc::new(Grants::new()),
+///     RouterLimits::default(),
+/// ));
+/// let mailbox = subscriber.subscribe(ComponentId::new("echo"), 16);
+/// let settings = InstanceSettings { ticks_allowed: 100, memory_limit: 16 << 20, wasi: Default::default() };
+/// let state = HostState::new(ComponentId::new("echo"), router, mailbox.callback_sink, &settings)?;
+/// let instance = component.instantiate(state).await?;
+/// # let _ = instance;
+/// # Ok(()) }
+/// ```
 pub struct HostState {
     /// The component's own id: every message it sends carries it. The guest
     /// cannot change it.
@@ -48,6 +80,28 @@ impl HostState {
     /// State for component `id`, whose calls go to `router` and whose
     /// request outcomes go to `callbacks`. WASI holds only what `settings`
     /// grants; stdout and stderr go to the host's logs.
+    ///
+    /// ```no_run
+    /// # async fn demo(component: airssys_wasm::runtime::loader::LoadedComponent) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::sync::Arc;
+    /// use airssys_wasm::messaging::{activity::Activity, capability::Grants, router::RouterLimits};
+    /// use airssys_wasm::runtime::host_services::{HostState, InstanceSettings};
+    /// use airssys_wasm::{ComponentId, ComponentSubscriber, CorrelationTrackerImpl, MessageRouter, ResponseRouter};
+    ///
+    /// let subscriber = Arc::new(ComponentSubscriber::new(Arc::new(Activity::new())));
+    /// let router: Arc<dyn MessageRouter> = Arc::new(ResponseRouter::new(
+    ///     subscriber.clone(),
+    ///     Arc::new(CorrelationTrackerImpl::new()),
+    ///     Arc::new(Grants::new()),
+    ///     RouterLimits::default(),
+    /// ));
+    /// let mailbox = subscriber.subscribe(ComponentId::new("echo"), 16);
+    /// let settings = InstanceSettings { ticks_allowed: 100, memory_limit: 16 << 20, wasi: Default::default() };
+    /// let state = HostState::new(ComponentId::new("echo"), router, mailbox.callback_sink, &settings)?;
+    /// let instance = component.instantiate(state).await?;
+    /// # let _ = instance;
+    /// # Ok(()) }
+    /// ```
     pub fn new(
         id: ComponentId,
         router: Arc<dyn MessageRouter>,
@@ -81,6 +135,13 @@ impl HostState {
     }
 
     /// The component this state belongs to.
+    ///
+    /// ```no_run
+    /// # fn demo(instance: &airssys_wasm::runtime::loader::Instance) {
+    /// // Whose instance is this?
+    /// println!("{}", instance.store.data().id());
+    /// # }
+    /// ```
     pub fn id(&self) -> &ComponentId {
         &self.id
     }
@@ -171,6 +232,14 @@ impl host_services::Host for HostState {
 
 /// The `tracing` target of everything a guest writes: its log lines and its
 /// stdout and stderr.
+///
+/// ```
+/// use tracing_subscriber::EnvFilter;
+///
+/// // Everything guests write at debug and above, the host itself at warn.
+/// let filter = EnvFilter::new(format!("warn,{}=debug", airssys_wasm::runtime::host_services::GUEST_LOG));
+/// tracing_subscriber::fmt().with_env_filter(filter).init();
+/// ```
 pub const GUEST_LOG: &str = "airssys_wasm::guest";
 
 /// The longest log line a guest may write, in bytes; longer ones are cut.

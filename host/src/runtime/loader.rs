@@ -13,6 +13,24 @@ use crate::runtime::host_services::HostState;
 
 /// A component compiled and linked once, ready to instantiate any number of
 /// times (at start, and again after a trap).
+///
+/// ```no_run
+/// # async fn demo(state: airssys_wasm::runtime::host_services::HostState) -> Result<(), Box<dyn std::error::Error>> {
+/// use airssys_wasm::runtime::engine::WasmEngine;
+/// use airssys_wasm::runtime::loader::LoadedComponent;
+///
+/// let engine = WasmEngine::new(16 << 20)?;
+/// let echo = LoadedComponent::from_file(&engine, "echo", "echo.wasm".as_ref())?;
+/// // `state` as in `HostState::new`.
+/// let mut instance = echo.instantiate(state).await?;
+/// let answer = instance
+///     .plugin
+///     .airssys_wasm_component_lifecycle()
+///     .call_handle_message(&mut instance.store, &"host".to_string(), b"hi")
+///     .await?;
+/// println!("{answer:?}");
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct LoadedComponent {
     name: String,
@@ -20,6 +38,24 @@ pub struct LoadedComponent {
 }
 
 /// A live instance and the store that owns it.
+///
+/// ```no_run
+/// # async fn demo(state: airssys_wasm::runtime::host_services::HostState) -> Result<(), Box<dyn std::error::Error>> {
+/// use airssys_wasm::runtime::engine::WasmEngine;
+/// use airssys_wasm::runtime::loader::LoadedComponent;
+///
+/// let engine = WasmEngine::new(16 << 20)?;
+/// let echo = LoadedComponent::from_file(&engine, "echo", "echo.wasm".as_ref())?;
+/// // `state` as in `HostState::new`.
+/// let mut instance = echo.instantiate(state).await?;
+/// let answer = instance
+///     .plugin
+///     .airssys_wasm_component_lifecycle()
+///     .call_handle_message(&mut instance.store, &"host".to_string(), b"hi")
+///     .await?;
+/// println!("{answer:?}");
+/// # Ok(()) }
+/// ```
 pub struct Instance {
     /// The store holding the instance's memory and the component's state.
     pub store: Store<HostState>,
@@ -29,6 +65,16 @@ pub struct Instance {
 
 impl LoadedComponent {
     /// Reads and loads the component at `path`.
+    ///
+    /// ```
+    /// use airssys_wasm::runtime::{engine::WasmEngine, loader::LoadedComponent};
+    /// use airssys_wasm::WasmError;
+    ///
+    /// let engine = WasmEngine::new(16 << 20)?;
+    /// let missing = LoadedComponent::from_file(&engine, "echo", "no/such/echo.wasm".as_ref());
+    /// assert!(matches!(missing, Err(WasmError::Read { .. })));
+    /// # Ok::<(), WasmError>(())
+    /// ```
     pub fn from_file(engine: &WasmEngine, name: &str, path: &Path) -> Result<Self, WasmError> {
         let bytes = std::fs::read(path).map_err(|source| WasmError::Read {
             path: path.display().to_string(),
@@ -39,6 +85,17 @@ impl LoadedComponent {
 
     /// Compiles `bytes` and checks that they are a component of the
     /// `airssys:wasm/plugin` world.
+    ///
+    /// ```
+    /// use airssys_wasm::runtime::{engine::WasmEngine, loader::LoadedComponent};
+    /// use airssys_wasm::WasmError;
+    ///
+    /// let engine = WasmEngine::new(16 << 20)?;
+    /// // A core module (just the header) is not a component.
+    /// let core = LoadedComponent::from_bytes(&engine, "old", b"\0asm\x01\0\0\0");
+    /// assert!(matches!(core, Err(WasmError::CoreModule { .. })));
+    /// # Ok::<(), WasmError>(())
+    /// ```
     pub fn from_bytes(engine: &WasmEngine, name: &str, bytes: &[u8]) -> Result<Self, WasmError> {
         let component = compile(engine, name, bytes)?;
         let pre = link(engine, name, &component)?;
@@ -57,6 +114,12 @@ impl LoadedComponent {
     }
 
     /// The name the component was loaded under.
+    ///
+    /// ```no_run
+    /// # fn demo(component: &airssys_wasm::runtime::loader::LoadedComponent) {
+    /// println!("loaded {}", component.name());
+    /// # }
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -64,6 +127,24 @@ impl LoadedComponent {
     /// Creates a fresh instance in a new store holding `state`, with epoch
     /// interruption armed: the guest yields at every tick and traps once it
     /// has used `state`'s tick allowance within one call.
+    ///
+    /// ```no_run
+    /// # async fn demo(state: airssys_wasm::runtime::host_services::HostState) -> Result<(), Box<dyn std::error::Error>> {
+    /// use airssys_wasm::runtime::engine::WasmEngine;
+    /// use airssys_wasm::runtime::loader::LoadedComponent;
+    ///
+    /// let engine = WasmEngine::new(16 << 20)?;
+    /// let echo = LoadedComponent::from_file(&engine, "echo", "echo.wasm".as_ref())?;
+    /// // `state` as in `HostState::new`.
+    /// let mut instance = echo.instantiate(state).await?;
+    /// let answer = instance
+    ///     .plugin
+    ///     .airssys_wasm_component_lifecycle()
+    ///     .call_handle_message(&mut instance.store, &"host".to_string(), b"hi")
+    ///     .await?;
+    /// println!("{answer:?}");
+    /// # Ok(()) }
+    /// ```
     pub async fn instantiate(&self, state: HostState) -> Result<Instance, WasmError> {
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(|state| &mut state.limits);
@@ -111,6 +192,22 @@ impl std::fmt::Debug for Instance {
 
 /// What a component imports and exports, and whether this host can run it
 /// as a plugin: what `airssys inspect` shows.
+///
+/// ```no_run
+/// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use airssys_wasm::runtime::{engine::WasmEngine, loader};
+///
+/// let engine = WasmEngine::new(16 << 20)?;
+/// let bytes = std::fs::read("plugin.wasm")?;
+/// let inspection = loader::inspect(&engine, "plugin.wasm", &bytes)?;
+/// for import in &inspection.imports {
+///     println!("imports {import}");
+/// }
+/// if let Err(why) = inspection.as_plugin {
+///     println!("not a plugin: {why}");
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Inspection {
     /// Each import: an interface with its functions, or a lone item.
@@ -124,6 +221,15 @@ pub struct Inspection {
 
 /// Compiles `bytes` and describes them. Fails only when they are not a
 /// component at all (not wasm, a core module, invalid).
+///
+/// ```
+/// use airssys_wasm::runtime::{engine::WasmEngine, loader};
+///
+/// let engine = WasmEngine::new(16 << 20)?;
+/// // Not a component at all: an error, not an inspection.
+/// assert!(loader::inspect(&engine, "notes.txt", b"hello").is_err());
+/// # Ok::<(), airssys_wasm::WasmError>(())
+/// ```
 pub fn inspect(engine: &WasmEngine, name: &str, bytes: &[u8]) -> Result<Inspection, WasmError> {
     let component = compile(engine, name, bytes)?;
     let ty = component.component_type();

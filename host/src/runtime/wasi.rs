@@ -15,6 +15,17 @@ use crate::runtime::host_services::GUEST_LOG;
 
 /// The WASI capabilities granted to one component. The default grants
 /// nothing: no environment, no files, no network.
+///
+/// ```
+/// use airssys_wasm::{DirGrant, WasiGrants};
+///
+/// let grants = WasiGrants {
+///     env: vec![("REGION".into(), "eu".into())],
+///     dirs: vec![DirGrant { host: "data".into(), guest: "/data".into(), read_only: true }],
+///     network: false,
+/// };
+/// assert_ne!(grants, WasiGrants::default()); // the default grants nothing
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WasiGrants {
     /// Environment variables the guest sees.
@@ -26,6 +37,14 @@ pub struct WasiGrants {
 }
 
 /// One host directory made visible to a guest.
+///
+/// ```
+/// use airssys_wasm::ComponentSpec;
+///
+/// // Usually granted through the spec, which builds the `DirGrant`:
+/// let spec = ComponentSpec::from_file("indexer", "indexer.wasm").wasi_dir("corpus", "/corpus", true);
+/// # let _ = spec;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirGrant {
     /// The directory on the host.

@@ -26,18 +26,52 @@ use crate::system::progress::StartProgress;
 use crate::system::running::{HostInbox, System};
 
 /// Default mailbox capacity of a component, in messages.
+///
+/// ```
+/// use airssys_wasm::system::builder::DEFAULT_MAILBOX_CAPACITY;
+/// use airssys_wasm::ComponentSpec;
+/// let bursty = ComponentSpec::from_file("ingest", "ingest.wasm").mailbox_capacity(DEFAULT_MAILBOX_CAPACITY * 8);
+/// # let _ = bursty;
+/// ```
 pub const DEFAULT_MAILBOX_CAPACITY: usize = 1024;
 
 /// Default time one `handle-message` or `handle-callback` call may run.
+///
+/// ```
+/// use airssys_wasm::system::builder::DEFAULT_TIME_BUDGET;
+/// use airssys_wasm::ComponentSpec;
+/// let quick = ComponentSpec::from_file("lookup", "lookup.wasm").time_budget(DEFAULT_TIME_BUDGET / 100);
+/// # let _ = quick;
+/// ```
 pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(10);
 
 /// Supervision events kept for a subscriber that falls behind.
 const EVENT_BUFFER: usize = 1024;
 
 /// Default limit of a component's linear memory.
+///
+/// ```
+/// use airssys_wasm::system::builder::DEFAULT_MEMORY_LIMIT;
+/// use airssys_wasm::ComponentSpec;
+/// let hungry = ComponentSpec::from_file("render", "render.wasm").memory_limit(DEFAULT_MEMORY_LIMIT * 4);
+/// # let _ = hungry;
+/// ```
 pub const DEFAULT_MEMORY_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Where a component's WebAssembly comes from.
+///
+/// ```
+/// use airssys_wasm::WasmSource;
+///
+/// // Where `ComponentSpec::from_file` and `from_bytes` say the code is; a
+/// // system compiles each distinct source once.
+/// let source = WasmSource::File("plugins/echo.wasm".into());
+/// let describe = |source: &WasmSource| match source {
+///     WasmSource::File(path) => format!("file {}", path.display()),
+///     WasmSource::Bytes(bytes) => format!("{} bytes", bytes.len()),
+/// };
+/// assert_eq!(describe(&source), "file plugins/echo.wasm");
+/// ```
 #[derive(Debug, Clone)]
 pub enum WasmSource {
     /// A `.wasm` file, read at start.
@@ -71,11 +105,23 @@ pub struct ComponentSpec {
 
 impl ComponentSpec {
     /// A component named `name` loaded from the file at `path`.
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("billing", "plugins/billing.wasm");
+    /// assert_eq!(spec.name(), "billing");
+    /// ```
     pub fn from_file(name: impl Into<String>, path: impl Into<PathBuf>) -> Self {
         Self::new(name, WasmSource::File(path.into()))
     }
 
     /// A component named `name` from WebAssembly bytes.
+    ///
+    /// ```
+    /// // Usually `include_bytes!("../plugins/billing.wasm")`.
+    /// static BILLING: &[u8] = b"\0asm...";
+    /// let spec = airssys_wasm::ComponentSpec::from_bytes("billing", BILLING);
+    /// assert_eq!(spec.name(), "billing");
+    /// ```
     pub fn from_bytes(name: impl Into<String>, bytes: impl Into<Arc<[u8]>>) -> Self {
         Self::new(name, WasmSource::Bytes(bytes.into()))
     }
@@ -95,17 +141,35 @@ impl ComponentSpec {
     }
 
     /// The component's name.
+    ///
+    /// ```
+    /// assert_eq!(airssys_wasm::ComponentSpec::from_file("a", "a.wasm").name(), "a");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// Allows this component to message `target`.
+    ///
+    /// ```
+    /// // shop may message warehouse and the host's inbox; nobody else.
+    /// let shop = airssys_wasm::ComponentSpec::from_file("shop", "shop.wasm")
+    ///     .grant("warehouse")
+    ///     .grant("host");
+    /// # let _ = shop;
+    /// ```
     pub fn grant(mut self, target: impl Into<String>) -> Self {
         self.grants.push(target.into());
         self
     }
 
     /// Allows this component to message every component (explicit wildcard).
+    ///
+    /// ```
+    /// // A dispatcher that forwards to whichever component a message names.
+    /// let dispatcher = airssys_wasm::ComponentSpec::from_file("dispatch", "dispatch.wasm").grant_any();
+    /// # let _ = dispatcher;
+    /// ```
     pub fn grant_any(mut self) -> Self {
         self.grant_any = true;
         self
@@ -113,6 +177,12 @@ impl ComponentSpec {
 
     /// Mailbox capacity in messages; a send to a full mailbox is refused with
     /// `QueueFull`.
+    ///
+    /// ```
+    /// // A slow consumer: refuse early rather than queue minutes of work.
+    /// let spec = airssys_wasm::ComponentSpec::from_file("mailer", "mailer.wasm").mailbox_capacity(32);
+    /// # let _ = spec;
+    /// ```
     pub fn mailbox_capacity(mut self, messages: usize) -> Self {
         self.mailbox_capacity = Some(messages);
         self
@@ -120,6 +190,13 @@ impl ComponentSpec {
 
     /// How long one call into this component may run before it is
     /// interrupted (measured in epoch ticks of 10 ms).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let spec = airssys_wasm::ComponentSpec::from_file("resize", "resize.wasm")
+    ///     .time_budget(Duration::from_secs(30));
+    /// # let _ = spec;
+    /// ```
     pub fn time_budget(mut self, budget: Duration) -> Self {
         self.time_budget = Some(budget);
         self
@@ -127,18 +204,35 @@ impl ComponentSpec {
 
     /// Largest linear memory this component may have, in bytes; growing
     /// past it traps the call that tried.
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("tiny", "tiny.wasm").memory_limit(4 << 20);
+    /// # let _ = spec;
+    /// ```
     pub fn memory_limit(mut self, bytes: usize) -> Self {
         self.memory_limit = Some(bytes);
         self
     }
 
     /// What happens when this component traps.
+    ///
+    /// ```
+    /// use airssys_wasm::{ComponentSpec, RestartPolicy};
+    /// let spec = ComponentSpec::from_file("ledger", "ledger.wasm").restart_policy(RestartPolicy::Never);
+    /// # let _ = spec;
+    /// ```
     pub fn restart_policy(mut self, policy: RestartPolicy) -> Self {
         self.restart_policy = Some(policy);
         self
     }
 
     /// Grants a WASI environment variable.
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("shop", "shop.wasm")
+    ///     .wasi_env("CURRENCY", "EUR");
+    /// # let _ = spec;
+    /// ```
     pub fn wasi_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.wasi.env.push((key.into(), value.into()));
         self
@@ -146,6 +240,13 @@ impl ComponentSpec {
 
     /// Grants access to the host directory `host`, seen by the guest at
     /// `guest`.
+    ///
+    /// ```
+    /// // Read-only: the guest can open /assets/* but not write there.
+    /// let spec = airssys_wasm::ComponentSpec::from_file("site", "site.wasm")
+    ///     .wasi_dir("public", "/assets", true);
+    /// # let _ = spec;
+    /// ```
     pub fn wasi_dir(
         mut self,
         host: impl Into<PathBuf>,
@@ -161,6 +262,11 @@ impl ComponentSpec {
     }
 
     /// Grants sockets and name lookup.
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("fetcher", "fetcher.wasm").wasi_network();
+    /// # let _ = spec;
+    /// ```
     pub fn wasi_network(mut self) -> Self {
         self.wasi.network = true;
         self
@@ -199,47 +305,99 @@ pub struct SystemBuilder {
 
 impl SystemBuilder {
     /// An empty system with default limits.
+    ///
+    /// ```
+    /// let builder = airssys_wasm::SystemBuilder::new();
+    /// # let _ = builder;
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Adds a component.
+    ///
+    /// ```
+    /// use airssys_wasm::{ComponentSpec, SystemBuilder};
+    /// let builder = SystemBuilder::new()
+    ///     .component(ComponentSpec::from_file("ping", "ping.wasm"))
+    ///     .component(ComponentSpec::from_file("pong", "pong.wasm"));
+    /// # let _ = builder;
+    /// ```
     pub fn component(mut self, spec: ComponentSpec) -> Self {
         self.components.push(spec);
         self
     }
 
     /// Allows component `sender` to message component `target`.
+    ///
+    /// ```
+    /// use airssys_wasm::{ComponentSpec, SystemBuilder};
+    /// // The same as `ComponentSpec::grant`, for grants decided in one place.
+    /// let builder = SystemBuilder::new()
+    ///     .component(ComponentSpec::from_file("ping", "ping.wasm"))
+    ///     .component(ComponentSpec::from_file("pong", "pong.wasm"))
+    ///     .grant("ping", "pong");
+    /// # let _ = builder;
+    /// ```
     pub fn grant(mut self, sender: impl Into<String>, target: impl Into<String>) -> Self {
         self.grants.push((sender.into(), target.into()));
         self
     }
 
     /// Largest payload any message may carry (default 1 MiB).
+    ///
+    /// ```
+    /// let builder = airssys_wasm::SystemBuilder::new().max_payload_bytes(64 * 1024);
+    /// # let _ = builder;
+    /// ```
     pub fn max_payload_bytes(mut self, bytes: usize) -> Self {
         self.limits.max_payload_bytes = bytes;
         self
     }
 
     /// Timeout for requests that ask for 0 ms (default 5 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// // `request(..., Duration::ZERO)` and guests asking for 0 ms now wait 1 s.
+    /// let builder = airssys_wasm::SystemBuilder::new().default_timeout(Duration::from_secs(1));
+    /// # let _ = builder;
+    /// ```
     pub fn default_timeout(mut self, timeout: Duration) -> Self {
         self.limits.default_timeout_ms = duration_ms(timeout);
         self
     }
 
     /// Mailbox capacity for components that set none (default 1024).
+    ///
+    /// ```
+    /// use airssys_wasm::system::builder::DEFAULT_MAILBOX_CAPACITY;
+    /// let builder = airssys_wasm::SystemBuilder::new().mailbox_capacity(DEFAULT_MAILBOX_CAPACITY * 4);
+    /// # let _ = builder;
+    /// ```
     pub fn mailbox_capacity(mut self, messages: usize) -> Self {
         self.mailbox_capacity = Some(messages);
         self
     }
 
     /// Time budget per call for components that set none (default 10 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let builder = airssys_wasm::SystemBuilder::new().time_budget(Duration::from_millis(500));
+    /// # let _ = builder;
+    /// ```
     pub fn time_budget(mut self, budget: Duration) -> Self {
         self.time_budget = Some(budget);
         self
     }
 
     /// Memory limit for components that set none (default 64 MiB).
+    ///
+    /// ```
+    /// let builder = airssys_wasm::SystemBuilder::new().memory_limit(16 << 20);
+    /// # let _ = builder;
+    /// ```
     pub fn memory_limit(mut self, bytes: usize) -> Self {
         self.memory_limit = Some(bytes);
         self
@@ -247,6 +405,12 @@ impl SystemBuilder {
 
     /// Restart policy for components that set none (default: up to 5
     /// restarts a minute).
+    ///
+    /// ```
+    /// use airssys_wasm::{RestartPolicy, SystemBuilder};
+    /// let builder = SystemBuilder::new().restart_policy(RestartPolicy::Never);
+    /// # let _ = builder;
+    /// ```
     pub fn restart_policy(mut self, policy: RestartPolicy) -> Self {
         self.restart_policy = Some(policy);
         self
@@ -256,6 +420,21 @@ impl SystemBuilder {
     /// granted the target `"host"` may then `send-message` to it, and the
     /// host reads them from [`System::take_inbox`]. The host answers no
     /// requests.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use airssys_wasm::{ComponentSpec, SystemBuilder};
+    /// let mut system = SystemBuilder::new()
+    ///     .component(ComponentSpec::from_file("audit", "audit.wasm").grant("host"))
+    ///     .host_inbox(256)
+    ///     .start()
+    ///     .await?;
+    /// let mut inbox = system.take_inbox().expect("asked for one");
+    /// while let Some(report) = inbox.recv().await {
+    ///     println!("{}: {:?}", report.sender, report.payload);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn host_inbox(mut self, capacity: usize) -> Self {
         self.host_inbox = Some(capacity);
         self
@@ -264,6 +443,14 @@ impl SystemBuilder {
     /// Counts compilations and instantiations into `progress` as
     /// [`start`](Self::start) goes, so another task can report them (see
     /// [`StartProgress`]).
+    ///
+    /// ```
+    /// use airssys_wasm::{StartProgress, SystemBuilder};
+    /// let progress = StartProgress::new();
+    /// let builder = SystemBuilder::new().progress(progress.clone());
+    /// // ... start `builder` in one task, read `progress.counts()` in another.
+    /// # let _ = builder;
+    /// ```
     pub fn progress(mut self, progress: StartProgress) -> Self {
         self.progress = progress;
         self
@@ -271,6 +458,17 @@ impl SystemBuilder {
 
     /// Loads every component, checks names and grants, and starts one actor
     /// per component on the current tokio runtime.
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// use airssys_wasm::{ComponentSpec, SystemBuilder};
+    /// match SystemBuilder::new().component(ComponentSpec::from_file("app", "app.wasm")).start().await {
+    ///     Ok(system) => println!("running {} components", system.component_ids().len()),
+    ///     // One line naming the component and the cause.
+    ///     Err(error) => eprintln!("cannot start: {error}"),
+    /// }
+    /// # }
+    /// ```
     pub async fn start(self) -> Result<System, SystemError> {
         let names = self.check_names()?;
         let grants = Arc::new(Grants::new());

@@ -5,6 +5,20 @@ use thiserror::Error;
 use crate::core::runtime::errors::WasmError;
 
 /// Why a system could not start.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use airssys_wasm::{ComponentSpec, SystemBuilder, SystemError};
+///
+/// let error = SystemBuilder::new()
+///     .component(ComponentSpec::from_file("shop", "shop.wasm").grant("warehouse"))
+///     .start()
+///     .await
+///     .unwrap_err();
+/// assert!(matches!(error, SystemError::UnknownGrant { ref missing, .. } if missing == "warehouse"));
+/// # }
+/// ```
 #[derive(Debug, Error)]
 pub enum SystemError {
     /// A component failed to load or instantiate.

@@ -29,6 +29,22 @@ use crate::runtime::engine::WasmEngine;
 /// to and request from every component, and await the response. Dropping the
 /// system stops every component without waiting; [`shutdown`](Self::shutdown)
 /// lets in-flight work finish first.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use airssys_wasm::{ComponentSpec, SystemBuilder};
+///
+/// let system = SystemBuilder::new()
+///     .component(ComponentSpec::from_file("pricing", "pricing.wasm"))
+///     .start()
+///     .await?;
+/// let price = system.request("pricing", "sku-42", Duration::from_secs(1))?.await?;
+/// println!("{price:?}; {} messages handled", system.stats().messages.handled);
+/// let report = system.shutdown(Duration::from_secs(5)).await;
+/// assert!(report.aborted.is_empty());
+/// # Ok(()) }
+/// ```
 pub struct System {
     pub(crate) router: Arc<ResponseRouter>,
     pub(crate) tracker: Arc<CorrelationTrackerImpl>,
@@ -44,6 +60,19 @@ pub struct System {
 }
 
 /// What a shutdown left behind.
+///
+/// ```no_run
+/// # async fn demo(system: airssys_wasm::System) {
+/// use std::time::Duration;
+/// let report = system.shutdown(Duration::from_secs(5)).await;
+/// if !report.aborted.is_empty() || report.unhandled > 0 {
+///     eprintln!(
+///         "stopped while busy: {:?}; {} messages unhandled, {} requests failed",
+///         report.aborted, report.unhandled, report.failed_requests
+///     );
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ShutdownReport {
     /// Components that finished their queued work and stopped.
@@ -61,6 +90,17 @@ pub struct ShutdownReport {
 }
 
 /// Counters of a running system.
+///
+/// ```no_run
+/// # fn demo(system: &airssys_wasm::System) {
+/// let stats = system.stats();
+/// println!(
+///     "{} handled, {} failed, {} refused, {} timed out, {} in flight",
+///     stats.messages.handled, stats.messages.failed, stats.refused,
+///     stats.requests.timed_out, stats.in_flight
+/// );
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SystemStats {
     /// Messages and callbacks queued or being handled, plus pending requests.
@@ -194,6 +234,14 @@ impl System {
     }
 
     /// The names of the running components.
+    ///
+    /// ```no_run
+    /// # fn demo(system: &airssys_wasm::System) {
+    /// for id in system.component_ids() {
+    ///     println!("{id}: {:?}", system.component_stats(id.as_str()));
+    /// }
+    /// # }
+    /// ```
     pub fn component_ids(&self) -> Vec<ComponentId> {
         self.tasks.iter().map(|(id, _)| id.clone()).collect()
     }
@@ -211,6 +259,13 @@ impl System {
     }
 
     /// The system's counters.
+    ///
+    /// ```no_run
+    /// # async fn demo(system: &airssys_wasm::System) {
+    /// system.wait_idle().await;
+    /// assert_eq!(system.stats().in_flight, 0);
+    /// # }
+    /// ```
     pub fn stats(&self) -> SystemStats {
         SystemStats {
             in_flight: self.activity.in_flight(),
@@ -324,12 +379,35 @@ impl std::fmt::Debug for System {
 
 /// Messages components sent to the host application (`send-message` to
 /// `"host"`), in the order they were accepted.
+///
+/// ```no_run
+/// # async fn demo(mut system: airssys_wasm::System) {
+/// let mut inbox = system.take_inbox().expect("built with host_inbox");
+/// tokio::spawn(async move {
+///     while let Some(message) = inbox.recv().await {
+///         println!("{} reported {:?}", message.sender, message.payload);
+///     }
+/// });
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct HostInbox {
     messages: mpsc::Receiver<Envelope>,
 }
 
 /// One message a component sent to the host application.
+///
+/// ```no_run
+/// # fn demo(message: airssys_wasm::InboxMessage) {
+/// use airssys_wasm::Json;
+/// #[derive(serde::Deserialize)]
+/// struct Alert { level: String }
+/// match Json::<Alert>::decode(&message.payload) {
+///     Ok(Json(alert)) => println!("{} raised {}", message.sender, alert.level),
+///     Err(error) => println!("{} sent something else: {error}", message.sender),
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxMessage {
     /// The component that sent it.
@@ -345,11 +423,27 @@ impl HostInbox {
 
     /// The next message; `None` once the system has shut down and the inbox
     /// is empty.
+    ///
+    /// ```no_run
+    /// # async fn demo(mut inbox: airssys_wasm::HostInbox) {
+    /// if let Some(first) = inbox.recv().await {
+    ///     println!("first report from {}", first.sender);
+    /// }
+    /// # }
+    /// ```
     pub async fn recv(&mut self) -> Option<InboxMessage> {
         self.messages.recv().await.map(InboxMessage::from)
     }
 
     /// The next message if one is waiting.
+    ///
+    /// ```no_run
+    /// # fn demo(mut inbox: airssys_wasm::HostInbox) {
+    /// // Drain what is there now, without waiting.
+    /// let waiting: Vec<_> = std::iter::from_fn(|| inbox.try_recv()).collect();
+    /// println!("{} reports waiting", waiting.len());
+    /// # }
+    /// ```
     pub fn try_recv(&mut self) -> Option<InboxMessage> {
         self.messages.try_recv().ok().map(InboxMessage::from)
     }
@@ -365,6 +459,17 @@ impl From<Envelope> for InboxMessage {
 }
 
 /// The response to a request the host made; await it.
+///
+/// ```no_run
+/// # async fn demo(system: &airssys_wasm::System) -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// // Start several requests, then await them together.
+/// let a = system.request("shard-a", "count", Duration::from_secs(1))?;
+/// let b = system.request("shard-b", "count", Duration::from_secs(1))?;
+/// let (a, b) = tokio::join!(a, b);
+/// println!("{:?} {:?}", a?, b?);
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct PendingResponse {
     correlation_id: CorrelationId,
@@ -374,6 +479,13 @@ pub struct PendingResponse {
 
 impl PendingResponse {
     /// The request's correlation id, for [`System::cancel`].
+    ///
+    /// ```no_run
+    /// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::MessagingError> {
+    /// let pending = system.request("report", "build", std::time::Duration::from_secs(60))?;
+    /// println!("started {}", pending.correlation_id()); // the id in the flow logs
+    /// # Ok(()) }
+    /// ```
     pub fn correlation_id(&self) -> &CorrelationId {
         &self.correlation_id
     }

@@ -3,6 +3,22 @@
 use thiserror::Error;
 
 /// Why a component could not be loaded or started.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use airssys_wasm::{ComponentSpec, SystemBuilder, SystemError, WasmError};
+///
+/// let started = SystemBuilder::new()
+///     .component(ComponentSpec::from_bytes("broken", &b"not wasm at all"[..]))
+///     .start()
+///     .await;
+/// match started {
+///     Err(SystemError::Wasm(WasmError::NotWasm { name })) => assert_eq!(name, "broken"),
+///     other => panic!("expected NotWasm, got {other:?}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, Error)]
 pub enum WasmError {
     /// The file could not be read.
