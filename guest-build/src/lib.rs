@@ -26,9 +26,23 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The target every airssys guest is compiled for.
+///
+/// ```
+/// // Where a guest's release build lands in its own target directory.
+/// let wasm = format!("target/{}/release/my_plugin.wasm", airssys_wasm_guest_build::GUEST_TARGET);
+/// assert_eq!(wasm, "target/wasm32-wasip2/release/my_plugin.wasm");
+/// ```
 pub const GUEST_TARGET: &str = "wasm32-wasip2";
 
 /// One compiled guest component.
+///
+/// ```no_run
+/// // build.rs: one environment variable per plugin, for `include_bytes!`.
+/// for guest in airssys_wasm_guest_build::GuestBuild::new("../Cargo.toml").package("greeter").run() {
+///     let var = guest.package.to_uppercase().replace('-', "_");
+///     println!("cargo:rustc-env={var}_WASM={}", guest.wasm.display());
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuiltGuest {
     /// The cargo package name, as given to [`GuestBuild::package`].
@@ -38,6 +52,16 @@ pub struct BuiltGuest {
 }
 
 /// A nested `cargo build --target wasm32-wasip2` of some guest packages.
+///
+/// ```no_run
+/// // build.rs of a host crate whose plugins live in the same workspace.
+/// let built = airssys_wasm_guest_build::GuestBuild::new("../Cargo.toml")
+///     .package("shop")
+///     .package("warehouse")
+///     .watch("../wit")
+///     .run();
+/// assert_eq!(built.len(), 2);
+/// ```
 #[derive(Debug, Clone)]
 pub struct GuestBuild {
     manifest: PathBuf,
@@ -49,6 +73,12 @@ pub struct GuestBuild {
 impl GuestBuild {
     /// Builds packages of the workspace (or package) whose `Cargo.toml` is at
     /// `manifest`, relative to the calling crate's directory.
+    ///
+    /// ```
+    /// // The guests are packages of the workspace one level up.
+    /// let build = airssys_wasm_guest_build::GuestBuild::new("../Cargo.toml");
+    /// # let _ = build;
+    /// ```
     pub fn new(manifest: impl AsRef<Path>) -> Self {
         Self {
             manifest: manifest_dir().join(manifest),
@@ -59,6 +89,13 @@ impl GuestBuild {
     }
 
     /// Adds a guest package to build.
+    ///
+    /// ```
+    /// let build = airssys_wasm_guest_build::GuestBuild::new("plugins/Cargo.toml")
+    ///     .package("resize")
+    ///     .package("thumbnail");
+    /// # let _ = build;
+    /// ```
     pub fn package(mut self, name: impl Into<String>) -> Self {
         self.packages.push(name.into());
         self
@@ -66,6 +103,14 @@ impl GuestBuild {
 
     /// Uses `dir` as the nested build's target directory instead of
     /// `target/airssys-guests` beside the workspace's own target directory.
+    ///
+    /// ```
+    /// // Keep guest artifacts out of the host's target directory entirely.
+    /// let build = airssys_wasm_guest_build::GuestBuild::new("plugins/Cargo.toml")
+    ///     .package("resize")
+    ///     .target_dir("/tmp/plugin-build");
+    /// # let _ = build;
+    /// ```
     pub fn target_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.target_dir = Some(dir.into());
         self
@@ -74,6 +119,14 @@ impl GuestBuild {
     /// Reruns the build script when anything under `path` (relative to the
     /// calling crate) changes. The guest packages' own directories are
     /// watched already; add the SDK, the WIT files and the like.
+    ///
+    /// ```
+    /// // The guests use a shared crate outside their own directories.
+    /// let build = airssys_wasm_guest_build::GuestBuild::new("../Cargo.toml")
+    ///     .package("resize")
+    ///     .watch("../shared-types");
+    /// # let _ = build;
+    /// ```
     pub fn watch(mut self, path: impl AsRef<Path>) -> Self {
         self.watch.push(manifest_dir().join(path));
         self
@@ -86,6 +139,12 @@ impl GuestBuild {
     /// Panics, with the cause and the command to fix it, when the target
     /// cannot be installed or the guest build fails: this runs in a build
     /// script, where a panic is how a build stops with a message.
+    ///
+    /// ```no_run
+    /// // build.rs
+    /// let built = airssys_wasm_guest_build::GuestBuild::new("../Cargo.toml").package("greeter").run();
+    /// println!("cargo:rustc-env=GREETER_WASM={}", built[0].wasm.display());
+    /// ```
     pub fn run(self) -> Vec<BuiltGuest> {
         ensure_target_installed();
         let target_dir = self.target_dir.clone().unwrap_or_else(default_target_dir);

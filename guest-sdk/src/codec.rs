@@ -34,18 +34,68 @@ use crate::types::ComponentError;
 
 /// A value carried as JSON (`serde_json`): readable, and what a manifest's
 /// text payloads and most tools speak.
+///
+/// ```
+/// use airssys_wasm_guest::{export, ComponentError, ComponentId, Json};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Order { item: String, quantity: u32 }
+/// #[derive(serde::Serialize)]
+/// struct Receipt { item: String, total_cents: u64 }
+///
+/// /// A payload that is not an `Order` never gets here: the sender gets
+/// /// `invalid-input` naming the type.
+/// #[export]
+/// fn handle_message(_sender: ComponentId, Json(order): Json<Order>) -> Result<Json<Receipt>, ComponentError> {
+///     let total_cents = u64::from(order.quantity) * 1250;
+///     Ok(Json(Receipt { item: order.item, total_cents }))
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Json<T>(pub T);
 
 /// A value carried as MessagePack (`rmp-serde`, fields by name): compact
 /// and fast, for messages between plugins.
+///
+/// ```
+/// use airssys_wasm_guest::{MsgPack, ToPayload};
+///
+/// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+/// struct Reserve { sku: String, count: u16 }
+///
+/// let wire = MsgPack(Reserve { sku: "b-1".into(), count: 2 }).to_payload()?.into_owned();
+/// let MsgPack(back) = MsgPack::<Reserve>::decode(&wire).map_err(|e| format!("{e:?}"))?;
+/// assert_eq!(back, Reserve { sku: "b-1".into(), count: 2 });
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MsgPack<T>(pub T);
 
 /// Anything that can be sent as a message: bytes and text as they are,
 /// [`Json`] and [`MsgPack`] values encoded.
+///
+/// ```
+/// use airssys_wasm_guest::{Json, ToPayload};
+///
+/// // What `send` and `request` accept: bytes and text as they are, typed
+/// // values encoded.
+/// assert_eq!(&*"hi".to_payload()?, b"hi");
+/// assert_eq!(&*vec![1u8, 2].to_payload()?, [1, 2]);
+/// assert_eq!(&*Json([1, 2]).to_payload()?, b"[1,2]");
+/// # Ok::<(), String>(())
+/// ```
 pub trait ToPayload {
     /// The message bytes, or why the value cannot be encoded.
+    ///
+    /// ```
+    /// use airssys_wasm_guest::{Json, ToPayload};
+    /// use std::collections::HashMap;
+    ///
+    /// // JSON object keys must be strings: this map cannot be encoded.
+    /// let map: HashMap<(u8, u8), u8> = HashMap::from([((1, 2), 3)]);
+    /// let error = Json(map).to_payload().unwrap_err();
+    /// assert!(error.starts_with("cannot encode"));
+    /// ```
     fn to_payload(&self) -> Result<Cow<'_, [u8]>, String>;
 }
 
@@ -103,6 +153,13 @@ impl<T: Serialize> ToPayload for MsgPack<T> {
 
 impl<T: DeserializeOwned> Json<T> {
     /// Decodes JSON bytes; the error names the expected type.
+    ///
+    /// ```
+    /// use airssys_wasm_guest::Json;
+    /// let Json(n) = Json::<u32>::decode(b"7").unwrap();
+    /// assert_eq!(n, 7);
+    /// assert!(Json::<u32>::decode(b"\"seven\"").is_err());
+    /// ```
     pub fn decode(bytes: &[u8]) -> Result<Self, ComponentError> {
         serde_json::from_slice(bytes).map(Json).map_err(|error| {
             ComponentError::invalid_input(format!("expected {} as JSON: {error}", type_name::<T>()))
@@ -112,6 +169,12 @@ impl<T: DeserializeOwned> Json<T> {
 
 impl<T: DeserializeOwned> MsgPack<T> {
     /// Decodes MessagePack bytes; the error names the expected type.
+    ///
+    /// ```
+    /// use airssys_wasm_guest::MsgPack;
+    /// let MsgPack(flag) = MsgPack::<bool>::decode(&[0xc3]).unwrap();
+    /// assert!(flag);
+    /// ```
     pub fn decode(bytes: &[u8]) -> Result<Self, ComponentError> {
         rmp_serde::from_slice(bytes).map(MsgPack).map_err(|error| {
             ComponentError::invalid_input(format!(

@@ -15,6 +15,13 @@
 use crate::bindings::airssys::wasm::host_services;
 
 /// How much a log line matters.
+///
+/// ```
+/// use airssys_wasm_guest::log::{self, Level};
+/// let level = if cfg!(debug_assertions) { Level::Debug } else { Level::Info };
+/// log::write(level, "cache warmed");
+/// assert!(Level::Error > Level::Warn);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
     /// Step-by-step detail.
@@ -34,6 +41,13 @@ pub enum Level {
 ///
 /// Built natively (a plugin's unit tests), there is no host: the line goes
 /// to stderr instead.
+///
+/// ```
+/// use airssys_wasm_guest::log::{write, Level};
+/// // A line built elsewhere, written as it is.
+/// let line = String::from("order 42 shipped");
+/// write(Level::Info, &line);
+/// ```
 #[cfg(target_arch = "wasm32")]
 pub fn write(level: Level, message: &str) {
     let level = match level {
@@ -47,36 +61,65 @@ pub fn write(level: Level, message: &str) {
 }
 
 /// Writes one line to stderr: natively there is no host to log to.
+///
+/// ```
+/// // In a plugin's unit test, log lines appear in the test output.
+/// airssys_wasm_guest::log::write(airssys_wasm_guest::log::Level::Warn, "stock low");
+/// ```
 #[cfg(not(target_arch = "wasm32"))]
 pub fn write(level: Level, message: &str) {
     eprintln!("[{level:?}] {message}");
 }
 
 /// Logs a formatted line at [`Level::Trace`].
+///
+/// ```
+/// airssys_wasm_guest::trace!("decoded {} bytes", 64);
+/// ```
 #[macro_export]
 macro_rules! trace {
     ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Trace, &::std::format!($($arg)+)) };
 }
 
 /// Logs a formatted line at [`Level::Debug`].
+///
+/// ```
+/// let cache_hits = 12;
+/// airssys_wasm_guest::debug!("cache hits: {cache_hits}");
+/// ```
 #[macro_export]
 macro_rules! debug {
     ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Debug, &::std::format!($($arg)+)) };
 }
 
 /// Logs a formatted line at [`Level::Info`].
+///
+/// ```
+/// let order = 42;
+/// airssys_wasm_guest::info!("order {order} accepted");
+/// ```
 #[macro_export]
 macro_rules! info {
     ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Info, &::std::format!($($arg)+)) };
 }
 
 /// Logs a formatted line at [`Level::Warn`].
+///
+/// ```
+/// let (used, limit) = (900, 1000);
+/// airssys_wasm_guest::warn!("{used} of {limit} slots in use");
+/// ```
 #[macro_export]
 macro_rules! warn {
     ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Warn, &::std::format!($($arg)+)) };
 }
 
 /// Logs a formatted line at [`Level::Error`].
+///
+/// ```
+/// let sku = "b-1";
+/// airssys_wasm_guest::error!("no stock for {sku}; refusing the order");
+/// ```
 #[macro_export]
 macro_rules! error {
     ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Error, &::std::format!($($arg)+)) };

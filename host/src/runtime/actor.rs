@@ -415,7 +415,7 @@ impl std::fmt::Debug for ComponentActor {
     }
 }
 
-fn describe(error: &ComponentError) -> String {
+pub(crate) fn describe(error: &ComponentError) -> String {
     match error {
         ComponentError::InvalidInput(text) => format!("invalid input: {text}"),
         ComponentError::Unsupported(text) => format!("unsupported: {text}"),

@@ -139,7 +139,7 @@ impl HostState {
     /// ```no_run
     /// # fn demo(instance: &airssys_wasm::runtime::loader::Instance) {
     /// // Whose instance is this?
-    /// println!("{}", instance.store.data().id());
+    /// println!("{}", instance.state().id());
     /// # }
     /// ```
     pub fn id(&self) -> &ComponentId {

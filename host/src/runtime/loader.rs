@@ -23,11 +23,7 @@ use crate::runtime::host_services::HostState;
 /// let echo = LoadedComponent::from_file(&engine, "echo", "echo.wasm".as_ref())?;
 /// // `state` as in `HostState::new`.
 /// let mut instance = echo.instantiate(state).await?;
-/// let answer = instance
-///     .plugin
-///     .airssys_wasm_component_lifecycle()
-///     .call_handle_message(&mut instance.store, &"host".to_string(), b"hi")
-///     .await?;
+/// let answer = instance.handle_message("host", b"hi").await?;
 /// println!("{answer:?}");
 /// # Ok(()) }
 /// ```
@@ -48,18 +44,16 @@ pub struct LoadedComponent {
 /// let echo = LoadedComponent::from_file(&engine, "echo", "echo.wasm".as_ref())?;
 /// // `state` as in `HostState::new`.
 /// let mut instance = echo.instantiate(state).await?;
-/// let answer = instance
-///     .plugin
-///     .airssys_wasm_component_lifecycle()
-///     .call_handle_message(&mut instance.store, &"host".to_string(), b"hi")
-///     .await?;
+/// let answer = instance.handle_message("host", b"hi").await?;
 /// println!("{answer:?}");
 /// # Ok(()) }
 /// ```
 pub struct Instance {
     /// The store holding the instance's memory and the component's state.
+    #[doc(hidden)] // public for the benchmarks' bare-call floor
     pub store: Store<HostState>,
     /// The instance's exports.
+    #[doc(hidden)] // public for the benchmarks' bare-call floor
     pub plugin: Plugin,
 }
 
@@ -137,11 +131,7 @@ impl LoadedComponent {
     /// let echo = LoadedComponent::from_file(&engine, "echo", "echo.wasm".as_ref())?;
     /// // `state` as in `HostState::new`.
     /// let mut instance = echo.instantiate(state).await?;
-    /// let answer = instance
-    ///     .plugin
-    ///     .airssys_wasm_component_lifecycle()
-    ///     .call_handle_message(&mut instance.store, &"host".to_string(), b"hi")
-    ///     .await?;
+    /// let answer = instance.handle_message("host", b"hi").await?;
     /// println!("{answer:?}");
     /// # Ok(()) }
     /// ```
@@ -171,6 +161,46 @@ impl LoadedComponent {
                     reason: with_mapping_hint(format!("{e:#}")),
                 })?;
         Ok(Instance { store, plugin })
+    }
+}
+
+impl Instance {
+    /// Calls the guest's `handle-message` once, with no system around it:
+    /// no mailbox, no supervision, no request tracking. The outer error is
+    /// a trap; the inner one the guest's own `component-error`, as text.
+    /// Useful for driving one plugin from a test.
+    ///
+    /// ```no_run
+    /// # async fn demo(mut instance: airssys_wasm::runtime::loader::Instance) -> Result<(), Box<dyn std::error::Error>> {
+    /// match instance.handle_message("tester", b"ping 1").await? {
+    ///     Ok(answer) => assert_eq!(answer, b"pong 1"),
+    ///     Err(refused) => panic!("the plugin said no: {refused}"),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn handle_message(
+        &mut self,
+        sender: &str,
+        payload: &[u8],
+    ) -> Result<Result<Vec<u8>, String>, wasmtime::Error> {
+        self.store.data_mut().begin_call(None);
+        let answer = self
+            .plugin
+            .airssys_wasm_component_lifecycle()
+            .call_handle_message(&mut self.store, &sender.to_owned(), payload)
+            .await?;
+        Ok(answer.map_err(|error| crate::runtime::actor::describe(&error)))
+    }
+
+    /// The component's state: its id and limits.
+    ///
+    /// ```no_run
+    /// # fn demo(instance: &airssys_wasm::runtime::loader::Instance) {
+    /// println!("an instance of {}", instance.state().id());
+    /// # }
+    /// ```
+    pub fn state(&self) -> &HostState {
+        self.store.data()
     }
 }
 

@@ -6,6 +6,7 @@ mod cli;
 mod common;
 #[cfg(unix)]
 mod control;
+mod direct;
 mod examples;
 mod hostile;
 mod loading;

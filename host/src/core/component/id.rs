@@ -21,6 +21,12 @@ pub struct ComponentId(Arc<str>);
 impl ComponentId {
     /// The id under which the host application itself sends and requests.
     /// No component may take this name.
+    ///
+    /// ```
+    /// use airssys_wasm::ComponentId;
+    /// // Components granted "host" may send to the host application's inbox.
+    /// assert_eq!(ComponentId::HOST, "host");
+    /// ```
     pub const HOST: &'static str = "host";
 
     /// Creates an id from a component name.
