@@ -28,6 +28,16 @@
 //! Build it with `cargo build --target wasm32-wasip2 --release` from a
 //! `cdylib` crate; the result is a component the host loads directly.
 //!
+//! # A new plugin
+//!
+//! `cargo generate --path templates/plugin --name my-plugin` (from a
+//! checkout of airssys-wasm) makes a crate ready to build: `Cargo.toml` with
+//! `crate-type = ["cdylib"]` and this crate as a dependency,
+//! `.cargo/config.toml` setting the target to `wasm32-wasip2`, a JSON
+//! handler and its unit tests. By hand, it is those three things.
+//! `airssys inspect target/wasm32-wasip2/release/my_plugin.wasm` then says
+//! whether the host can run the result and what it imports and exports.
+//!
 //! # The two patterns
 //!
 //! The same `handle_message` serves both. After [`send`] the host drops its
@@ -95,6 +105,30 @@
 //! [`info!`], [`warn!`], [`error!`], [`debug!`] and [`trace!`] write to the
 //! host's log, tagged with the component and the request being handled; see
 //! [`log`].
+//!
+//! # Testing
+//!
+//! Handlers are plain functions: call them from `#[test]`s built for the
+//! machine you are on (`cargo test --target <host triple>` when
+//! `.cargo/config.toml` sets wasm32-wasip2), and the log macros print to
+//! stderr. [`send`], [`request`] and [`cancel`] need the host; to test a
+//! plugin that uses them, or the built component as a whole, run it under
+//! the host crate (`airssys_wasm::SystemBuilder`, or
+//! `airssys_wasm::runtime::loader::Instance::handle_message` for one
+//! instance with nothing around it).
+//!
+//! ```
+//! use airssys_wasm_guest::{export, ComponentError, ComponentId};
+//!
+//! #[export]
+//! fn handle_message(_sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, ComponentError> {
+//!     Ok(message.to_ascii_uppercase())
+//! }
+//!
+//! // In the plugin's tests:
+//! let answer = handle_message(ComponentId::new("test"), b"hi".to_vec());
+//! assert_eq!(answer.unwrap(), b"HI");
+//! ```
 //!
 //! # State
 //!

@@ -1,6 +1,7 @@
 //! `airssys run --control` and the commands that reach into the running
 //! system: `send`, `request`, `stop`.
 
+use std::fs::File;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -13,6 +14,8 @@ use crate::cli::{airssys, assert_prints, text};
 struct ControlledRun {
     child: Option<Child>,
     socket: PathBuf,
+    /// Where the run's stdout (the message flow) goes.
+    log: PathBuf,
 }
 
 impl ControlledRun {
@@ -28,10 +31,12 @@ impl ControlledRun {
         )
         .unwrap();
         let socket = dir.join("control.sock");
+        let log = dir.join("run.log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_airssys"))
             .args(["run", manifest.to_str().unwrap(), "--control"])
             .arg(&socket)
-            .stdout(Stdio::piped())
+            .stdout(File::create(&log).unwrap())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("airssys runs");
         // Readiness, not timing: wait for the socket, failing only if the
@@ -45,6 +50,7 @@ impl ControlledRun {
         Self {
             child: Some(child),
             socket,
+            log,
         }
     }
 
@@ -61,7 +67,8 @@ impl ControlledRun {
     fn stop(mut self) -> (Output, Output) {
         let stopped = self.call(&["stop"]);
         let child = self.child.take().expect("still running");
-        let output = child.wait_with_output().expect("airssys run ends");
+        let mut output = child.wait_with_output().expect("airssys run ends");
+        output.stdout = std::fs::read(&self.log).unwrap();
         (stopped, output)
     }
 }
@@ -153,6 +160,35 @@ fn control_socket_in_use_or_not_a_socket_is_refused() {
     assert!(text(&output.stderr).contains("not a socket"));
     assert_eq!(std::fs::read_to_string(&plain).unwrap(), "keep me");
     drop(run.stop());
+}
+
+/// `stop` while a request from the shell is still being handled: the
+/// request is answered (shutdown drains it), not dropped.
+#[test]
+fn request_in_flight_at_stop_is_answered() {
+    let run = ControlledRun::start("in-flight");
+    let socket = run.socket.clone();
+    let request = std::thread::spawn(move || {
+        airssys(&[
+            "request",
+            "--control",
+            socket.to_str().unwrap(),
+            "echo",
+            "spin 500",
+        ])
+    });
+    // Readiness, not timing: stop once the run shows the delivery.
+    while !std::fs::read_to_string(&run.log)
+        .unwrap()
+        .contains("deliver   echo <- host")
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (stopped, printed) = run.stop();
+    assert!(stopped.status.success(), "{}", text(&stopped.stderr));
+    assert_prints(&printed, &["stop requested"]);
+    let answered = request.join().unwrap();
+    assert_prints(&answered, &["spin 500"]);
 }
 
 /// The README's control example runs as written.
