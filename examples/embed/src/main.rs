@@ -43,6 +43,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "host: idle; {} request timed out, {} late answer dropped",
         stats.requests.timed_out, stats.requests.late_responses
     );
+    // Per-component counters, for dashboards and health checks.
+    if let Some(pong) = system.component_stats("pong") {
+        println!(
+            "host: pong handled {}, refused {} with an error, trapped {}",
+            pong.handled, pong.failed, pong.trapped
+        );
+    }
 
     let report = system.shutdown(Duration::from_secs(5)).await;
     println!("host: shut down {} components", report.stopped.len());
