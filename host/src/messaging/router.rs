@@ -222,7 +222,9 @@ impl ResponseRouter {
             payload,
             correlation: None,
         };
-        self.subscriber.deliver(target, envelope, || Ok(()), || {})
+        self.subscriber
+            .deliver(target, envelope, || Ok(()), || {})
+            .inspect_err(|error| flow_refused(sender, target, None, error))
     }
 
     fn route_request(
@@ -266,18 +268,36 @@ impl ResponseRouter {
             target: target.clone(),
             reply_to,
         };
-        self.subscriber.deliver(
-            target,
-            envelope,
-            || self.tracker.register(&correlation_id, pending, timeout_ms),
-            || {
-                // Refused at the mailbox: the request was never accepted, so
-                // it gets no callback; the caller gets the error instead.
-                let _ = self.tracker.remove(&correlation_id);
-            },
-        )?;
+        self.subscriber
+            .deliver(
+                target,
+                envelope,
+                || self.tracker.register(&correlation_id, pending, timeout_ms),
+                || {
+                    // Refused at the mailbox: the request was never accepted, so
+                    // it gets no callback; the caller gets the error instead.
+                    let _ = self.tracker.remove(&correlation_id);
+                },
+            )
+            .inspect_err(|error| flow_refused(sender, target, Some(&correlation_id), error))?;
         Ok(correlation_id)
     }
+}
+
+/// The flow event for a message the mailbox refused after its `send` or
+/// `request` event was logged (logged first so it precedes `deliver`).
+fn flow_refused(
+    sender: &ComponentId,
+    target: &ComponentId,
+    correlation: Option<&CorrelationId>,
+    error: &MessagingError,
+) {
+    tracing::info!(
+        target: "airssys_wasm::flow",
+        from = %sender, to = %target, correlation = ?correlation.map(CorrelationId::as_str),
+        %error,
+        "refused"
+    );
 }
 
 impl MessageRouter for ResponseRouter {

@@ -131,7 +131,9 @@ fn control_failures_have_their_own_exit_codes() {
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
     }
     let socket = run.socket.clone();
-    drop(run.stop());
+    let (_, printed) = run.stop();
+    // The flow says what became of a refused request, under its id.
+    assert_prints(&printed, &["refused   host -> nobody #"]);
 
     let output = airssys(&[
         "request",

@@ -123,6 +123,11 @@ fn flow_line(f: &mut Fields) -> String {
                 f.take("timeout_ms")
             )
         }
+        "refused" => {
+            let (from, to, id) = (f.take("from"), f.take("to"), f.short_id());
+            let head = format!("refused   {from} -> {to} {id}");
+            format!("{}  {}", head.trim_end(), f.take("error"))
+        }
         "cancelled" => {
             let (requester, id) = (f.take("requester"), f.short_id());
             format!("cancel    {requester} {id}")
