@@ -17,6 +17,9 @@ use tokio::sync::{mpsc, oneshot};
 /// written as a JSON array of numbers, fits several times over.
 const MAX_COMMAND_BYTES: u64 = 8 * 1024 * 1024;
 
+/// How long a stopping run waits for replies still being written.
+const REPLY_GRACE: Duration = Duration::from_millis(500);
+
 /// What a client asks of the running system.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(
@@ -98,6 +101,7 @@ impl ControlSocket {
     /// Accepts connections until the receiving side of `commands` closes,
     /// forwarding each connection's command.
     pub async fn serve(&self, commands: mpsc::Sender<Envelope>) {
+        let mut connections = tokio::task::JoinSet::new();
         loop {
             let stream = tokio::select! {
                 accepted = self.listener.accept() => match accepted {
@@ -107,10 +111,13 @@ impl ControlSocket {
                         continue;
                     }
                 },
-                () = commands.closed() => return,
+                () = commands.closed() => break,
             };
-            tokio::spawn(handle_connection(stream, commands.clone()));
+            connections.spawn(handle_connection(stream, commands.clone()));
         }
+        // Let replies already decided (such as `stop`'s) reach their
+        // clients before the process exits.
+        let _ = tokio::time::timeout(REPLY_GRACE, connections.join_all()).await;
     }
 }
 
