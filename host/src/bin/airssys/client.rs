@@ -2,24 +2,24 @@
 //! `airssys run --control`, its outcome as output and exit code.
 
 use std::io::{Read as _, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::control::{self, ClientError, ControlCommand, ControlReply};
 use crate::{EXIT_FAILED, EXIT_TIMED_OUT, EXIT_UNREACHABLE, EXIT_USAGE, MessageArgs};
 
 pub async fn send(message: MessageArgs) -> ExitCode {
-    let (control, to) = (message.control.clone(), message.to.clone());
-    match read_payload(message) {
-        Ok(payload) => outcome(&control, &ControlCommand::Send { to, payload }).await,
+    match read_message(message) {
+        Ok((control, to, payload)) => {
+            outcome(&control, &ControlCommand::Send { to, payload }).await
+        }
         Err(code) => code,
     }
 }
 
 pub async fn request(message: MessageArgs, timeout_ms: u64) -> ExitCode {
-    let (control, to) = (message.control.clone(), message.to.clone());
-    match read_payload(message) {
-        Ok(payload) => {
+    match read_message(message) {
+        Ok((control, to, payload)) => {
             let command = ControlCommand::Request {
                 to,
                 payload,
@@ -35,10 +35,17 @@ pub async fn stop(control: &Path) -> ExitCode {
     outcome(control, &ControlCommand::Stop).await
 }
 
-/// The payload from the argument, the file, or stdin (`--file -`).
-fn read_payload(message: MessageArgs) -> Result<Vec<u8>, ExitCode> {
-    let Some(file) = message.file else {
-        return Ok(message.payload.unwrap_or_default().into_bytes());
+/// The socket, the target and the payload: from the argument, the file,
+/// or stdin (`--file -`).
+fn read_message(message: MessageArgs) -> Result<(PathBuf, String, Vec<u8>), ExitCode> {
+    let MessageArgs {
+        control,
+        to,
+        payload,
+        file,
+    } = message;
+    let Some(file) = file else {
+        return Ok((control, to, payload.unwrap_or_default().into_bytes()));
     };
     let read = if file.as_os_str() == "-" {
         let mut bytes = Vec::new();
@@ -46,10 +53,13 @@ fn read_payload(message: MessageArgs) -> Result<Vec<u8>, ExitCode> {
     } else {
         std::fs::read(&file)
     };
-    read.map_err(|error| {
-        eprintln!("airssys: cannot read {}: {error}", file.display());
-        ExitCode::from(EXIT_USAGE)
-    })
+    match read {
+        Ok(bytes) => Ok((control, to, bytes)),
+        Err(error) => {
+            eprintln!("airssys: cannot read {}: {error}", file.display());
+            Err(ExitCode::from(EXIT_USAGE))
+        }
+    }
 }
 
 /// Sends `command`, prints what came back and turns it into an exit code.
