@@ -167,7 +167,6 @@ fn control_socket_in_use_or_not_a_socket_is_refused() {
 /// `stop` while a request from the shell is still being handled: the
 /// request is answered (shutdown drains it), not dropped.
 #[test]
-#[ignore = "known bug: the reply can be lost when the process exits before the connection task writes it"]
 fn request_in_flight_at_stop_is_answered() {
     let run = ControlledRun::start("in-flight");
     let socket = run.socket.clone();

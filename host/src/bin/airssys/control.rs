@@ -12,13 +12,14 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
 
 /// Longest command line accepted: a payload at the default 1 MiB limit,
 /// written as a JSON array of numbers, fits several times over.
 const MAX_COMMAND_BYTES: u64 = 8 * 1024 * 1024;
 
-/// How long a stopping run waits for replies still being written.
-const REPLY_GRACE: Duration = Duration::from_millis(500);
+/// How long a stopped run waits for its clients to read their replies.
+const REPLY_WRITE_LIMIT: Duration = Duration::from_secs(5);
 
 /// What a client asks of the running system.
 #[derive(Debug, Serialize, Deserialize)]
@@ -61,6 +62,14 @@ pub enum ControlReply {
     BadCommand { error: String },
 }
 
+impl ControlReply {
+    fn shutting_down() -> Self {
+        Self::Refused {
+            error: "the system is shutting down".to_owned(),
+        }
+    }
+}
+
 /// A command on its way to the task that owns the [`System`], with where
 /// its reply goes.
 pub type Envelope = (ControlCommand, oneshot::Sender<ControlReply>);
@@ -99,9 +108,10 @@ impl ControlSocket {
     }
 
     /// Accepts connections until the receiving side of `commands` closes,
-    /// forwarding each connection's command.
-    pub async fn serve(&self, commands: mpsc::Sender<Envelope>) {
-        let mut connections = tokio::task::JoinSet::new();
+    /// forwarding each connection's command, then removes the socket file.
+    /// Returns the connections still waiting for their reply.
+    pub async fn serve(self, commands: mpsc::Sender<Envelope>) -> OpenConnections {
+        let mut connections = JoinSet::new();
         loop {
             let stream = tokio::select! {
                 accepted = self.listener.accept() => match accepted {
@@ -115,9 +125,31 @@ impl ControlSocket {
             };
             connections.spawn(handle_connection(stream, commands.clone()));
         }
-        // Let replies already decided (such as `stop`'s) reach their
-        // clients before the process exits.
-        let _ = tokio::time::timeout(REPLY_GRACE, connections.join_all()).await;
+        OpenConnections(connections)
+    }
+}
+
+/// Connections accepted before the socket closed whose reply may not be
+/// written yet: a request from the shell can still be in flight.
+pub struct OpenConnections(JoinSet<()>);
+
+impl OpenConnections {
+    /// Waits until every client has its reply. Call it after the system has
+    /// shut down, when every reply is decided: shutdown answers or fails
+    /// the requests still in flight. Says how many replies were not taken
+    /// if clients stop reading.
+    pub async fn finish(mut self) {
+        let all_written = async { while self.0.join_next().await.is_some() {} };
+        if tokio::time::timeout(REPLY_WRITE_LIMIT, all_written)
+            .await
+            .is_err()
+        {
+            eprintln!(
+                "airssys: {} control clients did not take their reply within {} s",
+                self.0.len(),
+                REPLY_WRITE_LIMIT.as_secs()
+            );
+        }
     }
 }
 
@@ -143,14 +175,14 @@ async fn handle_connection(stream: UnixStream, commands: mpsc::Sender<Envelope>)
         },
         Ok(Ok(command)) => {
             let (reply, answer) = oneshot::channel();
+            // A command still queued when the run stops is dropped with
+            // its reply sender.
             if commands.send((command, reply)).await.is_err() {
-                ControlReply::Refused {
-                    error: "the system is shutting down".to_owned(),
-                }
+                ControlReply::shutting_down()
             } else {
-                answer.await.unwrap_or(ControlReply::Refused {
-                    error: "the system is shutting down".to_owned(),
-                })
+                answer
+                    .await
+                    .unwrap_or_else(|_| ControlReply::shutting_down())
             }
         }
     };

@@ -329,19 +329,28 @@ async fn run(plan: Plan, max: Option<Duration>, control: Option<PathBuf>) -> Exi
         }
     }
 
-    let stopped_early = match control {
+    match control {
         #[cfg(unix)]
-        Some((path, socket)) => serve_until_stopped(&system, &path, socket, max).await,
-        _ => tokio::select! {
-            () = system.wait_idle() => None,
-            () = sleep_or_forever(max) => Some("--max-ms elapsed"),
-            () = interrupted() => Some("interrupted"),
-        },
-    };
-    if let Some(reason) = stopped_early {
-        say!("airssys: {reason}; shutting down");
+        Some((path, socket)) => {
+            let (reason, open_connections) = serve_until_stopped(&system, &path, socket, max).await;
+            say!("airssys: {reason}; shutting down");
+            summarize(system, started).await;
+            // Only now is every reply decided: shutdown answered or failed
+            // the requests from the shell that were still in flight.
+            open_connections.finish().await;
+        }
+        _ => {
+            let stopped_early = tokio::select! {
+                () = system.wait_idle() => None,
+                () = sleep_or_forever(max) => Some("--max-ms elapsed"),
+                () = interrupted() => Some("interrupted"),
+            };
+            if let Some(reason) = stopped_early {
+                say!("airssys: {reason}; shutting down");
+            }
+            summarize(system, started).await;
+        }
     }
-    summarize(system, started).await;
     exit
 }
 
@@ -374,20 +383,21 @@ async fn start(
 }
 
 /// Takes commands from the control socket until `stop`, a signal or
-/// `--max-ms`; returns why it stopped.
+/// `--max-ms`; returns why it stopped and the connections still owed a
+/// reply.
 #[cfg(unix)]
 async fn serve_until_stopped(
     system: &System,
     path: &Path,
     socket: control::ControlSocket,
     max: Option<Duration>,
-) -> Option<&'static str> {
+) -> (&'static str, control::OpenConnections) {
     say!(
         "airssys: listening on {path}; try `airssys request --control {path} <component> <payload>`",
         path = path.display()
     );
     let (commands, mut incoming) = tokio::sync::mpsc::channel(64);
-    let server = tokio::spawn(async move { socket.serve(commands).await });
+    let server = tokio::spawn(socket.serve(commands));
     let reason = tokio::select! {
         () = async {
             while let Some((command, reply)) = incoming.recv().await {
@@ -399,12 +409,13 @@ async fn serve_until_stopped(
         () = sleep_or_forever(max) => "--max-ms elapsed",
         () = interrupted() => "interrupted",
     };
-    // Closing the queue ends the server, which removes the socket file;
+    // Closing the queue stops the server, which removes the socket file;
     // commands still queued get "shutting down".
     drop(incoming);
-    let _ = server.await;
-    Some(reason)
+    let open_connections = server.await.expect("the control server does not panic");
+    (reason, open_connections)
 }
+
 fn send_initial(
     system: &System,
     message: &InitialMessage,
