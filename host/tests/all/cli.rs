@@ -48,9 +48,8 @@ fn run_without_manifest_runs_the_demo() {
 /// answer is printed.
 #[test]
 fn run_with_a_manifest() {
-    let dir = std::env::temp_dir().join(format!("airssys-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let manifest = dir.join("echo.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("echo.toml");
     std::fs::write(
         &manifest,
         format!(
@@ -69,9 +68,8 @@ fn run_with_a_manifest() {
 /// field.
 #[test]
 fn bad_manifest_is_a_usage_error() {
-    let dir = std::env::temp_dir().join(format!("airssys-cli-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let manifest = dir.join("bad.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("bad.toml");
     std::fs::write(
         &manifest,
         "[[component]]\nname = \"a\"\nwasm = \"a.wasm\"\ngrant = [\"b\"]\n",
@@ -88,9 +86,8 @@ fn bad_manifest_is_a_usage_error() {
 /// A component that cannot load exits with 1 and says which and why.
 #[test]
 fn unloadable_component_fails_the_run() {
-    let dir = std::env::temp_dir().join(format!("airssys-cli-missing-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let manifest = dir.join("missing.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("missing.toml");
     std::fs::write(
         &manifest,
         "[[component]]\nname = \"a\"\nwasm = \"nowhere.wasm\"\n",
@@ -123,7 +120,8 @@ fn inspect_describes_a_plugin() {
 /// why, never a backtrace.
 #[test]
 fn inspect_explains_what_is_not_a_plugin() {
-    let not_a_plugin = std::env::temp_dir().join(format!("airssys-np-{}.wasm", std::process::id()));
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_plugin = dir.path().join("not-a-plugin.wasm");
     std::fs::write(&not_a_plugin, NOT_A_PLUGIN).unwrap();
     let output = airssys(&["inspect", not_a_plugin.to_str().unwrap()]);
     let stdout = text(&output.stdout);
@@ -132,7 +130,6 @@ fn inspect_explains_what_is_not_a_plugin() {
         stdout.contains("plugin: no") && stdout.contains("airssys:wasm/component-lifecycle"),
         "{stdout}"
     );
-    std::fs::remove_file(&not_a_plugin).unwrap();
 
     for (file, why) in [
         ("Cargo.toml", "is not WebAssembly"),

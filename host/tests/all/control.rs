@@ -13,6 +13,8 @@ use crate::cli::{airssys, assert_prints, text};
 /// A system started with `--control` and removed (stopped) when dropped.
 struct ControlledRun {
     child: Option<Child>,
+    /// Holds the manifest, socket and log; removed with the run.
+    _dir: tempfile::TempDir,
     socket: PathBuf,
     /// Where the run's stdout (the message flow) goes.
     log: PathBuf,
@@ -21,17 +23,16 @@ struct ControlledRun {
 impl ControlledRun {
     /// Starts `airssys run` with one echo component and waits until its
     /// control socket exists.
-    fn start(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("airssys-ctl-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let manifest = dir.join("echo.toml");
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = dir.path().join("echo.toml");
         std::fs::write(
             &manifest,
             format!("[[component]]\nname = \"echo\"\nwasm = {ECHO_PATH:?}\n"),
         )
         .unwrap();
-        let socket = dir.join("control.sock");
-        let log = dir.join("run.log");
+        let socket = dir.path().join("control.sock");
+        let log = dir.path().join("run.log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_airssys"))
             .args(["run", manifest.to_str().unwrap(), "--control"])
             .arg(&socket)
@@ -49,6 +50,7 @@ impl ControlledRun {
         }
         Self {
             child: Some(child),
+            _dir: dir,
             socket,
             log,
         }
@@ -62,12 +64,13 @@ impl ControlledRun {
             .expect("airssys runs")
     }
 
-    /// Stops the run through the socket; returns the `stop` command's
-    /// output and the run's.
+    /// Stops the run through the socket and checks it removed the socket
+    /// file; returns the `stop` command's output and the run's.
     fn stop(mut self) -> (Output, Output) {
         let stopped = self.call(&["stop"]);
         let child = self.child.take().expect("still running");
         let mut output = child.wait_with_output().expect("airssys run ends");
+        assert!(!self.socket.exists(), "the run removes its socket");
         output.stdout = std::fs::read(&self.log).unwrap();
         (stopped, output)
     }
@@ -86,7 +89,7 @@ impl Drop for ControlledRun {
 /// the response is printed as is, and `stop` ends the run cleanly.
 #[test]
 fn send_and_request_into_a_running_system() {
-    let run = ControlledRun::start("ok");
+    let run = ControlledRun::start();
     let answered = run.call(&["request", "echo", "hello"]);
     assert!(answered.status.success(), "{}", text(&answered.stderr));
     assert_eq!(text(&answered.stdout), "hello\n");
@@ -94,10 +97,8 @@ fn send_and_request_into_a_running_system() {
     let sent = run.call(&["send", "echo", "hi"]);
     assert!(sent.status.success(), "{}", text(&sent.stderr));
 
-    let socket = run.socket.clone();
     let (stopped, run) = run.stop();
     assert!(stopped.status.success(), "{}", text(&stopped.stderr));
-    assert!(!socket.exists(), "the run removes its socket");
     assert_prints(
         &run,
         &[
@@ -113,7 +114,7 @@ fn send_and_request_into_a_running_system() {
 /// why: refused 1, failed 1, timed out 4, nothing listening 3.
 #[test]
 fn control_failures_have_their_own_exit_codes() {
-    let run = ControlledRun::start("failures");
+    let run = ControlledRun::start();
     for (args, code, says) in [
         (&["request", "nobody", "hi"][..], 1, "not found: \"nobody\""),
         (&["send", "nobody", "hi"][..], 1, "not found: \"nobody\""),
@@ -150,7 +151,7 @@ fn control_failures_have_their_own_exit_codes() {
 /// deletes a file that is not a socket.
 #[test]
 fn control_socket_in_use_or_not_a_socket_is_refused() {
-    let run = ControlledRun::start("in-use");
+    let run = ControlledRun::start();
     let output = airssys(&["run", "--control", run.socket.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("in use by another airssys run"));
@@ -168,7 +169,7 @@ fn control_socket_in_use_or_not_a_socket_is_refused() {
 /// request is answered (shutdown drains it), not dropped.
 #[test]
 fn request_in_flight_at_stop_is_answered() {
-    let run = ControlledRun::start("in-flight");
+    let run = ControlledRun::start();
     let socket = run.socket.clone();
     let request = std::thread::spawn(move || {
         airssys(&[

@@ -128,15 +128,14 @@ async fn trapped_requesters_pending_requests_are_abandoned() {
 /// exactly what they name.
 #[tokio::test]
 async fn wasi_is_closed_until_granted() {
-    let dir = std::env::temp_dir().join(format!("airssys-wasi-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("note.txt"), "granted").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("note.txt"), "granted").unwrap();
     let system = SystemBuilder::new()
         .component(ComponentSpec::from_bytes("closed", ECHO))
         .component(
             ComponentSpec::from_bytes("open", ECHO)
                 .wasi_env("GREETING", "hi")
-                .wasi_dir(&dir, "/data", true),
+                .wasi_dir(dir.path(), "/data", true),
         )
         .start()
         .await
