@@ -165,6 +165,17 @@ fn control_socket_in_use_or_not_a_socket_is_refused() {
     drop(run.stop());
 }
 
+/// Only the user who started the run may connect: whoever can speaks as
+/// the host.
+#[test]
+fn control_socket_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let run = ControlledRun::start();
+    let mode = std::fs::metadata(&run.socket).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+    drop(run.stop());
+}
+
 /// `stop` while a request from the shell is still being handled: the
 /// request is answered (shutdown drains it), not dropped.
 #[test]

@@ -3,7 +3,7 @@
 //! it. One JSON line each way per connection, so `socat` can speak it too.
 
 use std::io;
-use std::os::unix::fs::FileTypeExt as _;
+use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -99,8 +99,22 @@ impl ControlSocket {
             std::fs::remove_file(path)
                 .map_err(|error| format!("cannot replace stale control socket {shown}: {error}"))?;
         }
-        let listener = UnixListener::bind(path)
+        // Whoever can connect speaks as the host, so only this user may: the
+        // socket is bound under a private name and made owner-only before it
+        // appears at `path`, so no one can connect in between.
+        let mut private = path.as_os_str().to_owned();
+        private.push(format!(".{}", std::process::id()));
+        let private = PathBuf::from(private);
+        let listener = UnixListener::bind(&private)
             .map_err(|error| format!("cannot open control socket {shown}: {error}"))?;
+        // A hard link, unlike a rename, never replaces a socket another run
+        // created at `path` meanwhile.
+        let published = std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600))
+            .and_then(|()| std::fs::hard_link(&private, path));
+        let _ = std::fs::remove_file(&private);
+        if let Err(error) = published {
+            return Err(format!("cannot open control socket {shown}: {error}"));
+        }
         Ok(Self {
             path: path.to_owned(),
             listener,
