@@ -32,7 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await
     {
         Err(RequestError::Responder { message, .. }) => println!("host: pong refused: {message}"),
-        other => println!("host: unexpected {other:?}"),
+        other => return Err(format!("expected pong to refuse \"hello\", got {other:?}").into()),
     }
 
     // Fire-and-forget to ping starts its own round of requests to pong.
