@@ -64,6 +64,13 @@ impl ControlledRun {
             .expect("airssys runs")
     }
 
+    /// Waits until the run's flow log shows `step`.
+    fn wait_for_flow(&self, step: &str) {
+        while !std::fs::read_to_string(&self.log).unwrap().contains(step) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Stops the run through the socket and checks it removed the socket
     /// file; returns the `stop` command's output and the run's.
     fn stop(mut self) -> (Output, Output) {
@@ -192,17 +199,37 @@ fn request_in_flight_at_stop_is_answered() {
         ])
     });
     // Readiness, not timing: stop once the run shows the delivery.
-    while !std::fs::read_to_string(&run.log)
-        .unwrap()
-        .contains("deliver   echo <- host")
-    {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    run.wait_for_flow("deliver   echo <- host");
     let (stopped, printed) = run.stop();
     assert!(stopped.status.success(), "{}", text(&stopped.stderr));
     assert_prints(&printed, &["stop requested"]);
     let answered = request.join().unwrap();
     assert_prints(&answered, &["spin 500"]);
+}
+
+/// A client that never reads its reply holds a stopping run only for a
+/// bounded time, and the run says a reply was not taken.
+#[test]
+fn unread_reply_is_reported_not_awaited_forever() {
+    use std::io::Write as _;
+    let run = ControlledRun::start();
+    // An answer of several MiB as JSON: more than the socket buffers hold,
+    // so writing it blocks while the client does not read.
+    let bytes = vec!["120"; 900 * 1024].join(",");
+    let command =
+        format!("{{\"op\":\"request\",\"to\":\"echo\",\"payload\":[{bytes}],\"timeout-ms\":0}}\n");
+    let mut silent = std::os::unix::net::UnixStream::connect(&run.socket).unwrap();
+    silent.write_all(command.as_bytes()).unwrap();
+    run.wait_for_flow("response  echo");
+    let (stopped, run) = run.stop();
+    assert!(stopped.status.success(), "{}", text(&stopped.stderr));
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("1 control client did not read its reply"),
+        "{}",
+        text(&run.stderr)
+    );
+    drop(silent);
 }
 
 /// The README's control example runs as written.

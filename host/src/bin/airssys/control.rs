@@ -158,9 +158,11 @@ impl OpenConnections {
             .await
             .is_err()
         {
+            let unread = self.0.len();
             eprintln!(
-                "airssys: {} control clients did not take their reply within {} s",
-                self.0.len(),
+                "airssys: {unread} control client{} did not read {} reply within {} s; dropped",
+                if unread == 1 { "" } else { "s" },
+                if unread == 1 { "its" } else { "their" },
                 REPLY_WRITE_LIMIT.as_secs()
             );
         }
