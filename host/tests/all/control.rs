@@ -208,7 +208,7 @@ fn request_in_flight_at_stop_is_answered() {
 }
 
 /// A client that never reads its reply holds a stopping run only for a
-/// bounded time, and the run says a reply was not taken.
+/// bounded time, and the run says it closed that connection.
 #[test]
 fn unread_reply_is_reported_not_awaited_forever() {
     use std::io::Write as _;
@@ -225,7 +225,7 @@ fn unread_reply_is_reported_not_awaited_forever() {
     assert!(stopped.status.success(), "{}", text(&stopped.stderr));
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert!(
-        text(&run.stderr).contains("1 control client did not read its reply"),
+        text(&run.stderr).contains("closed 1 control connection still open after 5 s"),
         "{}",
         text(&run.stderr)
     );

@@ -150,19 +150,20 @@ pub struct OpenConnections(JoinSet<()>);
 impl OpenConnections {
     /// Waits until every client has its reply. Call it after the system has
     /// shut down, when every reply is decided: shutdown answers or fails
-    /// the requests still in flight. Says how many replies were not taken
-    /// if clients stop reading.
+    /// the requests still in flight. Past the limit, says how many
+    /// connections it closed unanswered (a client that never sent its
+    /// command or stopped reading).
     pub async fn finish(mut self) {
         let all_written = async { while self.0.join_next().await.is_some() {} };
         if tokio::time::timeout(REPLY_WRITE_LIMIT, all_written)
             .await
             .is_err()
         {
-            let unread = self.0.len();
+            let open = self.0.len();
             eprintln!(
-                "airssys: {unread} control client{} did not read {} reply within {} s; dropped",
-                if unread == 1 { "" } else { "s" },
-                if unread == 1 { "its" } else { "their" },
+                "airssys: closed {open} control connection{} still open after {} s: \
+                 a client did not send its command or did not read its reply",
+                if open == 1 { "" } else { "s" },
                 REPLY_WRITE_LIMIT.as_secs()
             );
         }
