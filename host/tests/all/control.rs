@@ -33,26 +33,32 @@ impl ControlledRun {
         .unwrap();
         let socket = dir.path().join("control.sock");
         let log = dir.path().join("run.log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_airssys"))
+        let child = Command::new(env!("CARGO_BIN_EXE_airssys"))
             .args(["run", manifest.to_str().unwrap(), "--control"])
             .arg(&socket)
             .stdout(File::create(&log).unwrap())
             .stderr(Stdio::piped())
             .spawn()
             .expect("airssys runs");
-        // Readiness, not timing: wait for the socket, failing only if the
-        // run exits first.
-        while !socket.exists() {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("airssys run exited before listening: {status}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self {
+        let mut run = Self {
             child: Some(child),
             _dir: dir,
             socket,
             log,
+        };
+        run.wait_until("listening", |run| run.socket.exists());
+        run
+    }
+
+    /// Readiness, not timing: polls `ready`, failing if the run exits
+    /// first instead of waiting forever.
+    fn wait_until(&mut self, what: &str, ready: impl Fn(&Self) -> bool) {
+        while !ready(self) {
+            let child = self.child.as_mut().expect("still running");
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("airssys run exited before {what}: {status}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
@@ -65,10 +71,10 @@ impl ControlledRun {
     }
 
     /// Waits until the run's flow log shows `step`.
-    fn wait_for_flow(&self, step: &str) {
-        while !std::fs::read_to_string(&self.log).unwrap().contains(step) {
-            std::thread::sleep(Duration::from_millis(10));
-        }
+    fn wait_for_flow(&mut self, step: &str) {
+        self.wait_until(step, |run| {
+            std::fs::read_to_string(&run.log).unwrap().contains(step)
+        });
     }
 
     /// Stops the run through the socket and checks it removed the socket
@@ -187,7 +193,7 @@ fn control_socket_is_owner_only() {
 /// request is answered (shutdown drains it), not dropped.
 #[test]
 fn request_in_flight_at_stop_is_answered() {
-    let run = ControlledRun::start();
+    let mut run = ControlledRun::start();
     let socket = run.socket.clone();
     let request = std::thread::spawn(move || {
         airssys(&[
@@ -212,7 +218,7 @@ fn request_in_flight_at_stop_is_answered() {
 #[test]
 fn unread_reply_is_reported_not_awaited_forever() {
     use std::io::Write as _;
-    let run = ControlledRun::start();
+    let mut run = ControlledRun::start();
     // An answer of several MiB as JSON: more than the socket buffers hold,
     // so writing it blocks while the client does not read.
     let bytes = vec!["120"; 900 * 1024].join(",");
