@@ -294,7 +294,7 @@ fn flow_refused(
 ) {
     tracing::info!(
         target: "airssys_wasm::flow",
-        from = %sender, to = %target, correlation = ?correlation.map(CorrelationId::as_str),
+        from = %sender, to = %target, correlation = correlation.map(CorrelationId::as_str),
         %error,
         "refused"
     );
