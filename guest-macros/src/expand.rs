@@ -11,30 +11,51 @@ use crate::signature::{self, Export, Handler};
 /// `handle_callback`'s expansion implements the callback trait for.
 const CALLBACKS_MARKER: &str = "__AirssysCallbacks";
 
-pub(crate) fn export(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+/// Expands `#[export]`. Like thiserror's derive, it never drops the user's
+/// item: on a mistake it emits the item as written, the glue that does not
+/// depend on the mistake, and every error found, so each mistake is
+/// reported once, at its own tokens, and nothing else is.
+pub(crate) fn export(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Vec::new();
     if !args.is_empty() {
-        return Err(syn::Error::new_spanned(
-            args,
+        errors.push(syn::Error::new_spanned(
+            &args,
             "#[export] takes no arguments",
         ));
     }
-    let function: ItemFn = syn::parse2(item.clone()).map_err(|error| {
-        syn::Error::new(
-            error.span(),
-            "#[export] applies to `fn handle_message` or `fn handle_callback`",
-        )
-    })?;
-    match signature::check(&function) {
-        Ok(handler) => Ok(match handler.export {
-            Export::HandleMessage => handle_message(&handler),
-            Export::HandleCallback => handle_callback(&handler),
-        }),
-        // Keep the user's function so that one mistake gives one error, not
-        // a cascade of "cannot find function".
+    let expanded = match syn::parse2::<ItemFn>(item.clone()) {
         Err(error) => {
-            let error = error.into_compile_error();
-            Ok(quote! { #error #function })
+            errors.push(syn::Error::new(
+                error.span(),
+                "#[export] applies to `fn handle_message` or `fn handle_callback`",
+            ));
+            item
         }
+        Ok(function) => match signature::check(&function) {
+            Ok(handler) => match handler.export {
+                Export::HandleMessage => handle_message(&handler),
+                Export::HandleCallback => handle_callback(&handler),
+            },
+            Err((export, error)) => {
+                errors.push(error);
+                // A wrong `handle_message` still defines the marker, so a
+                // right `handle_callback` beside it compiles.
+                let marker = (export == Some(Export::HandleMessage)).then(callbacks_marker);
+                quote! { #function #marker }
+            }
+        },
+    };
+    let errors = signature::combine(errors).map(syn::Error::into_compile_error);
+    quote! { #errors #expanded }
+}
+
+/// The marker type the `handle_message` expansion defines; the
+/// `handle_callback` expansion implements the callback trait for it.
+fn callbacks_marker() -> TokenStream {
+    let marker = Ident::new(CALLBACKS_MARKER, Span::call_site());
+    quote! {
+        #[doc(hidden)]
+        struct #marker;
     }
 }
 
@@ -44,6 +65,7 @@ fn handle_message(handler: &Handler<'_>) -> TokenStream {
     let [sender_ty, message_ty] = handler.params;
     let output = handler.output;
     let marker = Ident::new(CALLBACKS_MARKER, Span::call_site());
+    let define_marker = callbacks_marker();
 
     let sender = quote_spanned! {sender_ty.span()=>
         <#sender_ty as ::airssys_wasm_guest::__private::FromSender>::from_sender(sender)
@@ -58,8 +80,7 @@ fn handle_message(handler: &Handler<'_>) -> TokenStream {
     quote! {
         #function
 
-        #[doc(hidden)]
-        struct #marker;
+        #define_marker
 
         const _: () = {
             struct AirssysPlugin;
