@@ -4,20 +4,20 @@
 //!
 //! `cargo bench -p airssys-benches --bench router`
 
+// criterion_group! defines an undocumented public function.
+#![allow(missing_docs, reason = "criterion_group! generates it")]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use airssys_wasm::messaging::activity::Activity;
-use airssys_wasm::messaging::capability::Grants;
-use airssys_wasm::messaging::router::RouterLimits;
-use airssys_wasm::{
-    ComponentId, ComponentSubscriber, CorrelationTracker, CorrelationTrackerImpl, MessagePayload,
-    MessageRouter, ResponseRouter,
-};
+use airssys_wasm::unstable::BareRouter;
+use airssys_wasm::{ComponentId, MessagePayload};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 const BATCH: u64 = 1024;
+/// [`BATCH`] as a mailbox capacity.
+const BATCH_MESSAGES: usize = 1024;
 const PAYLOAD: [u8; 64] = [7; 64];
 
 /// One thread, as the floors the issue quotes were measured: the cost of
@@ -29,35 +29,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-struct Routed {
-    router: ResponseRouter,
-    tracker: Arc<dyn CorrelationTracker>,
-    subscriber: Arc<ComponentSubscriber>,
-    activity: Arc<Activity>,
-}
-
-fn routed() -> Routed {
-    let activity = Arc::new(Activity::new());
-    let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
-    let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::with_activity(
-        Some(Arc::clone(&activity)),
-    ));
-    let grants = Arc::new(Grants::new());
-    grants.grant(ComponentId::new("a"), ComponentId::new("b"));
-    let router = ResponseRouter::new(
-        Arc::clone(&subscriber),
-        Arc::clone(&tracker),
-        grants,
-        RouterLimits::default(),
-    );
-    Routed {
-        router,
-        tracker,
-        subscriber,
-        activity,
-    }
-}
-
 /// Sends in batches and waits until the receiving task has every message.
 fn fire_and_forget(c: &mut Criterion) {
     let rt = runtime();
@@ -65,17 +36,14 @@ fn fire_and_forget(c: &mut Criterion) {
 
     group.bench_function("airssys send until received", |b| {
         b.to_async(&rt).iter_custom(|iters| async move {
-            let r = routed();
-            let mut mailbox = r
-                .subscriber
-                .subscribe(ComponentId::new("b"), BATCH as usize);
+            let r = BareRouter::new(&[("a", "b")]);
+            let mut mailbox = r.mailbox("b", BATCH_MESSAGES);
             let done = Arc::new(Notify::new());
-            let (done2, activity) = (Arc::clone(&done), Arc::clone(&r.activity));
+            let done2 = Arc::clone(&done);
             let consumer = tokio::spawn(async move {
                 let mut seen = 0u64;
-                while let Some(envelope) = mailbox.messages.recv().await {
-                    std::hint::black_box(envelope);
-                    activity.end();
+                while let Some(message) = mailbox.recv().await {
+                    std::hint::black_box(message);
                     seen += 1;
                     if seen.is_multiple_of(BATCH) || seen == iters {
                         done2.notify_one();
@@ -88,7 +56,7 @@ fn fire_and_forget(c: &mut Criterion) {
             while sent < iters {
                 let batch = BATCH.min(iters - sent);
                 for _ in 0..batch {
-                    r.router
+                    r.router()
                         .send(&a, &b, MessagePayload::from(&PAYLOAD))
                         .unwrap();
                 }
@@ -96,7 +64,7 @@ fn fire_and_forget(c: &mut Criterion) {
                 done.notified().await;
             }
             let elapsed = start.elapsed();
-            r.subscriber.close_all();
+            r.close_all();
             consumer.await.unwrap();
             elapsed
         })
@@ -104,7 +72,7 @@ fn fire_and_forget(c: &mut Criterion) {
 
     group.bench_function("floor: tokio bounded mpsc", |b| {
         b.to_async(&rt).iter_custom(|iters| async move {
-            let (tx, mut rx) = mpsc::channel::<Vec<u8>>(BATCH as usize);
+            let (tx, mut rx) = mpsc::channel::<Vec<u8>>(BATCH_MESSAGES);
             let done = Arc::new(Notify::new());
             let done2 = Arc::clone(&done);
             let consumer = tokio::spawn(async move {
@@ -144,31 +112,28 @@ fn request_response(c: &mut Criterion) {
 
     group.bench_function("airssys request to callback", |b| {
         b.to_async(&rt).iter_custom(|iters| async move {
-            let r = routed();
-            let mut requester = r.subscriber.subscribe(ComponentId::new("a"), 16);
-            let mut responder = r.subscriber.subscribe(ComponentId::new("b"), 16);
-            let (tracker, activity) = (Arc::clone(&r.tracker), Arc::clone(&r.activity));
+            let r = BareRouter::new(&[("a", "b")]);
+            let mut requester = r.mailbox("a", 16);
+            let mut responder = r.mailbox("b", 16);
+            let tracker = r.tracker();
             let answering = tokio::spawn(async move {
-                while let Some(envelope) = responder.messages.recv().await {
-                    let id = envelope.correlation.expect("a request");
-                    let _ = tracker.complete(&id, Ok(envelope.payload));
-                    activity.end();
+                while let Some((_, payload, correlation)) = responder.recv().await {
+                    let id = correlation.expect("a request");
+                    let _ = tracker.complete(&id, Ok(payload));
                 }
             });
             let (a, b) = (ComponentId::new("a"), ComponentId::new("b"));
-            let sink = airssys_wasm::core::messaging::traits::ReplyTo::Sink;
             let start = Instant::now();
             for _ in 0..iters {
-                let reply_to = sink(requester.callback_sink.clone());
-                r.router
+                let reply_to = requester.reply_to();
+                r.router()
                     .request(&a, &b, MessagePayload::from(&PAYLOAD), 5_000, reply_to)
                     .unwrap();
-                let callback = requester.callbacks.recv().await.unwrap();
-                std::hint::black_box(callback);
-                r.activity.end();
+                let callback = requester.recv_callback().await.unwrap();
+                std::hint::black_box(&callback);
             }
             let elapsed = start.elapsed();
-            r.subscriber.close_all();
+            r.close_all();
             answering.await.unwrap();
             elapsed
         })

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use airssys_benches::{BareInstances, percentiles};
+use airssys_benches::{bare_relays, percentiles};
 use airssys_test_fixtures::RELAY;
 use airssys_wasm::{ComponentSpec, SystemBuilder};
 
@@ -118,7 +118,7 @@ fn main() {
 
         // The floor, after the system is gone: bare instances on one
         // thread, nothing around them.
-        let bare = rt.block_on(async { BareInstances::new() });
+        let bare = rt.block_on(async { bare_relays() });
         let clock = Instant::now();
         let instances = rt.block_on(async {
             let mut instances = Vec::with_capacity(n);

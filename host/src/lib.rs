@@ -84,45 +84,62 @@
 //! # Layout
 //!
 //! The layers of the messaging reference, each depending only on those
-//! above it in this list:
+//! above it in this list. They are private: this page's items are the one
+//! way in.
 //!
-//! - [`core`]: ids, payloads, envelopes, the [`MessageRouter`] and
-//!   [`CorrelationTracker`] traits and the errors. Imports nothing from the
-//!   other layers.
-//! - [`messaging`]: the implementations: [`ResponseRouter`] (capability and
-//!   size checks, routing), [`CorrelationTrackerImpl`] (pending requests and
-//!   one timer for all deadlines), [`ComponentSubscriber`] (the mailboxes),
-//!   and the two patterns.
-//! - [`runtime`]: wasmtime. Component loading, `host-services` bound to the
-//!   calling component, one actor per component.
-//! - [`system`]: wires concrete types together; [`SystemBuilder`] and
+//! - `core/`: ids, payloads, the [`MessageRouter`] and
+//!   [`CorrelationTracker`] traits, the accounting of work in flight, and
+//!   the errors. Imports nothing from the other layers.
+//! - `messaging/`: the implementations: `ResponseRouter` (capability and
+//!   size checks, routing), [`CorrelationTrackerImpl`] (pending requests
+//!   and one timer for all deadlines), `ComponentSubscriber` (the
+//!   mailboxes), the capture of responses, and the codecs.
+//! - `runtime/`: wasmtime. Compiling and linking components, calling their
+//!   exports within a time budget and a memory limit, `host-services` bound
+//!   to the calling component, and one actor per component.
+//! - `system/`: wires the concrete types together; [`SystemBuilder`] and
 //!   [`System`] are what host applications use.
+//!
+//! The path of one request, in the order a reader meets it:
+//! [`System::request`] → `ResponseRouter::route_request` (checks, then the
+//! target's mailbox, the tracker's entry, the queue) → the target's actor
+//! (`runtime/actor.rs`, `on_message`) → `Instance::call_message` → the
+//! capture (`messaging/patterns.rs`) → `CorrelationTrackerImpl::complete` →
+//! the requester's reply: a [`PendingResponse`] for the host, or the
+//! requester's actor calling `handle-callback`.
 
-#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+mod core;
+mod messaging;
+mod runtime;
+mod system;
 
-pub mod core;
-pub mod messaging;
-pub mod runtime;
-pub mod system;
+#[cfg(feature = "unstable-internals")]
+#[doc(hidden)]
+pub mod unstable;
 
+pub use crate::core::component::errors::{ComponentError, Trap};
 pub use crate::core::component::id::ComponentId;
 pub use crate::core::component::supervision::{
     RestartPolicy, SupervisionEvent, SupervisionEventKind,
 };
 pub use crate::core::messaging::correlation::CorrelationId;
+pub use crate::core::messaging::envelope::RequestOutcome;
 pub use crate::core::messaging::errors::{MessagingError, RequestError};
 pub use crate::core::messaging::payload::MessagePayload;
-pub use crate::core::messaging::traits::{CorrelationTracker, MessageRouter};
+pub use crate::core::messaging::traits::{
+    CorrelationTracker, MessageRouter, PendingRequest, ReplyTo, ResponseSink,
+};
 pub use crate::core::runtime::errors::WasmError;
 pub use crate::messaging::codec::{CodecError, Json, MsgPack};
 pub use crate::messaging::correlation::{CorrelationTrackerImpl, TrackerStats};
 pub use crate::messaging::counters::ComponentStats;
-pub use crate::messaging::router::ResponseRouter;
-pub use crate::messaging::subscriber::ComponentSubscriber;
-pub use crate::runtime::wasi::{DirGrant, WasiGrants};
-pub use crate::system::builder::{ComponentSpec, SystemBuilder, WasmSource};
+pub use crate::runtime::guest_output::GUEST_LOG;
+pub use crate::runtime::loader::{Inspection, inspect};
+pub use crate::system::builder::SystemBuilder;
 pub use crate::system::errors::SystemError;
+pub use crate::system::inbox::{HostInbox, InboxMessage};
 pub use crate::system::progress::{StartCounts, StartProgress};
-pub use crate::system::running::{
-    HostInbox, InboxMessage, PendingResponse, ShutdownReport, System, SystemStats,
+pub use crate::system::running::{PendingResponse, ShutdownReport, System, SystemStats};
+pub use crate::system::spec::{
+    ComponentSpec, DEFAULT_MAILBOX_CAPACITY, DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_BUDGET, WasmSource,
 };

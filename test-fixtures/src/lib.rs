@@ -1,8 +1,6 @@
 //! Guest components for the airssys-wasm tests and benchmarks, compiled from
 //! the crates under `guests/` (and the ping-pong example) by `build.rs`.
 
-#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
-
 /// Echoes every message. `fail` returns an error, `panic` panics, `loop`
 /// never returns, `grow` allocates until it traps, `spin <ms>` busy-waits,
 /// `env <KEY>` answers a WASI environment variable, `read <path>` a file,

@@ -31,7 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .request("pong", "hello", Duration::from_secs(1))?
         .await
     {
-        Err(RequestError::Responder { message, .. }) => println!("host: pong refused: {message}"),
+        Err(RequestError::Responder { error, .. }) => println!("host: pong refused: {error}"),
         other => return Err(format!("expected pong to refuse \"hello\", got {other:?}").into()),
     }
 

@@ -1,6 +1,6 @@
 //! Layer 1: the abstractions every other layer depends on. Imports nothing
 //! from the layers above it.
 
-pub mod component;
-pub mod messaging;
-pub mod runtime;
+pub(crate) mod component;
+pub(crate) mod messaging;
+pub(crate) mod runtime;

@@ -9,22 +9,8 @@ use crate::core::messaging::errors::MessagingError;
 /// Who may message whom. Deny by default: a component reaches only the
 /// targets it was granted, or every target if it holds the explicit wildcard.
 /// The host application may message every component.
-///
-/// ```
-/// use airssys_wasm::messaging::capability::Grants;
-/// use airssys_wasm::{ComponentId, MessagingError};
-///
-/// let grants = Grants::new();
-/// grants.grant("shop".into(), "warehouse".into());
-/// let (shop, warehouse) = (ComponentId::new("shop"), ComponentId::new("warehouse"));
-/// assert!(grants.check(&shop, &warehouse).is_ok());
-/// assert!(matches!(
-///     grants.check(&warehouse, &shop),
-///     Err(MessagingError::CapabilityDenied { .. })
-/// ));
-/// ```
 #[derive(Debug, Default)]
-pub struct Grants {
+pub(crate) struct Grants {
     by_sender: RwLock<HashMap<ComponentId, GrantSet>>,
 }
 
@@ -35,53 +21,24 @@ struct GrantSet {
 }
 
 impl Grants {
-    /// An empty grant table: nobody but the host may message anyone.
-    ///
-    /// ```
-    /// use airssys_wasm::{ComponentId, messaging::capability::Grants};
-    /// let grants = Grants::new();
-    /// assert!(grants.check(&ComponentId::new("a"), &ComponentId::new("b")).is_err());
-    /// assert!(grants.check(&ComponentId::host(), &ComponentId::new("b")).is_ok());
-    /// ```
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// Allow `sender` to message `target`.
-    ///
-    /// ```
-    /// use airssys_wasm::{ComponentId, messaging::capability::Grants};
-    /// let grants = Grants::new();
-    /// grants.grant("a".into(), "b".into());
-    /// assert!(grants.check(&ComponentId::new("a"), &ComponentId::new("b")).is_ok());
-    /// assert!(grants.check(&ComponentId::new("a"), &ComponentId::new("c")).is_err());
-    /// ```
-    pub fn grant(&self, sender: ComponentId, target: ComponentId) {
+    pub(crate) fn grant(&self, sender: ComponentId, target: ComponentId) {
         let mut table = self.by_sender.write().expect("grant table lock poisoned");
         table.entry(sender).or_default().targets.insert(target);
     }
 
     /// Allow `sender` to message every component (the explicit wildcard).
-    ///
-    /// ```
-    /// use airssys_wasm::{ComponentId, messaging::capability::Grants};
-    /// let grants = Grants::new();
-    /// grants.grant_any("router".into());
-    /// assert!(grants.check(&ComponentId::new("router"), &ComponentId::new("anyone")).is_ok());
-    /// ```
-    pub fn grant_any(&self, sender: ComponentId) {
+    pub(crate) fn grant_any(&self, sender: ComponentId) {
         let mut table = self.by_sender.write().expect("grant table lock poisoned");
         table.entry(sender).or_default().any = true;
     }
 
     /// `Ok` when `sender` may message `target`, else `CapabilityDenied`.
-    ///
-    /// ```
-    /// use airssys_wasm::{ComponentId, messaging::capability::Grants};
-    /// let error = Grants::new().check(&ComponentId::new("a"), &ComponentId::new("b")).unwrap_err();
-    /// assert!(error.to_string().contains("missing grant a -> b"));
-    /// ```
-    pub fn check(&self, sender: &ComponentId, target: &ComponentId) -> Result<(), MessagingError> {
+    pub(crate) fn check(
+        &self,
+        sender: &ComponentId,
+        target: &ComponentId,
+    ) -> Result<(), MessagingError> {
         if sender.is_host() {
             return Ok(());
         }
@@ -97,5 +54,34 @@ impl Grants {
                 target: target.clone(),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Nobody but the host reaches anyone until granted; a grant is one
+    /// direction to one target; the wildcard reaches everyone.
+    #[test]
+    fn deny_by_default_grant_by_target_or_wildcard() {
+        let id = ComponentId::new;
+        let grants = Grants::default();
+        assert_eq!(
+            grants.check(&id("shop"), &id("warehouse")),
+            Err(MessagingError::CapabilityDenied {
+                sender: id("shop"),
+                target: id("warehouse")
+            })
+        );
+        assert_eq!(grants.check(&ComponentId::host(), &id("warehouse")), Ok(()));
+
+        grants.grant(id("shop"), id("warehouse"));
+        assert_eq!(grants.check(&id("shop"), &id("warehouse")), Ok(()));
+        assert!(grants.check(&id("warehouse"), &id("shop")).is_err());
+        assert!(grants.check(&id("shop"), &id("billing")).is_err());
+
+        grants.grant_any(id("router"));
+        assert_eq!(grants.check(&id("router"), &id("anyone")), Ok(()));
     }
 }

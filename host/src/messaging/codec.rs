@@ -187,8 +187,10 @@ mod tests {
     #[test]
     fn the_wrong_bytes_name_the_expected_type_and_codec() {
         let error = Json::<Order>::decode(&MessagePayload::from("not json")).unwrap_err();
-        assert!(matches!(error, CodecError::Decode { codec: "JSON", .. }));
-        assert!(error.to_string().contains("Order"), "{error}");
+        assert!(
+            matches!(error, CodecError::Decode { codec: "JSON", type_name, .. } if type_name.ends_with("::Order")),
+            "{error:?}"
+        );
         let json = Json(Order {
             item: "book".into(),
             quantity: 2,
@@ -196,7 +198,10 @@ mod tests {
         .encode()
         .unwrap();
         let error = MsgPack::<Order>::decode(&json).unwrap_err();
-        assert!(error.to_string().contains("as MessagePack"), "{error}");
+        assert!(
+            matches!(error, CodecError::Decode { codec: "MessagePack", type_name, .. } if type_name.ends_with("::Order")),
+            "{error:?}"
+        );
     }
 
     #[test]

@@ -11,11 +11,11 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::core::component::id::ComponentId;
+use crate::core::messaging::activity::{Activity, Work};
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::RequestOutcome;
 use crate::core::messaging::errors::{MessagingError, RequestError};
 use crate::core::messaging::traits::{CorrelationTracker, PendingRequest};
-use crate::messaging::activity::Activity;
 
 /// Keeps pending requests and their deadlines.
 ///
@@ -28,22 +28,15 @@ use crate::messaging::activity::Activity;
 /// Create it inside a tokio runtime: the timer task is spawned on it.
 ///
 /// ```
-/// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
-/// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagePayload, RequestError};
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// # let tracker = CorrelationTrackerImpl::new();
-/// # let (tx, rx) = tokio::sync::oneshot::channel();
-/// # let request = PendingRequest {
-/// #     requester: "a".into(),
-/// #     target: "b".into(),
-/// #     reply_to: ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok())),
-/// # };
-/// # let id = CorrelationId::generate();
-/// tracker.register(&id, request, 50).unwrap();
+/// use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, PendingRequest, ReplyTo, RequestError};
+///
+/// let tracker = CorrelationTrackerImpl::new();
+/// let (reply_to, outcome) = ReplyTo::channel();
+/// tracker.register(&CorrelationId::generate(), PendingRequest::new("a", "b", reply_to), 50).unwrap();
 /// // Nobody answers: the tracker's timer delivers the timeout.
-/// let outcome = rx.await.unwrap();
-/// assert!(matches!(outcome, Err(RequestError::TimedOut { timeout_ms: 50, .. })));
+/// assert!(matches!(outcome.await.unwrap(), Err(RequestError::TimedOut { timeout_ms: 50, .. })));
 /// assert_eq!(tracker.stats().timed_out, 1);
 /// # }
 /// ```
@@ -88,6 +81,9 @@ struct Entry {
     request: PendingRequest,
     deadline: (Instant, u64),
     timeout_ms: u64,
+    /// Counts the request as work in flight until the entry is dropped,
+    /// after its outcome has been handed on.
+    _work: Option<Work>,
 }
 
 /// Counters kept by the tracker.
@@ -115,6 +111,22 @@ pub struct TrackerStats {
 }
 
 impl CorrelationTrackerImpl {
+    /// The longest timeout the tracker keeps: about 30 years. (A router
+    /// sets its own, lower, limit.)
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagingError, PendingRequest, ReplyTo};
+    /// let tracker = CorrelationTrackerImpl::new();
+    /// let (reply_to, _outcome) = ReplyTo::channel();
+    /// let forever = PendingRequest::new("a", "b", reply_to);
+    /// let refused = tracker.register(&CorrelationId::generate(), forever, u64::MAX);
+    /// assert!(matches!(refused, Err(MessagingError::TimeoutTooLong { limit_ms: CorrelationTrackerImpl::MAX_TIMEOUT_MS, .. })));
+    /// # }
+    /// ```
+    pub const MAX_TIMEOUT_MS: u64 = 30 * 365 * 24 * 3_600_000;
+
     /// A tracker whose timer runs on the current tokio runtime.
     ///
     /// # Panics
@@ -134,26 +146,7 @@ impl CorrelationTrackerImpl {
 
     /// Like [`new`](Self::new), and counts each pending request as work in
     /// `activity` until its outcome has been delivered.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
-    /// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl};
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use airssys_wasm::messaging::activity::Activity;
-    /// let activity = Arc::new(Activity::new());
-    /// let tracker = CorrelationTrackerImpl::with_activity(Some(Arc::clone(&activity)));
-    /// let request = PendingRequest {
-    ///     requester: "a".into(),
-    ///     target: "b".into(),
-    ///     reply_to: ReplyTo::Once(Box::new(|_, _| true)),
-    /// };
-    /// tracker.register(&CorrelationId::generate(), request, 1000).unwrap();
-    /// assert_eq!(activity.in_flight(), 1, "a pending request is work in flight");
-    /// # }
-    /// ```
-    pub fn with_activity(activity: Option<Arc<Activity>>) -> Self {
+    pub(crate) fn with_activity(activity: Option<Arc<Activity>>) -> Self {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             wake: Notify::new(),
@@ -171,19 +164,12 @@ impl CorrelationTrackerImpl {
     /// The tracker's counters.
     ///
     /// ```
-    /// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
-    /// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagePayload, RequestError};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// # let tracker = CorrelationTrackerImpl::new();
-    /// # let (tx, rx) = tokio::sync::oneshot::channel();
-    /// # let request = PendingRequest {
-    /// #     requester: "a".into(),
-    /// #     target: "b".into(),
-    /// #     reply_to: ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok())),
-    /// # };
-    /// # let id = CorrelationId::generate();
-    /// tracker.register(&id, request, 1000).unwrap();
+    /// use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, PendingRequest, ReplyTo};
+    /// let tracker = CorrelationTrackerImpl::new();
+    /// let (reply_to, _outcome) = ReplyTo::channel();
+    /// tracker.register(&CorrelationId::generate(), PendingRequest::new("a", "b", reply_to), 1000).unwrap();
     /// assert_eq!(tracker.stats().pending, 1);
     /// # }
     /// ```
@@ -234,25 +220,22 @@ impl Shared {
         self.lock().remove(correlation_id)
     }
 
+    /// Hands the outcome on. The entry's work ends only afterwards, when it
+    /// drops, so the callback's own work has begun by then and the system
+    /// never looks idle in between.
     fn deliver(&self, correlation_id: CorrelationId, entry: Entry, outcome: RequestOutcome) {
-        let requester = entry.request.requester.clone();
-        if !entry
-            .request
-            .reply_to
-            .deliver(correlation_id.clone(), outcome)
-        {
+        let PendingRequest {
+            requester,
+            reply_to,
+            ..
+        } = entry.request;
+        if !reply_to.deliver(correlation_id.clone(), outcome) {
+            self.undeliverable.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
                 target: "airssys_wasm::flow",
                 requester = %requester, correlation = %correlation_id,
                 "outcome undeliverable: the requester is gone"
             );
-        }
-        self.finished();
-    }
-
-    fn finished(&self) {
-        if let Some(activity) = &self.activity {
-            activity.end();
         }
     }
 
@@ -311,17 +294,18 @@ impl CorrelationTracker for CorrelationTrackerImpl {
         request: PendingRequest,
         timeout_ms: u64,
     ) -> Result<(), MessagingError> {
-        let now = Instant::now();
-        let at = now
-            .checked_add(Duration::from_millis(timeout_ms))
-            .ok_or_else(|| {
-                MessagingError::InvalidMessage(format!("timeout of {timeout_ms} ms is too large"))
-            })?;
+        if timeout_ms > Self::MAX_TIMEOUT_MS {
+            return Err(MessagingError::TimeoutTooLong {
+                requested_ms: timeout_ms,
+                limit_ms: Self::MAX_TIMEOUT_MS,
+            });
+        }
+        let at = Instant::now() + Duration::from_millis(timeout_ms);
         let mut state = self.shared.lock();
         if state.pending.contains_key(correlation_id) {
-            return Err(MessagingError::InvalidMessage(format!(
-                "correlation id {correlation_id} is already pending"
-            )));
+            return Err(MessagingError::DuplicateCorrelation {
+                correlation_id: correlation_id.clone(),
+            });
         }
         let seq = state.next_seq;
         state.next_seq += 1;
@@ -336,12 +320,10 @@ impl CorrelationTracker for CorrelationTrackerImpl {
                 request,
                 deadline: (at, seq),
                 timeout_ms,
+                _work: self.shared.activity.as_ref().map(Activity::begin),
             },
         );
         drop(state);
-        if let Some(activity) = &self.shared.activity {
-            activity.begin();
-        }
         if earliest {
             self.shared.wake.notify_one();
         }
@@ -372,7 +354,7 @@ impl CorrelationTracker for CorrelationTrackerImpl {
     fn remove(&self, correlation_id: &CorrelationId) -> Result<(), MessagingError> {
         self.shared
             .take(correlation_id)
-            .map(|_| self.shared.finished())
+            .map(drop)
             .ok_or_else(|| not_pending(correlation_id))
     }
 
@@ -384,9 +366,9 @@ impl CorrelationTracker for CorrelationTrackerImpl {
         let mut state = self.shared.lock();
         match state.pending.get(correlation_id) {
             Some(entry) if &entry.request.requester == requester => {
-                state.remove(correlation_id);
+                let cancelled = state.remove(correlation_id);
                 drop(state);
-                self.shared.finished();
+                drop(cancelled);
                 Ok(())
             }
             // Someone else's request looks exactly like an unknown one, so a
@@ -406,10 +388,8 @@ impl CorrelationTracker for CorrelationTrackerImpl {
                 .collect();
             ids.into_iter().filter_map(|id| state.remove(&id)).collect()
         };
-        for _ in &abandoned {
-            self.shared.finished();
-        }
         let count = abandoned.len();
+        drop(abandoned);
         self.shared
             .abandoned
             .fetch_add(count as u64, Ordering::Relaxed);
@@ -436,9 +416,9 @@ impl CorrelationTracker for CorrelationTrackerImpl {
 }
 
 fn not_pending(correlation_id: &CorrelationId) -> MessagingError {
-    MessagingError::CorrelationTimeout(format!(
-        "request {correlation_id} is not pending: it was answered, timed out or cancelled, or it is not yours"
-    ))
+    MessagingError::NotPending {
+        correlation_id: correlation_id.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -483,7 +463,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             tracker.complete(&id("r1"), Ok(MessagePayload::from("again"))),
-            Err(MessagingError::CorrelationTimeout(_))
+            Err(MessagingError::NotPending { .. })
         ));
         assert!(!tracker.is_pending(&id("r1")));
         let log = log.lock().unwrap();
@@ -616,7 +596,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             tracker.register(&id("r1"), request("a", &log), 1000),
-            Err(MessagingError::InvalidMessage(_))
+            Err(MessagingError::DuplicateCorrelation { .. })
         ));
     }
 
@@ -624,7 +604,7 @@ mod tests {
     /// delivered or it is removed.
     #[tokio::test]
     async fn pending_requests_count_as_activity() {
-        let activity = Arc::new(Activity::new());
+        let activity = Arc::new(Activity::default());
         let tracker = CorrelationTrackerImpl::with_activity(Some(Arc::clone(&activity)));
         let log = Log::default();
         tracker
@@ -639,6 +619,21 @@ mod tests {
             .unwrap();
         tracker.remove(&id("r2")).unwrap();
         assert_eq!(activity.in_flight(), 0);
+    }
+
+    /// An outcome whose requester has gone is counted as undeliverable.
+    #[tokio::test]
+    async fn outcome_for_a_gone_requester_is_counted() {
+        let tracker = CorrelationTrackerImpl::new();
+        let (reply_to, outcome) = ReplyTo::channel();
+        drop(outcome);
+        tracker
+            .register(&id("r1"), PendingRequest::new("a", "b", reply_to), 1000)
+            .unwrap();
+        tracker
+            .complete(&id("r1"), Ok(MessagePayload::default()))
+            .unwrap();
+        assert_eq!(tracker.stats().undeliverable, 1);
     }
 
     mod state_machine {

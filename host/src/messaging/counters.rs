@@ -5,18 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Live counters of one component. Each is written by one place (its
 /// mailbox or its actor), so they cost one uncontended atomic add.
-///
-/// ```
-/// use airssys_wasm::messaging::activity::Activity;
-/// use airssys_wasm::{ComponentId, ComponentSubscriber};
-///
-/// // Each mailbox carries its component's counters.
-/// let subscriber = ComponentSubscriber::new(Activity::new().into());
-/// let mailbox = subscriber.subscribe(ComponentId::new("echo"), 16);
-/// assert_eq!(mailbox.counters.snapshot().accepted, 0);
-/// ```
 #[derive(Debug, Default)]
-pub struct ComponentCounters {
+pub(crate) struct ComponentCounters {
     accepted: AtomicU64,
     handled: AtomicU64,
     failed: AtomicU64,
@@ -74,16 +64,7 @@ impl ComponentCounters {
     }
 
     /// The counters now.
-    ///
-    /// ```
-    /// use airssys_wasm::messaging::activity::Activity;
-    /// use airssys_wasm::{ComponentId, ComponentStats, ComponentSubscriber};
-    ///
-    /// let subscriber = ComponentSubscriber::new(Activity::new().into());
-    /// let mailbox = subscriber.subscribe(ComponentId::new("echo"), 16);
-    /// assert_eq!(mailbox.counters.snapshot(), ComponentStats::default());
-    /// ```
-    pub fn snapshot(&self) -> ComponentStats {
+    pub(crate) fn snapshot(&self) -> ComponentStats {
         ComponentStats {
             accepted: self.accepted.load(Ordering::Relaxed),
             handled: self.handled.load(Ordering::Relaxed),

@@ -1,10 +1,9 @@
 //! Layer 3: the implementations of the messaging traits.
 
-pub mod activity;
-pub mod capability;
-pub mod codec;
-pub mod correlation;
-pub mod counters;
+pub(crate) mod capability;
+pub(crate) mod codec;
+pub(crate) mod correlation;
+pub(crate) mod counters;
 pub(crate) mod patterns;
-pub mod router;
-pub mod subscriber;
+pub(crate) mod router;
+pub(crate) mod subscriber;

@@ -13,20 +13,14 @@ use crate::messaging::capability::Grants;
 use crate::messaging::subscriber::ComponentSubscriber;
 
 /// Limits the router enforces on every message.
-///
-/// ```
-/// use airssys_wasm::messaging::router::RouterLimits;
-/// let limits = RouterLimits { max_payload_bytes: 64 * 1024, ..RouterLimits::default() };
-/// assert_eq!(limits.default_timeout_ms, 5_000);
-/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RouterLimits {
+pub(crate) struct RouterLimits {
     /// Largest payload accepted, in bytes.
-    pub max_payload_bytes: usize,
+    pub(crate) max_payload_bytes: usize,
     /// Timeout used when a request asks for 0 ms.
-    pub default_timeout_ms: u64,
+    pub(crate) default_timeout_ms: u64,
     /// Longest timeout a request may ask for.
-    pub max_timeout_ms: u64,
+    pub(crate) max_timeout_ms: u64,
 }
 
 impl Default for RouterLimits {
@@ -39,34 +33,25 @@ impl Default for RouterLimits {
     }
 }
 
+impl RouterLimits {
+    /// The timeout a request gets: the default for 0, refused above the
+    /// maximum.
+    fn timeout_for(&self, requested_ms: u64) -> Result<u64, MessagingError> {
+        match requested_ms {
+            0 => Ok(self.default_timeout_ms),
+            ms if ms > self.max_timeout_ms => Err(MessagingError::TimeoutTooLong {
+                requested_ms: ms,
+                limit_ms: self.max_timeout_ms,
+            }),
+            ms => Ok(ms),
+        }
+    }
+}
+
 /// Routes messages: checks the sender's grant and the payload size, finds the
-/// target's mailbox, and for requests registers the pending entry first.
-///
-/// ```
-/// use std::sync::Arc;
-/// use airssys_wasm::messaging::{activity::Activity, capability::Grants, router::RouterLimits};
-/// use airssys_wasm::{
-///     ComponentId, ComponentSubscriber, CorrelationTracker, CorrelationTrackerImpl, MessageRouter,
-///     ResponseRouter,
-/// };
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-///
-/// // The parts a `System` wires together, used on their own.
-/// let activity = Arc::new(Activity::new());
-/// let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
-/// let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
-/// let grants = Arc::new(Grants::new());
-/// grants.grant("a".into(), "b".into());
-/// let router = ResponseRouter::new(subscriber.clone(), tracker, grants, RouterLimits::default());
-///
-/// let mut b = subscriber.subscribe(ComponentId::new("b"), 8);
-/// router.send(&ComponentId::new("a"), &ComponentId::new("b"), "hi".into()).unwrap();
-/// let envelope = b.messages.recv().await.unwrap();
-/// assert_eq!((envelope.sender.as_str(), envelope.payload.as_bytes()), ("a", &b"hi"[..]));
-/// # }
-/// ```
-pub struct ResponseRouter {
+/// target's mailbox, and for requests registers the pending entry before the
+/// message is queued, so its response can never overtake it.
+pub(crate) struct ResponseRouter {
     subscriber: Arc<ComponentSubscriber>,
     tracker: Arc<dyn CorrelationTracker>,
     grants: Arc<Grants>,
@@ -77,26 +62,7 @@ pub struct ResponseRouter {
 
 impl ResponseRouter {
     /// A router over these mailboxes, tracker and grants.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use airssys_wasm::messaging::{activity::Activity, capability::Grants, router::RouterLimits};
-    /// # use airssys_wasm::{ComponentId, ComponentSubscriber, CorrelationTracker, CorrelationTrackerImpl, MessageRouter, ResponseRouter};
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let activity = Arc::new(Activity::new());
-    /// # let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
-    /// # let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
-    /// # let grants = Arc::new(Grants::new());
-    /// # grants.grant("a".into(), "b".into());
-    /// # let router = ResponseRouter::new(Arc::clone(&subscriber), Arc::clone(&tracker), grants, RouterLimits::default());
-    /// # let mut b = subscriber.subscribe(ComponentId::new("b"), 8);
-    /// # let (a_id, b_id) = (ComponentId::new("a"), ComponentId::new("b"));
-    /// let router = ResponseRouter::new(subscriber, tracker, Arc::new(Grants::new()), RouterLimits::default());
-    /// assert_eq!(router.refused(), 0);
-    /// # }
-    /// ```
-    pub fn new(
+    pub(crate) fn new(
         subscriber: Arc<ComponentSubscriber>,
         tracker: Arc<dyn CorrelationTracker>,
         grants: Arc<Grants>,
@@ -113,31 +79,26 @@ impl ResponseRouter {
     }
 
     /// Stops intake: every later send or request is refused with
-    /// `DeliveryFailed`, except messages to the host's inbox. Used at
-    /// shutdown.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use airssys_wasm::messaging::{activity::Activity, capability::Grants, router::RouterLimits};
-    /// # use airssys_wasm::{ComponentId, ComponentSubscriber, CorrelationTracker, CorrelationTrackerImpl, MessageRouter, ResponseRouter};
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let activity = Arc::new(Activity::new());
-    /// # let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
-    /// # let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
-    /// # let grants = Arc::new(Grants::new());
-    /// # grants.grant("a".into(), "b".into());
-    /// # let router = ResponseRouter::new(Arc::clone(&subscriber), Arc::clone(&tracker), grants, RouterLimits::default());
-    /// # let mut b = subscriber.subscribe(ComponentId::new("b"), 8);
-    /// # let (a_id, b_id) = (ComponentId::new("a"), ComponentId::new("b"));
-    /// router.close();
-    /// assert!(router.send(&a_id, &b_id, "late".into()).is_err());
-    /// # }
-    /// ```
-    pub fn close(&self) {
+    /// `ShuttingDown`, except messages to the host's inbox. Used at shutdown.
+    pub(crate) fn close(&self) {
         self.open.store(false, Ordering::Release);
     }
 
+    /// Messages and requests refused so far (any reason: capability, size,
+    /// unknown target, full mailbox, shutting down).
+    pub(crate) fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    fn counted<T>(&self, result: Result<T, MessagingError>) -> Result<T, MessagingError> {
+        if result.is_err() {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// The checks every message passes before it is looked up: intake open,
+    /// size within the limit, sender granted.
     fn admit(
         &self,
         sender: &ComponentId,
@@ -147,62 +108,15 @@ impl ResponseRouter {
         // While shutting down, reports to the host's inbox still pass: a
         // component's callback may be telling the host how a request ended.
         if !self.open.load(Ordering::Acquire) && !target.is_host() {
-            return Err(MessagingError::DeliveryFailed(
-                "the host is shutting down and accepts no new messages".to_owned(),
-            ));
+            return Err(MessagingError::ShuttingDown);
         }
         if payload.len() > self.limits.max_payload_bytes {
-            return Err(MessagingError::InvalidMessage(format!(
-                "payload of {} bytes exceeds the limit of {} bytes",
-                payload.len(),
-                self.limits.max_payload_bytes
-            )));
+            return Err(MessagingError::PayloadTooLarge {
+                size: payload.len(),
+                limit: self.limits.max_payload_bytes,
+            });
         }
         self.grants.check(sender, target)
-    }
-}
-
-impl std::fmt::Debug for ResponseRouter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResponseRouter")
-            .field("limits", &self.limits)
-            .field("open", &self.open)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ResponseRouter {
-    /// Messages and requests refused so far (any reason: capability, size,
-    /// unknown target, full mailbox, shutting down).
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use airssys_wasm::messaging::{activity::Activity, capability::Grants, router::RouterLimits};
-    /// # use airssys_wasm::{ComponentId, ComponentSubscriber, CorrelationTracker, CorrelationTrackerImpl, MessageRouter, ResponseRouter};
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let activity = Arc::new(Activity::new());
-    /// # let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
-    /// # let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
-    /// # let grants = Arc::new(Grants::new());
-    /// # grants.grant("a".into(), "b".into());
-    /// # let router = ResponseRouter::new(Arc::clone(&subscriber), Arc::clone(&tracker), grants, RouterLimits::default());
-    /// # let mut b = subscriber.subscribe(ComponentId::new("b"), 8);
-    /// # let (a_id, b_id) = (ComponentId::new("a"), ComponentId::new("b"));
-    /// let nobody = ComponentId::new("nobody");
-    /// assert!(router.send(&a_id, &nobody, "hi".into()).is_err());
-    /// assert_eq!(router.refused(), 1);
-    /// # }
-    /// ```
-    pub fn refused(&self) -> u64 {
-        self.refused.load(Ordering::Relaxed)
-    }
-
-    fn counted<T>(&self, result: Result<T, MessagingError>) -> Result<T, MessagingError> {
-        if result.is_err() {
-            self.refused.fetch_add(1, Ordering::Relaxed);
-        }
-        result
     }
 
     fn route_send(
@@ -217,13 +131,10 @@ impl ResponseRouter {
             from = %sender, to = %target, bytes = payload.len(), payload = ?payload,
             "send"
         );
-        let envelope = Envelope {
-            sender: sender.clone(),
-            payload,
-            correlation: None,
-        };
+        let envelope = Envelope::new(sender, payload, None);
         self.subscriber
-            .deliver(target, envelope, || Ok(()), || {})
+            .mailbox(target)
+            .and_then(|mailbox| mailbox.try_send(envelope))
             .inspect_err(|error| flow_refused(sender, target, None, error))
     }
 
@@ -237,20 +148,9 @@ impl ResponseRouter {
     ) -> Result<CorrelationId, MessagingError> {
         self.admit(sender, target, &payload)?;
         if target.is_host() {
-            return Err(MessagingError::InvalidMessage(
-                "the host application answers no requests; use send-message to reach it".to_owned(),
-            ));
+            return Err(MessagingError::HostTakesNoRequests);
         }
-        let timeout_ms = match timeout_ms {
-            0 => self.limits.default_timeout_ms,
-            ms if ms > self.limits.max_timeout_ms => {
-                return Err(MessagingError::InvalidMessage(format!(
-                    "timeout of {ms} ms exceeds the limit of {} ms",
-                    self.limits.max_timeout_ms
-                )));
-            }
-            ms => ms,
-        };
+        let timeout_ms = self.limits.timeout_for(timeout_ms)?;
         let correlation_id = CorrelationId::generate();
         tracing::info!(
             target: "airssys_wasm::flow",
@@ -258,29 +158,39 @@ impl ResponseRouter {
             bytes = payload.len(), payload = ?payload, timeout_ms,
             "request"
         );
-        let envelope = Envelope {
-            sender: sender.clone(),
-            payload,
-            correlation: Some(correlation_id.clone()),
-        };
-        let pending = PendingRequest {
-            requester: sender.clone(),
-            target: target.clone(),
-            reply_to,
-        };
-        self.subscriber
-            .deliver(
-                target,
-                envelope,
-                || self.tracker.register(&correlation_id, pending, timeout_ms),
-                || {
-                    // Refused at the mailbox: the request was never accepted, so
-                    // it gets no callback; the caller gets the error instead.
-                    let _ = self.tracker.remove(&correlation_id);
-                },
-            )
+        let envelope = Envelope::new(sender, payload, Some(correlation_id.clone()));
+        let pending = PendingRequest::new(sender, target, reply_to);
+        self.enqueue_request(target, envelope, pending, timeout_ms)
             .inspect_err(|error| flow_refused(sender, target, Some(&correlation_id), error))?;
         Ok(correlation_id)
+    }
+
+    /// Look up the mailbox, register the request, queue it; if the mailbox
+    /// refuses it, the request was never accepted: it is removed, gets no
+    /// callback, and the caller gets the error instead.
+    fn enqueue_request(
+        &self,
+        target: &ComponentId,
+        envelope: Envelope,
+        pending: PendingRequest,
+        timeout_ms: u64,
+    ) -> Result<(), MessagingError> {
+        let mailbox = self.subscriber.mailbox(target)?;
+        let correlation_id = envelope.correlation.clone().expect("a request");
+        self.tracker
+            .register(&correlation_id, pending, timeout_ms)?;
+        mailbox.try_send(envelope).inspect_err(|_| {
+            let _ = self.tracker.remove(&correlation_id);
+        })
+    }
+}
+
+impl std::fmt::Debug for ResponseRouter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseRouter")
+            .field("limits", &self.limits)
+            .field("open", &self.open)
+            .finish_non_exhaustive()
     }
 }
 
@@ -341,7 +251,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::messaging::activity::Activity;
+    use crate::core::messaging::activity::Activity;
     use crate::messaging::correlation::CorrelationTrackerImpl;
     use crate::messaging::subscriber::MailboxReceivers;
 
@@ -353,11 +263,11 @@ mod tests {
     }
 
     fn fixture(capacity: usize) -> Fixture {
-        let activity = Arc::new(Activity::new());
+        let activity = Arc::new(Activity::default());
         let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
         let tracker: Arc<dyn CorrelationTracker> =
             Arc::new(CorrelationTrackerImpl::with_activity(Some(activity)));
-        let grants = Arc::new(Grants::new());
+        let grants = Arc::new(Grants::default());
         let target = subscriber.subscribe(ComponentId::new("b"), capacity);
         let router = ResponseRouter::new(
             subscriber,
@@ -432,7 +342,7 @@ mod tests {
         f.grants.grant_any(a());
         assert!(matches!(
             f.router.send(&a(), &b(), MessagePayload::from("123456789")),
-            Err(MessagingError::InvalidMessage(text)) if text.contains("9 bytes") && text.contains("8 bytes")
+            Err(MessagingError::PayloadTooLarge { size: 9, limit: 8 })
         ));
         assert_eq!(
             f.router
@@ -493,12 +403,20 @@ mod tests {
         tokio::task::yield_now().await;
         assert!(!f.tracker.is_pending(&id));
 
-        let too_long = RouterLimits::default().max_timeout_ms + 1;
-        assert!(matches!(
-            f.router
-                .request(&a(), &b(), MessagePayload::from("1"), too_long, ignore()),
-            Err(MessagingError::InvalidMessage(_))
-        ));
+        let limit_ms = RouterLimits::default().max_timeout_ms;
+        assert_eq!(
+            f.router.request(
+                &a(),
+                &b(),
+                MessagePayload::from("1"),
+                limit_ms + 1,
+                ignore()
+            ),
+            Err(MessagingError::TimeoutTooLong {
+                requested_ms: limit_ms + 1,
+                limit_ms
+            })
+        );
     }
 
     /// Cancel goes through the tracker's ownership check.
@@ -510,9 +428,33 @@ mod tests {
             .router
             .request(&a(), &b(), MessagePayload::from("1"), 1000, ignore())
             .unwrap();
-        assert!(f.router.cancel_request(&b(), &id).is_err());
+        assert_eq!(
+            f.router.cancel_request(&b(), &id),
+            Err(MessagingError::NotPending {
+                correlation_id: id.clone()
+            })
+        );
         f.router.cancel_request(&a(), &id).unwrap();
         assert!(!f.tracker.is_pending(&id));
+    }
+
+    /// The host application answers no requests; asking it is refused
+    /// before anything is registered.
+    #[tokio::test]
+    async fn the_host_takes_no_requests() {
+        let f = fixture(4);
+        f.grants.grant(a(), ComponentId::host());
+        assert_eq!(
+            f.router.request(
+                &a(),
+                &ComponentId::host(),
+                MessagePayload::from("1"),
+                1000,
+                ignore()
+            ),
+            Err(MessagingError::HostTakesNoRequests)
+        );
+        assert_eq!(f.tracker.pending_count(), 0);
     }
 
     /// A closed router refuses everything.
@@ -520,10 +462,10 @@ mod tests {
     async fn closed_router_refuses() {
         let f = fixture(4);
         f.router.close();
-        assert!(matches!(
+        assert_eq!(
             f.router
                 .send(&ComponentId::host(), &b(), MessagePayload::from("x")),
-            Err(MessagingError::DeliveryFailed(_))
-        ));
+            Err(MessagingError::ShuttingDown)
+        );
     }
 }

@@ -7,11 +7,11 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::mpsc;
 
 use crate::core::component::id::ComponentId;
+use crate::core::messaging::activity::Activity;
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::{Callback, Envelope, RequestOutcome};
 use crate::core::messaging::errors::MessagingError;
-use crate::core::messaging::traits::ResponseSink;
-use crate::messaging::activity::Activity;
+use crate::core::messaging::traits::{MailboxRegistry, ResponseSink};
 use crate::messaging::counters::ComponentCounters;
 
 /// The mailboxes of every running component, by name.
@@ -20,20 +20,8 @@ use crate::messaging::counters::ComponentCounters;
 /// once, and nothing is queued. Callbacks travel on a separate queue per
 /// component, so a full mailbox can never swallow a request's outcome; that
 /// queue holds at most one entry per request the component itself made.
-///
-/// ```
-/// use std::sync::Arc;
-/// use airssys_wasm::messaging::activity::Activity;
-/// use airssys_wasm::{ComponentId, ComponentSubscriber};
-///
-/// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
-/// let mailbox = subscriber.subscribe(ComponentId::new("echo"), 64);
-/// assert!(subscriber.contains(&ComponentId::new("echo")));
-/// // The actor of "echo" drains these; the router queues into them.
-/// let (_messages, _callbacks) = (mailbox.messages, mailbox.callbacks);
-/// ```
 #[derive(Debug)]
-pub struct ComponentSubscriber {
+pub(crate) struct ComponentSubscriber {
     mailboxes: RwLock<HashMap<ComponentId, Slot>>,
     activity: Arc<Activity>,
     /// Set by [`close_all`](Self::close_all): actors then stop handling the
@@ -46,94 +34,78 @@ pub struct ComponentSubscriber {
 /// A component's place in the registry.
 #[derive(Debug)]
 enum Slot {
-    Open(Mailbox),
+    Open(Arc<Mailbox>),
     /// The component's supervisor gave up; the text says why.
     Failed(String),
 }
 
+/// The sending side of one component's mailbox.
 #[derive(Debug)]
-struct Mailbox {
+pub(crate) struct Mailbox {
+    id: ComponentId,
     messages: mpsc::Sender<Envelope>,
     capacity: usize,
     counters: Arc<ComponentCounters>,
-    /// Whether messages waiting here count as work in flight. The host
-    /// application's inbox does not: what waits there is the host's to read.
-    counts_as_activity: bool,
+    /// Counts queued messages as work in flight; `None` for the host
+    /// application's inbox, whose messages are the host's to read.
+    activity: Option<Arc<Activity>>,
+}
+
+impl Mailbox {
+    /// Queues `envelope`, or says at once why not; a refused envelope is
+    /// dropped here, so it was never counted as accepted work.
+    pub(crate) fn try_send(&self, mut envelope: Envelope) -> Result<(), MessagingError> {
+        envelope.work = self.activity.as_ref().map(Activity::begin);
+        match self.messages.try_send(envelope) {
+            Ok(()) => {
+                self.counters.count_accepted();
+                Ok(())
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => Err(MessagingError::QueueFull {
+                target: self.id.clone(),
+                capacity: self.capacity,
+            }),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(MessagingError::TargetStopped {
+                target: self.id.clone(),
+            }),
+        }
+    }
 }
 
 /// The receiving ends a component's actor drains.
-///
-/// ```
-/// # use std::sync::Arc;
-/// # use airssys_wasm::messaging::activity::Activity;
-/// # use airssys_wasm::{ComponentId, ComponentSubscriber};
-/// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
-/// let mailbox = subscriber.subscribe(ComponentId::new("echo"), 8);
-/// assert_eq!(mailbox.counters.snapshot().accepted, 0);
-/// assert!(mailbox.messages.is_empty() && mailbox.callbacks.is_empty());
-/// ```
 #[derive(Debug)]
-pub struct MailboxReceivers {
+pub(crate) struct MailboxReceivers {
     /// Messages for `handle-message`, in the order they were accepted.
-    pub messages: mpsc::Receiver<Envelope>,
+    pub(crate) messages: mpsc::Receiver<Envelope>,
     /// Outcomes for `handle-callback`.
-    pub callbacks: mpsc::UnboundedReceiver<Callback>,
+    pub(crate) callbacks: mpsc::UnboundedReceiver<Callback>,
     /// Where the router sends this component's request outcomes.
-    pub callback_sink: Arc<CallbackSink>,
+    pub(crate) callback_sink: Arc<CallbackSink>,
     /// The component's counters; the mailbox counts what it accepts.
-    pub counters: Arc<ComponentCounters>,
+    pub(crate) counters: Arc<ComponentCounters>,
 }
 
 /// Queues request outcomes for one component's `handle-callback`.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// # use std::sync::Arc;
-/// # use airssys_wasm::messaging::activity::Activity;
-/// # use airssys_wasm::{ComponentId, ComponentSubscriber};
-/// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
-/// use airssys_wasm::CorrelationId;
-/// use airssys_wasm::core::messaging::traits::ResponseSink;
-///
-/// let mut mailbox = subscriber.subscribe(ComponentId::new("client"), 8);
-/// assert!(mailbox.callback_sink.deliver(CorrelationId::new("c-1"), Ok("4".into())));
-/// let callback = mailbox.callbacks.recv().await.unwrap();
-/// assert_eq!(callback.correlation_id.as_str(), "c-1");
-/// # }
-/// ```
 #[derive(Debug)]
-pub struct CallbackSink {
+pub(crate) struct CallbackSink {
     callbacks: mpsc::UnboundedSender<Callback>,
     activity: Arc<Activity>,
 }
 
 impl ResponseSink for CallbackSink {
     fn deliver(&self, correlation_id: CorrelationId, outcome: RequestOutcome) -> bool {
-        self.activity.begin();
         let callback = Callback {
             correlation_id,
             outcome,
+            work: self.activity.begin(),
         };
-        if self.callbacks.send(callback).is_err() {
-            self.activity.end();
-            return false;
-        }
-        true
+        self.callbacks.send(callback).is_ok()
     }
 }
 
 impl ComponentSubscriber {
     /// An empty registry whose deliveries are counted in `activity`.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use airssys_wasm::messaging::activity::Activity;
-    /// # use airssys_wasm::{ComponentId, ComponentSubscriber};
-    /// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
-    /// assert!(!subscriber.contains(&ComponentId::new("echo")));
-    /// ```
-    pub fn new(activity: Arc<Activity>) -> Self {
+    pub(crate) fn new(activity: Arc<Activity>) -> Self {
         Self {
             mailboxes: RwLock::new(HashMap::default()),
             activity,
@@ -144,49 +116,33 @@ impl ComponentSubscriber {
 
     /// Opens a mailbox of `capacity` messages for `id` and returns its
     /// receiving ends. Replaces any previous mailbox of that name.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use airssys_wasm::messaging::activity::Activity;
-    /// # use airssys_wasm::{ComponentId, ComponentSubscriber};
-    /// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
-    /// let mailbox = subscriber.subscribe(ComponentId::new("echo"), 64);
-    /// assert_eq!(mailbox.messages.max_capacity(), 64);
-    /// ```
-    pub fn subscribe(&self, id: ComponentId, capacity: usize) -> MailboxReceivers {
-        self.open(id, capacity, true)
+    pub(crate) fn subscribe(&self, id: ComponentId, capacity: usize) -> MailboxReceivers {
+        self.open(id, capacity, Some(Arc::clone(&self.activity)))
     }
 
     /// Opens the host application's inbox under [`ComponentId::HOST`].
     /// Messages waiting in it do not keep the system from being idle.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use airssys_wasm::messaging::activity::Activity;
-    /// # use airssys_wasm::{ComponentId, ComponentSubscriber};
-    /// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
-    /// let inbox = subscriber.subscribe_host_inbox(16);
-    /// assert!(subscriber.contains(&ComponentId::host()));
-    /// # drop(inbox);
-    /// ```
-    pub fn subscribe_host_inbox(&self, capacity: usize) -> mpsc::Receiver<Envelope> {
-        self.open(ComponentId::host(), capacity, false).messages
+    pub(crate) fn subscribe_host_inbox(&self, capacity: usize) -> mpsc::Receiver<Envelope> {
+        self.open(ComponentId::host(), capacity, None).messages
     }
 
-    fn open(&self, id: ComponentId, capacity: usize, counts_as_activity: bool) -> MailboxReceivers {
+    fn open(
+        &self,
+        id: ComponentId,
+        capacity: usize,
+        activity: Option<Arc<Activity>>,
+    ) -> MailboxReceivers {
         let (messages_tx, messages) = mpsc::channel(capacity.max(1));
         let (callbacks_tx, callbacks) = mpsc::unbounded_channel();
         let counters = Arc::new(ComponentCounters::default());
         let mailbox = Mailbox {
+            id: id.clone(),
             messages: messages_tx,
             capacity,
             counters: Arc::clone(&counters),
-            counts_as_activity,
+            activity,
         };
-        self.mailboxes
-            .write()
-            .expect("mailbox table lock poisoned")
-            .insert(id, Slot::Open(mailbox));
+        self.table_mut().insert(id, Slot::Open(Arc::new(mailbox)));
         MailboxReceivers {
             messages,
             callbacks,
@@ -198,56 +154,30 @@ impl ComponentSubscriber {
         }
     }
 
-    /// Closes `id`'s mailbox for good: every later message is refused with
-    /// `DeliveryFailed` and `reason`. Messages already queued stay with the
-    /// receiver, which must fail them.
-    pub(crate) fn mark_failed(&self, id: &ComponentId, reason: String) {
-        self.mailboxes
-            .write()
-            .expect("mailbox table lock poisoned")
-            .insert(id.clone(), Slot::Failed(reason));
+    /// The mailbox of `target`, or why there is none to send to.
+    pub(crate) fn mailbox(&self, target: &ComponentId) -> Result<Arc<Mailbox>, MessagingError> {
+        let table = self.mailboxes.read().expect("mailbox table lock poisoned");
+        match table.get(target) {
+            Some(Slot::Open(mailbox)) => Ok(Arc::clone(mailbox)),
+            Some(Slot::Failed(reason)) => Err(MessagingError::TargetFailed {
+                target: target.clone(),
+                reason: reason.clone(),
+            }),
+            None => Err(MessagingError::TargetNotFound(target.clone())),
+        }
     }
 
     /// Closes every component's mailbox. The host's inbox stays open, so
     /// components finishing up can still report to the host.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use airssys_wasm::messaging::activity::Activity;
-    /// # use airssys_wasm::{ComponentId, ComponentSubscriber};
-    /// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
-    /// let _echo = subscriber.subscribe(ComponentId::new("echo"), 8);
-    /// let _inbox = subscriber.subscribe_host_inbox(8);
-    /// subscriber.close_all();
-    /// assert!(!subscriber.contains(&ComponentId::new("echo")));
-    /// assert!(subscriber.contains(&ComponentId::host()), "the host can still be told things");
-    /// ```
-    pub fn close_all(&self) {
+    pub(crate) fn close_all(&self) {
         self.closing.store(true, Ordering::Release);
-        self.mailboxes
-            .write()
-            .expect("mailbox table lock poisoned")
-            .retain(|id, _| id.is_host());
+        self.table_mut().retain(|id, _| id.is_host());
     }
 
     /// Closes the host's inbox too: its receiver gets what is queued, then
     /// the end.
     pub(crate) fn close_host_inbox(&self) {
-        self.mailboxes
-            .write()
-            .expect("mailbox table lock poisoned")
-            .remove(&ComponentId::host());
-    }
-
-    /// Whether [`close_all`](Self::close_all) was called: queued messages
-    /// are then skipped, not handled.
-    pub(crate) fn is_closing(&self) -> bool {
-        self.closing.load(Ordering::Acquire)
-    }
-
-    /// Counts one message skipped because the system was closing.
-    pub(crate) fn count_skipped(&self) {
-        self.skipped.fetch_add(1, Ordering::Relaxed);
+        self.table_mut().remove(&ComponentId::host());
     }
 
     /// Messages skipped because the system was closing.
@@ -255,67 +185,98 @@ impl ComponentSubscriber {
         self.skipped.load(Ordering::Relaxed)
     }
 
-    /// Whether a component runs under `id` and takes messages.
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use airssys_wasm::messaging::activity::Activity;
-    /// # use airssys_wasm::{ComponentId, ComponentSubscriber};
-    /// let subscriber = ComponentSubscriber::new(Arc::new(Activity::new()));
-    /// let _echo = subscriber.subscribe(ComponentId::new("echo"), 8);
-    /// assert!(subscriber.contains(&ComponentId::new("echo")));
-    /// assert!(!subscriber.contains(&ComponentId::new("nobody")));
-    /// ```
-    pub fn contains(&self, id: &ComponentId) -> bool {
-        let table = self.mailboxes.read().expect("mailbox table lock poisoned");
-        matches!(table.get(id), Some(Slot::Open(_)))
+    fn table_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<ComponentId, Slot>> {
+        self.mailboxes.write().expect("mailbox table lock poisoned")
+    }
+}
+
+impl MailboxRegistry for ComponentSubscriber {
+    fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
     }
 
-    /// Queues `envelope` for `target`. `before_queue` runs once the target is
-    /// known to exist and before the envelope is queued (the router registers
-    /// a request there, so its response can never overtake it); when queueing
-    /// then fails, `on_refused` undoes it.
-    pub(crate) fn deliver(
-        &self,
-        target: &ComponentId,
-        envelope: Envelope,
-        before_queue: impl FnOnce() -> Result<(), MessagingError>,
-        on_refused: impl FnOnce(),
-    ) -> Result<(), MessagingError> {
-        let table = self.mailboxes.read().expect("mailbox table lock poisoned");
-        let mailbox = match table.get(target) {
-            Some(Slot::Open(mailbox)) => mailbox,
-            Some(Slot::Failed(reason)) => {
-                return Err(MessagingError::DeliveryFailed(format!(
-                    "{target:?} has failed and takes no messages: {reason}"
-                )));
+    fn count_skipped(&self) {
+        self.skipped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn mark_failed(&self, id: &ComponentId, reason: String) {
+        self.table_mut().insert(id.clone(), Slot::Failed(reason));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subscriber() -> (Arc<Activity>, ComponentSubscriber) {
+        let activity = Arc::new(Activity::default());
+        (Arc::clone(&activity), ComponentSubscriber::new(activity))
+    }
+
+    fn envelope() -> Envelope {
+        Envelope::new(&ComponentId::host(), "x".into(), None)
+    }
+
+    /// A queued message is work until the actor drops it; a refused one
+    /// never was. Messages in the host's inbox are not work.
+    #[tokio::test]
+    async fn queued_messages_count_as_work_until_dropped() {
+        let (activity, subscriber) = subscriber();
+        let mut echo = subscriber.subscribe(ComponentId::new("echo"), 1);
+        let mailbox = subscriber.mailbox(&ComponentId::new("echo")).unwrap();
+        mailbox.try_send(envelope()).unwrap();
+        assert_eq!(
+            mailbox.try_send(envelope()),
+            Err(MessagingError::QueueFull {
+                target: ComponentId::new("echo"),
+                capacity: 1
+            })
+        );
+        assert_eq!(activity.in_flight(), 1);
+        drop(echo.messages.recv().await);
+        assert_eq!(activity.in_flight(), 0);
+        assert_eq!(echo.counters.snapshot().accepted, 1);
+
+        let _inbox = subscriber.subscribe_host_inbox(4);
+        let host = subscriber.mailbox(&ComponentId::host()).unwrap();
+        host.try_send(envelope()).unwrap();
+        assert_eq!(activity.in_flight(), 0);
+    }
+
+    /// Unknown, failed and stopped targets each have their own refusal;
+    /// closing keeps only the host's inbox.
+    #[tokio::test]
+    async fn each_missing_mailbox_says_why() {
+        let (_activity, subscriber) = subscriber();
+        let id = ComponentId::new;
+        assert_eq!(
+            subscriber.mailbox(&id("nobody")).unwrap_err(),
+            MessagingError::TargetNotFound(id("nobody"))
+        );
+
+        let stopped = subscriber.subscribe(id("stopped"), 4);
+        drop(stopped);
+        let mailbox = subscriber.mailbox(&id("stopped")).unwrap();
+        assert_eq!(
+            mailbox.try_send(envelope()),
+            Err(MessagingError::TargetStopped {
+                target: id("stopped")
+            })
+        );
+
+        subscriber.mark_failed(&id("stopped"), "gave up".into());
+        assert_eq!(
+            subscriber.mailbox(&id("stopped")).unwrap_err(),
+            MessagingError::TargetFailed {
+                target: id("stopped"),
+                reason: "gave up".into()
             }
-            None => return Err(MessagingError::TargetNotFound(target.clone())),
-        };
-        before_queue()?;
-        if mailbox.counts_as_activity {
-            self.activity.begin();
-        }
-        match mailbox.messages.try_send(envelope) {
-            Ok(()) => {
-                mailbox.counters.count_accepted();
-                Ok(())
-            }
-            Err(refused) => {
-                if mailbox.counts_as_activity {
-                    self.activity.end();
-                }
-                on_refused();
-                Err(match refused {
-                    mpsc::error::TrySendError::Full(_) => MessagingError::QueueFull {
-                        target: target.clone(),
-                        capacity: mailbox.capacity,
-                    },
-                    mpsc::error::TrySendError::Closed(_) => MessagingError::DeliveryFailed(
-                        format!("{target:?} has stopped and takes no more messages"),
-                    ),
-                })
-            }
-        }
+        );
+
+        let _inbox = subscriber.subscribe_host_inbox(4);
+        subscriber.close_all();
+        assert!(subscriber.is_closing());
+        assert!(subscriber.mailbox(&id("stopped")).is_err());
+        assert!(subscriber.mailbox(&ComponentId::host()).is_ok());
     }
 }

@@ -8,21 +8,22 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::core::component::errors::Trap;
 use crate::core::component::id::ComponentId;
 use crate::core::component::supervision::{RestartPolicy, SupervisionEvent, SupervisionEventKind};
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::{Callback, Envelope, RequestOutcome};
 use crate::core::messaging::errors::RequestError;
 use crate::core::messaging::payload::MessagePayload;
-use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, ResponseSink};
+use crate::core::messaging::traits::{
+    CorrelationTracker, MailboxRegistry, MessageRouter, ResponseSink,
+};
 use crate::core::runtime::errors::WasmError;
-use crate::messaging::activity::Activity;
 use crate::messaging::counters::{CallEnd, ComponentCounters};
-use crate::messaging::patterns::{FireAndForget, RequestResponse};
-use crate::messaging::subscriber::ComponentSubscriber;
-use crate::runtime::bindings::airssys::wasm::types::ComponentError;
+use crate::messaging::patterns;
 use crate::runtime::host_services::{HostState, InstanceSettings};
-use crate::runtime::loader::{Instance, LoadedComponent};
+use crate::runtime::instance::Instance;
+use crate::runtime::loader::LoadedComponent;
 
 /// One component as an actor: a task that owns the component's store and
 /// handles one message or callback at a time.
@@ -36,8 +37,6 @@ pub(crate) struct ComponentActor {
     settings: InstanceSettings,
     instance: Option<Instance>,
     wiring: ActorWiring,
-    /// Settles the requests this component answers.
-    requests: RequestResponse,
     restarts: VecDeque<Instant>,
 }
 
@@ -45,18 +44,16 @@ pub(crate) struct ComponentActor {
 pub(crate) struct ActorWiring {
     /// The router the component's `host-services` calls go to.
     pub(crate) router: Arc<dyn MessageRouter>,
-    /// The tracker of pending requests.
+    /// The tracker of pending requests: responses complete them.
     pub(crate) tracker: Arc<dyn CorrelationTracker>,
-    /// The mailboxes, to mark this component failed when it gives up.
-    pub(crate) subscriber: Arc<ComponentSubscriber>,
+    /// The registry holding this component's mailbox.
+    pub(crate) registry: Arc<dyn MailboxRegistry>,
     /// Where this component's request outcomes are queued.
     pub(crate) callback_sink: Arc<dyn ResponseSink>,
     /// The mailbox.
     pub(crate) messages: mpsc::Receiver<Envelope>,
     /// The callback queue.
     pub(crate) callbacks: mpsc::UnboundedReceiver<Callback>,
-    /// Counts work in flight.
-    pub(crate) activity: Arc<Activity>,
     /// What to do after a trap.
     pub(crate) policy: RestartPolicy,
     /// Where supervision events are published.
@@ -65,8 +62,8 @@ pub(crate) struct ActorWiring {
     pub(crate) counters: Arc<ComponentCounters>,
 }
 
-/// Whether the actor goes on after a trap.
-enum AfterTrap {
+/// Whether the actor goes on after a call.
+enum AfterCall {
     Continue,
     GaveUp,
 }
@@ -80,14 +77,12 @@ impl ComponentActor {
         settings: InstanceSettings,
         wiring: ActorWiring,
     ) -> Result<Self, WasmError> {
-        let requests = RequestResponse::new(Arc::clone(&wiring.tracker));
         let mut actor = Self {
             id,
             component,
             settings,
             instance: None,
             wiring,
-            requests,
             restarts: VecDeque::new(),
         };
         actor.instance = Some(actor.fresh_instance().await?);
@@ -107,13 +102,13 @@ impl ComponentActor {
                     None => break,
                 },
             };
-            if let AfterTrap::GaveUp = after {
+            if let AfterCall::GaveUp = after {
                 self.fail_remaining();
                 return;
             }
         }
         while let Ok(callback) = self.wiring.callbacks.try_recv() {
-            if let AfterTrap::GaveUp = self.on_callback(callback).await {
+            if let AfterCall::GaveUp = self.on_callback(callback).await {
                 break;
             }
         }
@@ -130,26 +125,26 @@ impl ComponentActor {
         // Owns what it needs, so no borrow of the (non-`Sync`) actor is held
         // across the await.
         let component = self.component.clone();
-        let name = self.id.to_string();
-        async move {
-            let state = state.map_err(|reason| WasmError::Instantiate { name, reason })?;
-            component.instantiate(state).await
-        }
+        async move { component.instantiate(state?).await }
     }
 
-    async fn on_message(&mut self, envelope: Envelope) -> AfterTrap {
-        if self.wiring.subscriber.is_closing() {
+    /// One message: call `handle-message`, then capture the return value as
+    /// the response or drop it, as the sender chose. The envelope's work
+    /// ends when it drops, after the outcome has been handed on.
+    async fn on_message(&mut self, envelope: Envelope) -> AfterCall {
+        if self.wiring.registry.is_closing() {
             self.skip(envelope);
-            return AfterTrap::Continue;
+            return AfterCall::Continue;
         }
         let Envelope {
             sender,
             payload,
             correlation,
+            work: _work,
         } = envelope;
         tracing::info!(
             target: "airssys_wasm::flow",
-            to = %self.id, from = %sender, correlation = correlation.as_ref().map(|c| c.as_str()),
+            to = %self.id, from = %sender, correlation = correlation.as_ref().map(CorrelationId::as_str),
             "deliver"
         );
         // Everything the call causes (guest log lines and output, its own
@@ -159,72 +154,64 @@ impl ComponentActor {
             "handle_message",
             component = %self.id,
             from = %sender,
-            correlation = correlation.as_ref().map(|c| c.as_str()),
+            correlation = correlation.as_ref().map(CorrelationId::as_str),
         );
         let (outcome, after) = self
-            .call_handle_message(&sender, payload, correlation.as_ref())
+            .handle_message(&sender, &payload, correlation.as_ref())
             .instrument(span)
             .await;
-        let ended = match &outcome {
-            Ok(_) => Some(CallEnd::Returned),
-            Err(RequestError::Responder { .. }) => Some(CallEnd::ReturnedError),
-            Err(RequestError::Trapped { .. }) => Some(CallEnd::Trapped),
-            // No instance was left to call.
-            Err(_) => None,
-        };
-        if let Some(ended) = ended {
-            self.wiring.counters.count_handled(ended);
-        }
         match &correlation {
-            None => FireAndForget::settle(&self.id, &sender, &outcome),
-            Some(correlation_id) => self.requests.settle(&self.id, correlation_id, outcome),
+            None => patterns::drop_return_value(&self.id, &sender, &outcome),
+            Some(correlation_id) => {
+                patterns::capture_response(&*self.wiring.tracker, &self.id, correlation_id, outcome)
+            }
         }
-        self.wiring.activity.end();
         after
     }
 
-    async fn call_handle_message(
+    async fn handle_message(
         &mut self,
         sender: &ComponentId,
-        payload: MessagePayload,
+        payload: &MessagePayload,
         correlation: Option<&CorrelationId>,
-    ) -> (RequestOutcome, AfterTrap) {
+    ) -> (RequestOutcome, AfterCall) {
         let Some(instance) = self.instance.as_mut() else {
-            return (Err(self.stopped()), AfterTrap::GaveUp);
+            return (Err(self.stopped()), AfterCall::GaveUp);
         };
-        instance.store.data_mut().begin_call(correlation.cloned());
-        instance.store.set_epoch_deadline(1);
-        // The generated binding takes the WIT `component-id` alias as `&String`.
-        let sender_name = sender.as_str().to_owned();
-        let result = instance
-            .plugin
-            .airssys_wasm_component_lifecycle()
-            .call_handle_message(&mut instance.store, &sender_name, payload.as_bytes())
+        let answer = instance
+            .call_message(sender, payload.as_bytes(), correlation)
             .await;
-        match result {
-            Ok(Ok(response)) => (Ok(MessagePayload::from(response)), AfterTrap::Continue),
-            Ok(Err(error)) => (
-                Err(RequestError::Responder {
-                    responder: self.id.clone(),
-                    message: describe(&error),
-                }),
-                AfterTrap::Continue,
-            ),
+        let counters = &self.wiring.counters;
+        match answer {
+            Ok(Ok(response)) => {
+                counters.count_handled(CallEnd::Returned);
+                (Ok(MessagePayload::from(response)), AfterCall::Continue)
+            }
+            Ok(Err(error)) => {
+                counters.count_handled(CallEnd::ReturnedError);
+                let responder = self.id.clone();
+                (
+                    Err(RequestError::Responder { responder, error }),
+                    AfterCall::Continue,
+                )
+            }
             Err(trap) => {
-                let reason = format!("{trap:#}");
+                counters.count_handled(CallEnd::Trapped);
                 let error = RequestError::Trapped {
                     responder: self.id.clone(),
-                    reason: reason.clone(),
+                    trap: trap.clone(),
                 };
-                (Err(error), self.after_trap(reason).await)
+                (Err(error), self.after_trap(trap).await)
             }
         }
     }
 
-    async fn on_callback(&mut self, callback: Callback) -> AfterTrap {
+    /// One outcome of this component's own request: call `handle-callback`.
+    async fn on_callback(&mut self, callback: Callback) -> AfterCall {
         let Callback {
             correlation_id,
             outcome,
+            work: _work,
         } = callback;
         tracing::info!(
             target: "airssys_wasm::flow",
@@ -232,62 +219,64 @@ impl ComponentActor {
             outcome = %match &outcome { Ok(p) => format!("ok {p:?}"), Err(e) => format!("error: {e}") },
             "callback"
         );
-        let error_text = outcome.as_ref().err().map(ToString::to_string);
-        let result = match (&outcome, &error_text) {
-            (Ok(payload), _) => Ok(payload.as_bytes()),
-            (Err(_), text) => Err(text.as_deref().unwrap_or_default()),
+        let Some(instance) = self.instance.as_mut() else {
+            tracing::warn!(
+                component = %self.id, correlation = %correlation_id,
+                "callback undeliverable: the component has failed"
+            );
+            return AfterCall::GaveUp;
         };
-        let after = match self.instance.as_mut() {
-            Some(instance) => {
-                instance
-                    .store
-                    .data_mut()
-                    .begin_call(Some(correlation_id.clone()));
-                instance.store.set_epoch_deadline(1);
-                let span = tracing::info_span!(
-                    "handle_callback",
-                    component = %self.id,
-                    correlation = correlation_id.as_str(),
-                );
-                let call = instance
-                    .plugin
-                    .airssys_wasm_component_lifecycle()
-                    .call_handle_callback(&mut instance.store, correlation_id.as_str(), result)
-                    .instrument(span)
-                    .await;
-                self.wiring.counters.count_callback(call.is_err());
-                match call {
-                    Ok(Ok(())) => AfterTrap::Continue,
-                    Ok(Err(error)) => {
-                        tracing::warn!(
-                            component = %self.id, correlation = %correlation_id,
-                            error = %describe(&error), "handle-callback returned an error"
-                        );
-                        AfterTrap::Continue
-                    }
-                    Err(trap) => self.after_trap(format!("{trap:#}")).await,
-                }
-            }
-            None => {
+        let span = tracing::info_span!(
+            "handle_callback",
+            component = %self.id,
+            correlation = correlation_id.as_str(),
+        );
+        let answer = instance
+            .call_callback(&correlation_id, &outcome)
+            .instrument(span)
+            .await;
+        self.wiring.counters.count_callback(answer.is_err());
+        match answer {
+            Ok(Ok(())) => AfterCall::Continue,
+            Ok(Err(error)) => {
                 tracing::warn!(
                     component = %self.id, correlation = %correlation_id,
-                    "callback undeliverable: the component has failed"
+                    %error, "handle-callback returned an error"
                 );
-                AfterTrap::GaveUp
+                AfterCall::Continue
             }
-        };
-        self.wiring.activity.end();
-        after
+            Err(trap) => self.after_trap(trap).await,
+        }
     }
 
     /// The supervisor: report the trap, forget the dead instance's pending
     /// requests, then restart or give up as the policy says.
-    async fn after_trap(&mut self, reason: String) -> AfterTrap {
+    async fn after_trap(&mut self, trap: Trap) -> AfterCall {
         self.instance = None;
-        tracing::error!(component = %self.id, %reason, "trapped");
-        self.publish(SupervisionEventKind::Trapped {
-            reason: reason.clone(),
-        });
+        tracing::error!(component = %self.id, %trap, "trapped");
+        let gave_up_because = match self.wiring.policy {
+            RestartPolicy::Never => Some("its restart policy is never".to_owned()),
+            RestartPolicy::Limited {
+                max_restarts,
+                within,
+            } => {
+                let now = Instant::now();
+                while self
+                    .restarts
+                    .front()
+                    .is_some_and(|at| now.duration_since(*at) > within)
+                {
+                    self.restarts.pop_front();
+                }
+                (self.restarts_in_window() >= max_restarts).then(|| {
+                    format!(
+                        "it trapped after {max_restarts} restarts within {} ms; last trap: {trap}",
+                        within.as_millis()
+                    )
+                })
+            }
+        };
+        self.publish(SupervisionEventKind::Trapped { trap });
         let abandoned = self.wiring.tracker.abandon(&self.id);
         if abandoned > 0 {
             tracing::warn!(
@@ -296,53 +285,35 @@ impl ComponentActor {
             );
         }
 
-        let now = Instant::now();
-        let allowed = match self.wiring.policy {
-            RestartPolicy::Never => Err("its restart policy is never".to_owned()),
-            RestartPolicy::Limited {
-                max_restarts,
-                within,
-            } => {
-                while self
-                    .restarts
-                    .front()
-                    .is_some_and(|at| now.duration_since(*at) > within)
-                {
-                    self.restarts.pop_front();
-                }
-                if self.restarts.len() < max_restarts as usize {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "it trapped after {max_restarts} restarts within {} ms; last trap: {reason}",
-                        within.as_millis()
-                    ))
-                }
-            }
-        };
-        let restart = match allowed {
-            Ok(()) => self.fresh_instance().await.map_err(|e| e.to_string()),
-            Err(why) => Err(why),
+        let restart = match gave_up_because {
+            None => self.fresh_instance().await.map_err(|error| {
+                format!("a fresh instance failed to start: {}", error_chain(&error))
+            }),
+            Some(why) => Err(why),
         };
         match restart {
             Ok(instance) => {
                 self.instance = Some(instance);
-                self.restarts.push_back(now);
-                let restarts_in_window = self.restarts.len() as u32;
+                self.restarts.push_back(Instant::now());
+                let restarts_in_window = self.restarts_in_window();
                 tracing::warn!(
                     component = %self.id, restarts_in_window,
                     "restarted with a fresh instance; its state was lost"
                 );
                 self.publish(SupervisionEventKind::Restarted { restarts_in_window });
-                AfterTrap::Continue
+                AfterCall::Continue
             }
             Err(reason) => {
                 tracing::error!(component = %self.id, %reason, "gave up: the component is marked failed");
-                self.wiring.subscriber.mark_failed(&self.id, reason.clone());
+                self.wiring.registry.mark_failed(&self.id, reason.clone());
                 self.publish(SupervisionEventKind::GaveUp { reason });
-                AfterTrap::GaveUp
+                AfterCall::GaveUp
             }
         }
+    }
+
+    fn restarts_in_window(&self) -> u32 {
+        u32::try_from(self.restarts.len()).unwrap_or(u32::MAX)
     }
 
     fn publish(&self, kind: SupervisionEventKind) {
@@ -363,40 +334,53 @@ impl ComponentActor {
     /// shutdown error (unless already settled), and the skip is counted.
     fn skip(&self, envelope: Envelope) {
         if let Some(correlation_id) = &envelope.correlation {
-            self.requests.fail(
-                correlation_id,
-                RequestError::Shutdown {
-                    target: self.id.clone(),
-                },
-            );
+            let shutdown = RequestError::Shutdown {
+                target: self.id.clone(),
+            };
+            // Already settled (timed out, cancelled) is fine: exactly one outcome.
+            let _ = self.wiring.tracker.complete(correlation_id, Err(shutdown));
         }
-        self.wiring.subscriber.count_skipped();
-        self.wiring.activity.end();
+        self.wiring.registry.count_skipped();
     }
 
     /// After giving up: every message still queued fails visibly, requests
-    /// with `TargetStopped`.
+    /// with `TargetStopped`; callbacks still queued are logged as lost.
     fn fail_remaining(&mut self) {
         self.wiring.messages.close();
         while let Ok(envelope) = self.wiring.messages.try_recv() {
             match &envelope.correlation {
-                Some(correlation_id) => self.requests.fail(correlation_id, self.stopped()),
+                Some(correlation_id) => {
+                    let _ = self
+                        .wiring
+                        .tracker
+                        .complete(correlation_id, Err(self.stopped()));
+                }
                 None => tracing::warn!(
                     target: "airssys_wasm::flow",
                     to = %self.id, from = %envelope.sender,
                     "message undeliverable: the component has failed"
                 ),
             }
-            self.wiring.activity.end();
         }
         while let Ok(callback) = self.wiring.callbacks.try_recv() {
             tracing::warn!(
                 component = %self.id, correlation = %callback.correlation_id,
                 "callback undeliverable: the component has failed"
             );
-            self.wiring.activity.end();
         }
     }
+}
+
+/// An error and its sources, one line: `a: b: c`.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 impl std::fmt::Debug for ActorWiring {
@@ -412,13 +396,5 @@ impl std::fmt::Debug for ComponentActor {
         f.debug_struct("ComponentActor")
             .field("id", &self.id)
             .finish_non_exhaustive()
-    }
-}
-
-pub(crate) fn describe(error: &ComponentError) -> String {
-    match error {
-        ComponentError::InvalidInput(text) => format!("invalid input: {text}"),
-        ComponentError::Unsupported(text) => format!("unsupported: {text}"),
-        ComponentError::Failed(text) => text.clone(),
     }
 }

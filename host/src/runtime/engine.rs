@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
-use std::time::Duration;
 
 use wasmtime::component::Linker;
 use wasmtime::{Config, Engine};
@@ -11,24 +10,11 @@ use wasmtime::{Config, Engine};
 use crate::core::runtime::errors::WasmError;
 use crate::runtime::bindings::Plugin;
 use crate::runtime::host_services::HostState;
-
-/// How often the epoch advances. A running guest yields to tokio at every
-/// tick and its time budget is counted in ticks.
-pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
+use crate::runtime::limits::EPOCH_TICK;
 
 /// The wasmtime engine and the linker every component is instantiated with,
 /// plus the thread that advances the epoch.
-///
-/// ```
-/// use airssys_wasm::runtime::engine::WasmEngine;
-/// use airssys_wasm::system::builder::DEFAULT_MEMORY_LIMIT;
-///
-/// let engine = WasmEngine::new(DEFAULT_MEMORY_LIMIT)?;
-/// // One engine compiles every component of a system; see `LoadedComponent`.
-/// # let _ = engine;
-/// # Ok::<(), airssys_wasm::WasmError>(())
-/// ```
-pub struct WasmEngine {
+pub(crate) struct WasmEngine {
     engine: Engine,
     linker: Linker<HostState>,
     ticker: Arc<AtomicBool>,
@@ -44,27 +30,19 @@ impl WasmEngine {
     /// reservation of 4 GiB per memory would cap a process at about 30,000
     /// instances of address space; limit-sized reservations allow millions.
     /// Measured: the guest call cost is the same either way (BENCHMARKS.md).
-    ///
-    /// ```
-    /// // Components limited to 16 MiB each reserve 16 MiB (plus guard) apiece.
-    /// let engine = airssys_wasm::runtime::engine::WasmEngine::new(16 << 20)?;
-    /// # let _ = engine;
-    /// # Ok::<(), airssys_wasm::WasmError>(())
-    /// ```
-    pub fn new(largest_memory: usize) -> Result<Self, WasmError> {
+    pub(crate) fn new(largest_memory: usize) -> Result<Self, WasmError> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
-        config.memory_reservation(largest_memory as u64);
+        config.memory_reservation(u64::try_from(largest_memory).unwrap_or(u64::MAX));
         // One mapping fewer per instance; the guard after the memory stays.
         config.guard_before_linear_memory(false);
-        let engine = Engine::new(&config).map_err(|e| WasmError::Engine(e.to_string()))?;
+        let engine = Engine::new(&config).map_err(WasmError::Engine)?;
 
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
-            .map_err(|e| WasmError::Engine(e.to_string()))?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(WasmError::Engine)?;
         Plugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |state| state)
-            .map_err(|e| WasmError::Engine(e.to_string()))?;
+            .map_err(WasmError::Engine)?;
 
         let ticker = Arc::new(AtomicBool::new(true));
         let running = Arc::clone(&ticker);
@@ -80,7 +58,7 @@ impl WasmEngine {
                     }
                 }
             })
-            .map_err(|e| WasmError::Engine(format!("cannot start the epoch thread: {e}")))?;
+            .map_err(WasmError::EpochThread)?;
 
         Ok(Self {
             engine,
@@ -90,27 +68,12 @@ impl WasmEngine {
     }
 
     /// The wasmtime engine.
-    ///
-    /// ```
-    /// let engine = airssys_wasm::runtime::engine::WasmEngine::new(16 << 20)?;
-    /// // For wasmtime APIs the host does not wrap, such as precompiling.
-    /// let wasmtime_engine: &wasmtime::Engine = engine.engine();
-    /// # let _ = wasmtime_engine;
-    /// # Ok::<(), airssys_wasm::WasmError>(())
-    /// ```
-    pub fn engine(&self) -> &Engine {
+    pub(crate) fn engine(&self) -> &Engine {
         &self.engine
     }
 
     /// The linker with every import a plugin may use.
-    ///
-    /// ```
-    /// let engine = airssys_wasm::runtime::engine::WasmEngine::new(16 << 20)?;
-    /// // `wasi:*` and `airssys:wasm/host-services` are defined here.
-    /// let _linker = engine.linker();
-    /// # Ok::<(), airssys_wasm::WasmError>(())
-    /// ```
-    pub fn linker(&self) -> &Linker<HostState> {
+    pub(crate) fn linker(&self) -> &Linker<HostState> {
         &self.linker
     }
 }

@@ -1,4 +1,5 @@
-//! [`LoadedComponent`]: compiled once, instantiated on demand.
+//! [`LoadedComponent`]: compiled once, instantiated on demand; and
+//! [`inspect`], which says what a component is without running it.
 
 use std::path::Path;
 
@@ -7,71 +8,28 @@ use wasmtime::component::Component;
 use wasmtime::component::types::{ComponentExtern, ComponentItem};
 
 use crate::core::runtime::errors::WasmError;
-use crate::runtime::bindings::{Plugin, PluginPre};
+use crate::runtime::bindings::PluginPre;
 use crate::runtime::engine::WasmEngine;
 use crate::runtime::host_services::HostState;
+use crate::runtime::instance::Instance;
 
 /// A component compiled and linked once, ready to instantiate any number of
 /// times (at start, and again after a trap).
-///
-/// ```no_run
-/// # async fn demo(state: airssys_wasm::runtime::host_services::HostState) -> Result<(), Box<dyn std::error::Error>> {
-/// use airssys_wasm::runtime::engine::WasmEngine;
-/// use airssys_wasm::runtime::loader::LoadedComponent;
-///
-/// let engine = WasmEngine::new(16 << 20)?;
-/// let echo = LoadedComponent::from_file(&engine, "echo", "echo.wasm".as_ref())?;
-/// // `state` as in `HostState::new`.
-/// let mut instance = echo.instantiate(state).await?;
-/// let answer = instance.handle_message("host", b"hi").await?;
-/// println!("{answer:?}");
-/// # Ok(()) }
-/// ```
 #[derive(Clone)]
-pub struct LoadedComponent {
+pub(crate) struct LoadedComponent {
     name: String,
     pre: PluginPre<HostState>,
 }
 
-/// A live instance and the store that owns it.
-///
-/// ```no_run
-/// # async fn demo(state: airssys_wasm::runtime::host_services::HostState) -> Result<(), Box<dyn std::error::Error>> {
-/// use airssys_wasm::runtime::engine::WasmEngine;
-/// use airssys_wasm::runtime::loader::LoadedComponent;
-///
-/// let engine = WasmEngine::new(16 << 20)?;
-/// let echo = LoadedComponent::from_file(&engine, "echo", "echo.wasm".as_ref())?;
-/// // `state` as in `HostState::new`.
-/// let mut instance = echo.instantiate(state).await?;
-/// let answer = instance.handle_message("host", b"hi").await?;
-/// println!("{answer:?}");
-/// # Ok(()) }
-/// ```
-pub struct Instance {
-    /// The store holding the instance's memory and the component's state.
-    #[doc(hidden)] // public for the benchmarks' bare-call floor
-    pub store: Store<HostState>,
-    /// The instance's exports.
-    #[doc(hidden)] // public for the benchmarks' bare-call floor
-    pub plugin: Plugin,
-}
-
 impl LoadedComponent {
     /// Reads and loads the component at `path`.
-    ///
-    /// ```
-    /// use airssys_wasm::runtime::{engine::WasmEngine, loader::LoadedComponent};
-    /// use airssys_wasm::WasmError;
-    ///
-    /// let engine = WasmEngine::new(16 << 20)?;
-    /// let missing = LoadedComponent::from_file(&engine, "echo", "no/such/echo.wasm".as_ref());
-    /// assert!(matches!(missing, Err(WasmError::Read { .. })));
-    /// # Ok::<(), WasmError>(())
-    /// ```
-    pub fn from_file(engine: &WasmEngine, name: &str, path: &Path) -> Result<Self, WasmError> {
+    pub(crate) fn from_file(
+        engine: &WasmEngine,
+        name: &str,
+        path: &Path,
+    ) -> Result<Self, WasmError> {
         let bytes = std::fs::read(path).map_err(|source| WasmError::Read {
-            path: path.display().to_string(),
+            path: path.to_owned(),
             source,
         })?;
         Self::from_bytes(engine, name, &bytes)
@@ -79,18 +37,11 @@ impl LoadedComponent {
 
     /// Compiles `bytes` and checks that they are a component of the
     /// `airssys:wasm/plugin` world.
-    ///
-    /// ```
-    /// use airssys_wasm::runtime::{engine::WasmEngine, loader::LoadedComponent};
-    /// use airssys_wasm::WasmError;
-    ///
-    /// let engine = WasmEngine::new(16 << 20)?;
-    /// // A core module (just the header) is not a component.
-    /// let core = LoadedComponent::from_bytes(&engine, "old", b"\0asm\x01\0\0\0");
-    /// assert!(matches!(core, Err(WasmError::CoreModule { .. })));
-    /// # Ok::<(), WasmError>(())
-    /// ```
-    pub fn from_bytes(engine: &WasmEngine, name: &str, bytes: &[u8]) -> Result<Self, WasmError> {
+    pub(crate) fn from_bytes(
+        engine: &WasmEngine,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<Self, WasmError> {
         let component = compile(engine, name, bytes)?;
         let pre = link(engine, name, &component)?;
         Ok(Self {
@@ -107,100 +58,23 @@ impl LoadedComponent {
         }
     }
 
-    /// The name the component was loaded under.
-    ///
-    /// ```no_run
-    /// # fn demo(component: &airssys_wasm::runtime::loader::LoadedComponent) {
-    /// println!("loaded {}", component.name());
-    /// # }
-    /// ```
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Creates a fresh instance in a new store holding `state`, with epoch
-    /// interruption armed: the guest yields at every tick and traps once it
-    /// has used `state`'s tick allowance within one call.
-    ///
-    /// ```no_run
-    /// # async fn demo(state: airssys_wasm::runtime::host_services::HostState) -> Result<(), Box<dyn std::error::Error>> {
-    /// use airssys_wasm::runtime::engine::WasmEngine;
-    /// use airssys_wasm::runtime::loader::LoadedComponent;
-    ///
-    /// let engine = WasmEngine::new(16 << 20)?;
-    /// let echo = LoadedComponent::from_file(&engine, "echo", "echo.wasm".as_ref())?;
-    /// // `state` as in `HostState::new`.
-    /// let mut instance = echo.instantiate(state).await?;
-    /// let answer = instance.handle_message("host", b"hi").await?;
-    /// println!("{answer:?}");
-    /// # Ok(()) }
-    /// ```
-    pub async fn instantiate(&self, state: HostState) -> Result<Instance, WasmError> {
+    /// Creates a fresh instance in a new store holding `state`, with its
+    /// memory limited and epoch interruption armed: the guest yields at
+    /// every tick and traps once it has used its time budget within one call.
+    pub(crate) async fn instantiate(&self, state: HostState) -> Result<Instance, WasmError> {
         let mut store = Store::new(self.pre.engine(), state);
-        store.limiter(|state| &mut state.limits);
+        store.limiter(|state| &mut state.memory);
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|mut ctx| {
-            let state = ctx.data_mut();
-            state.ticks_used += 1;
-            if state.ticks_used > state.ticks_allowed {
-                let limit =
-                    state.ticks_allowed * crate::runtime::engine::EPOCH_TICK.as_millis() as u64;
-                return Err(wasmtime::format_err!(
-                    "{:?} ran past its time budget of {limit} ms for one message",
-                    state.id().as_str()
-                ));
-            }
+            ctx.data_mut().budget.tick().map_err(wasmtime::Error::new)?;
             Ok(wasmtime::UpdateDeadline::Yield(1))
         });
-        let plugin =
-            self.pre
-                .instantiate_async(&mut store)
-                .await
-                .map_err(|e| WasmError::Instantiate {
-                    name: self.name.clone(),
-                    reason: with_mapping_hint(format!("{e:#}")),
-                })?;
-        Ok(Instance { store, plugin })
-    }
-}
-
-impl Instance {
-    /// Calls the guest's `handle-message` once, with no system around it:
-    /// no mailbox, no supervision, no request tracking. The outer error is
-    /// a trap; the inner one the guest's own `component-error`, as text.
-    /// Useful for driving one plugin from a test.
-    ///
-    /// ```no_run
-    /// # async fn demo(mut instance: airssys_wasm::runtime::loader::Instance) -> Result<(), Box<dyn std::error::Error>> {
-    /// match instance.handle_message("tester", b"ping 1").await? {
-    ///     Ok(answer) => assert_eq!(answer, b"pong 1"),
-    ///     Err(refused) => panic!("the plugin said no: {refused}"),
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn handle_message(
-        &mut self,
-        sender: &str,
-        payload: &[u8],
-    ) -> Result<Result<Vec<u8>, String>, wasmtime::Error> {
-        self.store.data_mut().begin_call(None);
-        let answer = self
-            .plugin
-            .airssys_wasm_component_lifecycle()
-            .call_handle_message(&mut self.store, &sender.to_owned(), payload)
-            .await?;
-        Ok(answer.map_err(|error| crate::runtime::actor::describe(&error)))
-    }
-
-    /// The component's state: its id and limits.
-    ///
-    /// ```no_run
-    /// # fn demo(instance: &airssys_wasm::runtime::loader::Instance) {
-    /// println!("an instance of {}", instance.state().id());
-    /// # }
-    /// ```
-    pub fn state(&self) -> &HostState {
-        self.store.data()
+        let plugin = self
+            .pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(|source| instantiate_error(&self.name, source))?;
+        Ok(Instance::new(store, plugin))
     }
 }
 
@@ -212,24 +86,13 @@ impl std::fmt::Debug for LoadedComponent {
     }
 }
 
-impl std::fmt::Debug for Instance {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Instance")
-            .field("state", self.store.data())
-            .finish_non_exhaustive()
-    }
-}
-
 /// What a component imports and exports, and whether this host can run it
 /// as a plugin: what `airssys inspect` shows.
 ///
 /// ```no_run
 /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
-/// use airssys_wasm::runtime::{engine::WasmEngine, loader};
-///
-/// let engine = WasmEngine::new(16 << 20)?;
 /// let bytes = std::fs::read("plugin.wasm")?;
-/// let inspection = loader::inspect(&engine, "plugin.wasm", &bytes)?;
+/// let inspection = airssys_wasm::inspect("plugin.wasm", &bytes)?;
 /// for import in &inspection.imports {
 ///     println!("imports {import}");
 /// }
@@ -245,28 +108,30 @@ pub struct Inspection {
     /// Each export, the same way.
     pub exports: Vec<String>,
     /// `Ok` for a plugin of the `airssys:wasm/plugin` world; otherwise why
-    /// not (`WrongWorld`, naming what is missing or unknown).
+    /// not ([`WasmError::WrongWorld`], naming what is missing or unknown).
     pub as_plugin: Result<(), WasmError>,
 }
 
-/// Compiles `bytes` and describes them. Fails only when they are not a
-/// component at all (not wasm, a core module, invalid).
+/// Compiles `bytes` (named `name` in errors) and describes them. Fails only
+/// when they are not a component at all (not wasm, a core module, invalid).
 ///
 /// ```
-/// use airssys_wasm::runtime::{engine::WasmEngine, loader};
+/// use airssys_wasm::WasmError;
 ///
-/// let engine = WasmEngine::new(16 << 20)?;
 /// // Not a component at all: an error, not an inspection.
-/// assert!(loader::inspect(&engine, "notes.txt", b"hello").is_err());
-/// # Ok::<(), airssys_wasm::WasmError>(())
+/// let error = airssys_wasm::inspect("notes.txt", b"hello").unwrap_err();
+/// assert!(matches!(error, WasmError::NotWasm { .. }));
 /// ```
-pub fn inspect(engine: &WasmEngine, name: &str, bytes: &[u8]) -> Result<Inspection, WasmError> {
-    let component = compile(engine, name, bytes)?;
+pub fn inspect(name: &str, bytes: &[u8]) -> Result<Inspection, WasmError> {
+    // Nothing is instantiated, so the memory reservation does not matter.
+    let engine = WasmEngine::new(INSPECT_MEMORY_RESERVATION)?;
+    let component = compile(&engine, name, bytes)?;
     let ty = component.component_type();
+    let wasmtime_engine = engine.engine();
     let describe = |(item_name, item): (&str, ComponentExtern<'_>)| match item.ty {
         ComponentItem::ComponentInstance(instance) => {
             let functions: Vec<&str> = instance
-                .exports(engine.engine())
+                .exports(wasmtime_engine)
                 .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentFunc(_)))
                 .map(|(function, _)| function)
                 .collect();
@@ -280,18 +145,21 @@ pub fn inspect(engine: &WasmEngine, name: &str, bytes: &[u8]) -> Result<Inspecti
         _ => item_name.to_owned(),
     };
     Ok(Inspection {
-        imports: ty.imports(engine.engine()).map(describe).collect(),
-        exports: ty.exports(engine.engine()).map(describe).collect(),
-        as_plugin: link(engine, name, &component).map(|_| ()),
+        imports: ty.imports(wasmtime_engine).map(describe).collect(),
+        exports: ty.exports(wasmtime_engine).map(describe).collect(),
+        as_plugin: link(&engine, name, &component).map(drop),
     })
 }
+
+/// The engine [`inspect`] compiles with reserves this much per memory.
+const INSPECT_MEMORY_RESERVATION: usize = 64 << 20;
 
 /// Checks the header, then compiles.
 fn compile(engine: &WasmEngine, name: &str, bytes: &[u8]) -> Result<Component, WasmError> {
     check_header(name, bytes)?;
-    Component::new(engine.engine(), bytes).map_err(|e| WasmError::Compile {
+    Component::new(engine.engine(), bytes).map_err(|source| WasmError::Compile {
         name: name.to_owned(),
-        reason: format!("{e:#}"),
+        source,
     })
 }
 
@@ -302,9 +170,9 @@ fn link(
     name: &str,
     component: &Component,
 ) -> Result<PluginPre<HostState>, WasmError> {
-    let wrong_world = |e: wasmtime::Error| WasmError::WrongWorld {
+    let wrong_world = |source| WasmError::WrongWorld {
         name: name.to_owned(),
-        reason: format!("{e:#}"),
+        source,
     };
     let instance_pre = engine
         .linker()
@@ -316,25 +184,26 @@ fn link(
 /// Memory mappings each live instance holds: its linear memory (three with
 /// copy-on-write initialisation, plus the reservation) and its fiber stack
 /// with its guard page.
-pub(crate) const MAPPINGS_PER_INSTANCE: usize = 6;
+const MAPPINGS_PER_INSTANCE: usize = 6;
 
 /// An instance that cannot get memory has most often hit the kernel's cap on
 /// mappings per process, not the end of RAM: say so, with the numbers.
-fn with_mapping_hint(reason: String) -> String {
-    if !reason.contains("Cannot allocate memory") {
-        return reason;
-    }
+fn instantiate_error(name: &str, source: wasmtime::Error) -> WasmError {
+    let out_of_memory = format!("{source:#}").contains("Cannot allocate memory");
     let cap = std::fs::read_to_string("/proc/sys/vm/max_map_count")
         .ok()
         .and_then(|text| text.trim().parse::<usize>().ok());
     match cap {
-        Some(cap) => format!(
-            "{reason} (each instance holds about {MAPPINGS_PER_INSTANCE} memory mappings and \
-             vm.max_map_count = {cap} allows about {} instances; raise it with \
-             `sysctl -w vm.max_map_count=N`)",
-            cap / MAPPINGS_PER_INSTANCE
-        ),
-        None => reason,
+        Some(max_map_count) if out_of_memory => WasmError::OutOfMappings {
+            name: name.to_owned(),
+            max_map_count,
+            mappings_per_instance: MAPPINGS_PER_INSTANCE,
+            source,
+        },
+        _ => WasmError::Instantiate {
+            name: name.to_owned(),
+            source,
+        },
     }
 }
 
@@ -358,15 +227,84 @@ fn check_header(name: &str, bytes: &[u8]) -> Result<(), WasmError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
 
+    use airssys_test_fixtures::ECHO;
+
+    use super::*;
+    use crate::core::component::errors::{ComponentError, Trap};
+    use crate::core::component::id::ComponentId;
+    use crate::core::messaging::activity::Activity;
+    use crate::core::messaging::traits::MessageRouter;
+    use crate::messaging::capability::Grants;
+    use crate::messaging::correlation::CorrelationTrackerImpl;
+    use crate::messaging::router::{ResponseRouter, RouterLimits};
+    use crate::messaging::subscriber::ComponentSubscriber;
+    use crate::runtime::host_services::InstanceSettings;
+
+    /// Out of memory with a readable cap becomes `OutOfMappings`, naming
+    /// the cap; any other failure stays `Instantiate`.
     #[test]
     fn out_of_memory_names_the_mapping_cap() {
-        let reason = with_mapping_hint("mmap failed: Cannot allocate memory (os error 12)".into());
+        let oom = instantiate_error(
+            "c1",
+            wasmtime::format_err!("mmap failed: Cannot allocate memory (os error 12)"),
+        );
         if Path::new("/proc/sys/vm/max_map_count").exists() {
-            assert!(reason.contains("vm.max_map_count"), "{reason}");
+            assert!(
+                matches!(
+                    oom,
+                    WasmError::OutOfMappings {
+                        mappings_per_instance: 6,
+                        ..
+                    }
+                ),
+                "{oom:?}"
+            );
         }
-        let other = with_mapping_hint("unknown import".into());
-        assert_eq!(other, "unknown import");
+        let other = instantiate_error("c1", wasmtime::format_err!("unknown import"));
+        assert!(matches!(other, WasmError::Instantiate { .. }), "{other:?}");
+    }
+
+    /// An instance driven by hand, without a system: the answer, the
+    /// guest's own error and a trap come back as three different results,
+    /// and the instance keeps serving after its own error.
+    #[tokio::test]
+    async fn calls_return_answer_error_or_trap() {
+        let engine = WasmEngine::new(16 << 20).unwrap();
+        let echo = LoadedComponent::from_bytes(&engine, "echo", ECHO).unwrap();
+        let subscriber = Arc::new(ComponentSubscriber::new(Arc::new(Activity::default())));
+        let router: Arc<dyn MessageRouter> = Arc::new(ResponseRouter::new(
+            Arc::clone(&subscriber),
+            Arc::new(CorrelationTrackerImpl::new()),
+            Arc::new(Grants::default()),
+            RouterLimits::default(),
+        ));
+        let mailbox = subscriber.subscribe(ComponentId::new("echo"), 4);
+        let settings = InstanceSettings {
+            time_budget: Duration::from_secs(1),
+            memory_limit: 16 << 20,
+            wasi: Default::default(),
+        };
+        let state = HostState::new(
+            ComponentId::new("echo"),
+            router,
+            mailbox.callback_sink,
+            &settings,
+        )
+        .unwrap();
+        let mut instance = echo.instantiate(state).await.unwrap();
+        let tester = ComponentId::new("tester");
+
+        let answer = instance.call_message(&tester, b"hello", None).await;
+        assert_eq!(answer, Ok(Ok(b"hello".to_vec())));
+        let refused = instance.call_message(&tester, b"fail", None).await;
+        assert_eq!(
+            refused,
+            Ok(Err(ComponentError::Failed("asked to fail".to_owned())))
+        );
+        let trap = instance.call_message(&tester, b"panic", None).await;
+        assert!(matches!(trap, Err(Trap::Guest(_))), "{trap:?}");
     }
 }

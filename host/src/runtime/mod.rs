@@ -2,9 +2,11 @@
 //! calling component, and runs one actor per component.
 
 pub(crate) mod actor;
-#[doc(hidden)] // generated from wit/airssys.wit, which documents it; public for the benchmarks
-pub mod bindings;
-pub mod engine;
-pub mod host_services;
-pub mod loader;
-pub mod wasi;
+pub(crate) mod bindings;
+pub(crate) mod engine;
+pub(crate) mod guest_output;
+pub(crate) mod host_services;
+pub(crate) mod instance;
+pub(crate) mod limits;
+pub(crate) mod loader;
+pub(crate) mod wasi;

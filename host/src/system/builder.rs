@@ -1,277 +1,36 @@
-//! [`SystemBuilder`] and [`ComponentSpec`]: describe a system and start it.
+//! [`SystemBuilder`]: describe a system, then start it in a few named steps.
 
-use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::broadcast;
 
 use crate::core::component::id::ComponentId;
-use crate::core::component::supervision::RestartPolicy;
-use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, ResponseSink};
+use crate::core::component::supervision::{RestartPolicy, SupervisionEvent};
+use crate::core::messaging::activity::Activity;
+use crate::core::messaging::traits::{CorrelationTracker, MailboxRegistry, MessageRouter};
 use crate::core::runtime::errors::WasmError;
-use crate::messaging::activity::Activity;
 use crate::messaging::capability::Grants;
 use crate::messaging::correlation::CorrelationTrackerImpl;
+use crate::messaging::counters::ComponentCounters;
 use crate::messaging::router::{ResponseRouter, RouterLimits};
 use crate::messaging::subscriber::ComponentSubscriber;
 use crate::runtime::actor::{ActorWiring, ComponentActor};
-use crate::runtime::engine::{EPOCH_TICK, WasmEngine};
+use crate::runtime::engine::WasmEngine;
 use crate::runtime::host_services::InstanceSettings;
 use crate::runtime::loader::LoadedComponent;
-use crate::runtime::wasi::{DirGrant, WasiGrants};
+use crate::system::compile;
 use crate::system::errors::SystemError;
+use crate::system::inbox::HostInbox;
 use crate::system::progress::StartProgress;
-use crate::system::running::{HostInbox, System};
-
-/// Default mailbox capacity of a component, in messages.
-///
-/// ```
-/// use airssys_wasm::system::builder::DEFAULT_MAILBOX_CAPACITY;
-/// use airssys_wasm::ComponentSpec;
-/// let bursty = ComponentSpec::from_file("ingest", "ingest.wasm").mailbox_capacity(DEFAULT_MAILBOX_CAPACITY * 8);
-/// # let _ = bursty;
-/// ```
-pub const DEFAULT_MAILBOX_CAPACITY: usize = 1024;
-
-/// Default time one `handle-message` or `handle-callback` call may run.
-///
-/// ```
-/// use airssys_wasm::system::builder::DEFAULT_TIME_BUDGET;
-/// use airssys_wasm::ComponentSpec;
-/// let quick = ComponentSpec::from_file("lookup", "lookup.wasm").time_budget(DEFAULT_TIME_BUDGET / 100);
-/// # let _ = quick;
-/// ```
-pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(10);
+use crate::system::running::System;
+use crate::system::spec::{
+    ComponentSpec, DEFAULT_MAILBOX_CAPACITY, DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_BUDGET,
+};
 
 /// Supervision events kept for a subscriber that falls behind.
 const EVENT_BUFFER: usize = 1024;
-
-/// Default limit of a component's linear memory.
-///
-/// ```
-/// use airssys_wasm::system::builder::DEFAULT_MEMORY_LIMIT;
-/// use airssys_wasm::ComponentSpec;
-/// let hungry = ComponentSpec::from_file("render", "render.wasm").memory_limit(DEFAULT_MEMORY_LIMIT * 4);
-/// # let _ = hungry;
-/// ```
-pub const DEFAULT_MEMORY_LIMIT: usize = 64 * 1024 * 1024;
-
-/// Where a component's WebAssembly comes from.
-///
-/// ```
-/// use airssys_wasm::WasmSource;
-///
-/// // Where `ComponentSpec::from_file` and `from_bytes` say the code is; a
-/// // system compiles each distinct source once.
-/// let source = WasmSource::File("plugins/echo.wasm".into());
-/// let describe = |source: &WasmSource| match source {
-///     WasmSource::File(path) => format!("file {}", path.display()),
-///     WasmSource::Bytes(bytes) => format!("{} bytes", bytes.len()),
-/// };
-/// assert_eq!(describe(&source), "file plugins/echo.wasm");
-/// ```
-#[derive(Debug, Clone)]
-pub enum WasmSource {
-    /// A `.wasm` file, read at start.
-    File(PathBuf),
-    /// Bytes already in memory.
-    Bytes(Arc<[u8]>),
-}
-
-/// One component of a system: its name, its WebAssembly, whom it may
-/// message, and its limits.
-///
-/// ```
-/// use airssys_wasm::ComponentSpec;
-/// let ping = ComponentSpec::from_file("ping", "ping.wasm")
-///     .grant("pong")
-///     .mailbox_capacity(64);
-/// assert_eq!(ping.name(), "ping");
-/// ```
-#[derive(Debug, Clone)]
-pub struct ComponentSpec {
-    name: String,
-    source: WasmSource,
-    grants: Vec<String>,
-    grant_any: bool,
-    mailbox_capacity: Option<usize>,
-    time_budget: Option<Duration>,
-    memory_limit: Option<usize>,
-    restart_policy: Option<RestartPolicy>,
-    wasi: WasiGrants,
-}
-
-impl ComponentSpec {
-    /// A component named `name` loaded from the file at `path`.
-    ///
-    /// ```
-    /// let spec = airssys_wasm::ComponentSpec::from_file("billing", "plugins/billing.wasm");
-    /// assert_eq!(spec.name(), "billing");
-    /// ```
-    pub fn from_file(name: impl Into<String>, path: impl Into<PathBuf>) -> Self {
-        Self::new(name, WasmSource::File(path.into()))
-    }
-
-    /// A component named `name` from WebAssembly bytes.
-    ///
-    /// ```
-    /// // Usually `include_bytes!("../plugins/billing.wasm")`.
-    /// static BILLING: &[u8] = b"\0asm...";
-    /// let spec = airssys_wasm::ComponentSpec::from_bytes("billing", BILLING);
-    /// assert_eq!(spec.name(), "billing");
-    /// ```
-    pub fn from_bytes(name: impl Into<String>, bytes: impl Into<Arc<[u8]>>) -> Self {
-        Self::new(name, WasmSource::Bytes(bytes.into()))
-    }
-
-    fn new(name: impl Into<String>, source: WasmSource) -> Self {
-        Self {
-            name: name.into(),
-            source,
-            grants: Vec::new(),
-            grant_any: false,
-            mailbox_capacity: None,
-            time_budget: None,
-            memory_limit: None,
-            restart_policy: None,
-            wasi: WasiGrants::default(),
-        }
-    }
-
-    /// The component's name.
-    ///
-    /// ```
-    /// assert_eq!(airssys_wasm::ComponentSpec::from_file("a", "a.wasm").name(), "a");
-    /// ```
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Allows this component to message `target`.
-    ///
-    /// ```
-    /// // shop may message warehouse and the host's inbox; nobody else.
-    /// let shop = airssys_wasm::ComponentSpec::from_file("shop", "shop.wasm")
-    ///     .grant("warehouse")
-    ///     .grant("host");
-    /// # let _ = shop;
-    /// ```
-    pub fn grant(mut self, target: impl Into<String>) -> Self {
-        self.grants.push(target.into());
-        self
-    }
-
-    /// Allows this component to message every component (explicit wildcard).
-    ///
-    /// ```
-    /// // A dispatcher that forwards to whichever component a message names.
-    /// let dispatcher = airssys_wasm::ComponentSpec::from_file("dispatch", "dispatch.wasm").grant_any();
-    /// # let _ = dispatcher;
-    /// ```
-    pub fn grant_any(mut self) -> Self {
-        self.grant_any = true;
-        self
-    }
-
-    /// Mailbox capacity in messages; a send to a full mailbox is refused with
-    /// `QueueFull`.
-    ///
-    /// ```
-    /// // A slow consumer: refuse early rather than queue minutes of work.
-    /// let spec = airssys_wasm::ComponentSpec::from_file("mailer", "mailer.wasm").mailbox_capacity(32);
-    /// # let _ = spec;
-    /// ```
-    pub fn mailbox_capacity(mut self, messages: usize) -> Self {
-        self.mailbox_capacity = Some(messages);
-        self
-    }
-
-    /// How long one call into this component may run before it is
-    /// interrupted (measured in epoch ticks of 10 ms).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let spec = airssys_wasm::ComponentSpec::from_file("resize", "resize.wasm")
-    ///     .time_budget(Duration::from_secs(30));
-    /// # let _ = spec;
-    /// ```
-    pub fn time_budget(mut self, budget: Duration) -> Self {
-        self.time_budget = Some(budget);
-        self
-    }
-
-    /// Largest linear memory this component may have, in bytes; growing
-    /// past it traps the call that tried.
-    ///
-    /// ```
-    /// let spec = airssys_wasm::ComponentSpec::from_file("tiny", "tiny.wasm").memory_limit(4 << 20);
-    /// # let _ = spec;
-    /// ```
-    pub fn memory_limit(mut self, bytes: usize) -> Self {
-        self.memory_limit = Some(bytes);
-        self
-    }
-
-    /// What happens when this component traps.
-    ///
-    /// ```
-    /// use airssys_wasm::{ComponentSpec, RestartPolicy};
-    /// let spec = ComponentSpec::from_file("ledger", "ledger.wasm").restart_policy(RestartPolicy::Never);
-    /// # let _ = spec;
-    /// ```
-    pub fn restart_policy(mut self, policy: RestartPolicy) -> Self {
-        self.restart_policy = Some(policy);
-        self
-    }
-
-    /// Grants a WASI environment variable.
-    ///
-    /// ```
-    /// let spec = airssys_wasm::ComponentSpec::from_file("shop", "shop.wasm")
-    ///     .wasi_env("CURRENCY", "EUR");
-    /// # let _ = spec;
-    /// ```
-    pub fn wasi_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.wasi.env.push((key.into(), value.into()));
-        self
-    }
-
-    /// Grants access to the host directory `host`, seen by the guest at
-    /// `guest`.
-    ///
-    /// ```
-    /// // Read-only: the guest can open /assets/* but not write there.
-    /// let spec = airssys_wasm::ComponentSpec::from_file("site", "site.wasm")
-    ///     .wasi_dir("public", "/assets", true);
-    /// # let _ = spec;
-    /// ```
-    pub fn wasi_dir(
-        mut self,
-        host: impl Into<PathBuf>,
-        guest: impl Into<String>,
-        read_only: bool,
-    ) -> Self {
-        self.wasi.dirs.push(DirGrant {
-            host: host.into(),
-            guest: guest.into(),
-            read_only,
-        });
-        self
-    }
-
-    /// Grants sockets and name lookup.
-    ///
-    /// ```
-    /// let spec = airssys_wasm::ComponentSpec::from_file("fetcher", "fetcher.wasm").wasi_network();
-    /// # let _ = spec;
-    /// ```
-    pub fn wasi_network(mut self) -> Self {
-        self.wasi.network = true;
-        self
-    }
-}
 
 /// Builds a [`System`]: add components, grant who may message whom, start.
 ///
@@ -371,7 +130,7 @@ impl SystemBuilder {
     /// Mailbox capacity for components that set none (default 1024).
     ///
     /// ```
-    /// use airssys_wasm::system::builder::DEFAULT_MAILBOX_CAPACITY;
+    /// use airssys_wasm::DEFAULT_MAILBOX_CAPACITY;
     /// let builder = airssys_wasm::SystemBuilder::new().mailbox_capacity(DEFAULT_MAILBOX_CAPACITY * 4);
     /// # let _ = builder;
     /// ```
@@ -470,8 +229,45 @@ impl SystemBuilder {
     /// # }
     /// ```
     pub async fn start(self) -> Result<System, SystemError> {
+        let grants = self.check_grants()?;
+        let engine = Arc::new(WasmEngine::new(self.largest_memory_limit())?);
+        let loaded = compile::load_all(&engine, &self.components, &self.progress).await?;
+        let parts = Parts::new(grants, self.limits);
+        let inbox = self
+            .host_inbox
+            .map(|capacity| HostInbox::new(parts.subscriber.subscribe_host_inbox(capacity)));
+        let actors = match self.start_actors(&parts, loaded).await {
+            Ok(actors) => actors,
+            Err(error) => {
+                parts.subscriber.close_all();
+                return Err(error.into());
+            }
+        };
+        let (tasks, counters) = actors
+            .into_iter()
+            .map(|(id, counters, actor)| {
+                let task = (id.clone(), tokio::spawn(actor.run()));
+                (task, (id, counters))
+            })
+            .unzip();
+        Ok(System {
+            router: parts.router,
+            tracker: parts.tracker,
+            subscriber: parts.subscriber,
+            activity: parts.activity,
+            events: parts.events,
+            tasks,
+            inbox,
+            counters,
+            _engine: engine,
+        })
+    }
+
+    /// Checks names and grants: every name unique and not reserved, every
+    /// grant between components of this system (or to the host's inbox).
+    fn check_grants(&self) -> Result<Grants, SystemError> {
         let names = self.check_names()?;
-        let grants = Arc::new(Grants::new());
+        let grants = Grants::default();
         for spec in &self.components {
             for target in &spec.grants {
                 check_grant(&names, &spec.name, target)?;
@@ -485,84 +281,66 @@ impl SystemBuilder {
             check_grant(&names, sender, target)?;
             grants.grant(ComponentId::new(sender), ComponentId::new(target));
         }
+        Ok(grants)
+    }
 
-        let engine = Arc::new(WasmEngine::new(self.largest_memory_limit())?);
-        let loaded = load_all(&engine, &self.components, &self.progress).await?;
-
-        let activity = Arc::new(Activity::new());
-        let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
-        let tracker = Arc::new(CorrelationTrackerImpl::with_activity(Some(Arc::clone(
-            &activity,
-        ))));
-        let tracker_dyn: Arc<dyn CorrelationTracker> = tracker.clone();
-        let router = Arc::new(ResponseRouter::new(
-            Arc::clone(&subscriber),
-            Arc::clone(&tracker_dyn),
-            grants,
-            self.limits,
-        ));
-        let router_dyn: Arc<dyn MessageRouter> = router.clone();
-        let (events, _) = broadcast::channel(EVENT_BUFFER);
-        let inbox = self
-            .host_inbox
-            .map(|capacity| HostInbox::new(subscriber.subscribe_host_inbox(capacity)));
-
-        // Instances are created in parallel, on every worker thread; the
-        // first failure in component order is the one reported.
+    /// Opens each component's mailbox and instantiates it, all in parallel
+    /// on every worker thread. The first failure in component order is the
+    /// one reported.
+    async fn start_actors(
+        &self,
+        parts: &Parts,
+        loaded: Vec<LoadedComponent>,
+    ) -> Result<Vec<StartedActor>, WasmError> {
         self.progress.expect_starts(loaded.len());
         let mut starting = Vec::with_capacity(loaded.len());
-        let mut counters = Vec::with_capacity(loaded.len());
         for (spec, component) in self.components.iter().zip(loaded) {
             let id = ComponentId::new(&spec.name);
             let capacity = spec
                 .mailbox_capacity
                 .or(self.mailbox_capacity)
                 .unwrap_or(DEFAULT_MAILBOX_CAPACITY);
-            let budget = spec
-                .time_budget
-                .or(self.time_budget)
-                .unwrap_or(DEFAULT_TIME_BUDGET);
             let settings = InstanceSettings {
-                ticks_allowed: (budget.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64,
+                time_budget: spec
+                    .time_budget
+                    .or(self.time_budget)
+                    .unwrap_or(DEFAULT_TIME_BUDGET),
                 memory_limit: self.memory_limit_of(spec),
                 wasi: spec.wasi.clone(),
             };
-            let receivers = subscriber.subscribe(id.clone(), capacity);
-            counters.push((id.clone(), Arc::clone(&receivers.counters)));
-            let callback_sink: Arc<dyn ResponseSink> = receivers.callback_sink;
+            let policy = spec
+                .restart_policy
+                .or(self.restart_policy)
+                .unwrap_or_default();
+            let mailbox = parts.subscriber.subscribe(id.clone(), capacity);
+            let counters = Arc::clone(&mailbox.counters);
             let wiring = ActorWiring {
-                router: Arc::clone(&router_dyn),
-                tracker: Arc::clone(&tracker_dyn),
-                subscriber: Arc::clone(&subscriber),
-                callback_sink,
-                messages: receivers.messages,
-                callbacks: receivers.callbacks,
-                activity: Arc::clone(&activity),
-                policy: spec
-                    .restart_policy
-                    .or(self.restart_policy)
-                    .unwrap_or_default(),
-                events: events.clone(),
-                counters: receivers.counters,
+                router: Arc::clone(&parts.router) as Arc<dyn MessageRouter>,
+                tracker: Arc::clone(&parts.tracker) as Arc<dyn CorrelationTracker>,
+                registry: Arc::clone(&parts.subscriber) as Arc<dyn MailboxRegistry>,
+                callback_sink: mailbox.callback_sink,
+                messages: mailbox.messages,
+                callbacks: mailbox.callbacks,
+                policy,
+                events: parts.events.clone(),
+                counters: mailbox.counters,
             };
             let start = ComponentActor::start(id.clone(), component, settings, wiring);
             let progress = self.progress.clone();
-            starting.push((
-                id,
-                tokio::spawn(async move {
-                    let started = start.await;
-                    if started.is_ok() {
-                        progress.started_one();
-                    }
-                    started
-                }),
-            ));
+            let task = tokio::spawn(async move {
+                let started = start.await;
+                if started.is_ok() {
+                    progress.started_one();
+                }
+                started
+            });
+            starting.push((id, counters, task));
         }
         let mut actors = Vec::with_capacity(starting.len());
         let mut first_error = None;
-        for (id, handle) in starting {
-            match handle.await {
-                Ok(Ok(actor)) => actors.push((id, actor)),
+        for (id, counters, task) in starting {
+            match task.await {
+                Ok(Ok(actor)) => actors.push((id, counters, actor)),
                 Ok(Err(error)) => {
                     first_error.get_or_insert(error);
                 }
@@ -572,31 +350,15 @@ impl SystemBuilder {
                 Err(_cancelled) => {
                     first_error.get_or_insert(WasmError::Instantiate {
                         name: id.to_string(),
-                        reason: "the tokio runtime shut down during start".to_owned(),
+                        source: wasmtime::format_err!("the tokio runtime shut down during start"),
                     });
                 }
             }
         }
-        if let Some(error) = first_error {
-            subscriber.close_all();
-            return Err(error.into());
+        match first_error {
+            Some(error) => Err(error),
+            None => Ok(actors),
         }
-        let tasks = actors
-            .into_iter()
-            .map(|(id, actor)| (id, tokio::spawn(actor.run())))
-            .collect();
-
-        Ok(System {
-            router,
-            tracker,
-            subscriber,
-            activity,
-            tasks,
-            inbox,
-            events,
-            counters,
-            _engine: engine,
-        })
     }
 
     fn memory_limit_of(&self, spec: &ComponentSpec) -> usize {
@@ -627,6 +389,43 @@ impl SystemBuilder {
     }
 }
 
+/// An actor instantiated and ready to run, with its name and counters.
+type StartedActor = (ComponentId, Arc<ComponentCounters>, ComponentActor);
+
+/// The messaging parts every actor shares: the concrete types, wired here
+/// and nowhere else.
+struct Parts {
+    activity: Arc<Activity>,
+    subscriber: Arc<ComponentSubscriber>,
+    tracker: Arc<CorrelationTrackerImpl>,
+    router: Arc<ResponseRouter>,
+    events: broadcast::Sender<SupervisionEvent>,
+}
+
+impl Parts {
+    fn new(grants: Grants, limits: RouterLimits) -> Self {
+        let activity = Arc::new(Activity::default());
+        let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
+        let tracker = Arc::new(CorrelationTrackerImpl::with_activity(Some(Arc::clone(
+            &activity,
+        ))));
+        let router = Arc::new(ResponseRouter::new(
+            Arc::clone(&subscriber),
+            Arc::clone(&tracker) as Arc<dyn CorrelationTracker>,
+            Arc::new(grants),
+            limits,
+        ));
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        Self {
+            activity,
+            subscriber,
+            tracker,
+            router,
+            events,
+        }
+    }
+}
+
 fn check_grant(names: &HashSet<String>, sender: &str, target: &str) -> Result<(), SystemError> {
     // "host" is a valid target (the host application's inbox), never a sender.
     let known = |name: &str| names.contains(name) || (name == target && name == ComponentId::HOST);
@@ -640,74 +439,6 @@ fn check_grant(names: &HashSet<String>, sender: &str, target: &str) -> Result<()
         }
     }
     Ok(())
-}
-
-/// Compiles every distinct component once, on the blocking pool, in
-/// parallel. Components given the same file, or the same bytes (clones of
-/// one `Arc`), share one compilation and one `InstancePre`.
-async fn load_all(
-    engine: &Arc<WasmEngine>,
-    specs: &[ComponentSpec],
-    progress: &StartProgress,
-) -> Result<Vec<LoadedComponent>, WasmError> {
-    let mut first_of: HashMap<SourceKey, usize> = HashMap::new();
-    let mut jobs = Vec::new();
-    let mut job_of_spec = Vec::with_capacity(specs.len());
-    for spec in specs {
-        let job = *first_of
-            .entry(SourceKey::of(&spec.source))
-            .or_insert_with(|| {
-                let engine = Arc::clone(engine);
-                let spec = spec.clone();
-                let progress = progress.clone();
-                jobs.push(tokio::task::spawn_blocking(move || {
-                    let loaded = match &spec.source {
-                        WasmSource::File(path) => {
-                            LoadedComponent::from_file(&engine, &spec.name, path)
-                        }
-                        WasmSource::Bytes(bytes) => {
-                            LoadedComponent::from_bytes(&engine, &spec.name, bytes)
-                        }
-                    };
-                    if loaded.is_ok() {
-                        progress.compiled_one();
-                    }
-                    loaded
-                }));
-                jobs.len() - 1
-            });
-        job_of_spec.push(job);
-    }
-    progress.expect_compiles(jobs.len());
-    let mut compiled = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        compiled.push(
-            job.await
-                .map_err(|e| WasmError::Engine(format!("compile task failed: {e}")))??,
-        );
-    }
-    Ok(specs
-        .iter()
-        .zip(job_of_spec)
-        .map(|(spec, job)| compiled[job].renamed(&spec.name))
-        .collect())
-}
-
-/// What makes two sources the same compilation.
-#[derive(PartialEq, Eq, Hash)]
-enum SourceKey {
-    File(PathBuf),
-    /// The address and length of shared bytes.
-    Bytes(usize, usize),
-}
-
-impl SourceKey {
-    fn of(source: &WasmSource) -> Self {
-        match source {
-            WasmSource::File(path) => SourceKey::File(path.clone()),
-            WasmSource::Bytes(bytes) => SourceKey::Bytes(bytes.as_ptr() as usize, bytes.len()),
-        }
-    }
 }
 
 fn duration_ms(duration: Duration) -> u64 {

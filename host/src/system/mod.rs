@@ -1,7 +1,10 @@
 //! Layer 4: the only place that names concrete types. Host applications
 //! build and run a system of components here.
 
-pub mod builder;
-pub mod errors;
-pub mod progress;
-pub mod running;
+pub(crate) mod builder;
+pub(crate) mod compile;
+pub(crate) mod errors;
+pub(crate) mod inbox;
+pub(crate) mod progress;
+pub(crate) mod running;
+pub(crate) mod spec;

@@ -6,22 +6,23 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::core::component::id::ComponentId;
 use crate::core::component::supervision::SupervisionEvent;
+use crate::core::messaging::activity::Activity;
 use crate::core::messaging::correlation::CorrelationId;
-use crate::core::messaging::envelope::{Envelope, RequestOutcome};
+use crate::core::messaging::envelope::RequestOutcome;
 use crate::core::messaging::errors::{MessagingError, RequestError};
 use crate::core::messaging::payload::MessagePayload;
 use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, ReplyTo};
-use crate::messaging::activity::Activity;
 use crate::messaging::correlation::{CorrelationTrackerImpl, TrackerStats};
 use crate::messaging::counters::{ComponentCounters, ComponentStats};
 use crate::messaging::router::ResponseRouter;
 use crate::messaging::subscriber::ComponentSubscriber;
 use crate::runtime::engine::WasmEngine;
+use crate::system::inbox::HostInbox;
 
 /// A running system of components.
 ///
@@ -163,8 +164,7 @@ impl System {
         payload: impl Into<MessagePayload>,
         timeout: Duration,
     ) -> Result<PendingResponse, MessagingError> {
-        let (reply, response) = oneshot::channel();
-        let reply_to = ReplyTo::Once(Box::new(move |_, outcome| reply.send(outcome).is_ok()));
+        let (reply_to, response) = ReplyTo::channel();
         // Zero asks for the default; anything else is at least 1 ms, so a
         // sub-millisecond timeout does not turn into the default.
         let timeout_ms = match u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX) {
@@ -200,6 +200,24 @@ impl System {
     pub fn cancel(&self, correlation_id: &CorrelationId) -> Result<(), MessagingError> {
         self.router
             .cancel_request(&ComponentId::host(), correlation_id)
+    }
+
+    /// The system's router as the reference's [`MessageRouter`], for code
+    /// written against the trait (a bridge that routes on behalf of
+    /// components, say). Every call names its sender and the router trusts
+    /// it: whoever holds this can send as any component, so hand it only to
+    /// code trusted as much as the host application. [`send`](Self::send)
+    /// and [`request`](Self::request) always send as the host.
+    ///
+    /// ```no_run
+    /// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::MessagingError> {
+    /// use airssys_wasm::{ComponentId, MessageRouter};
+    /// let router = system.router();
+    /// router.send(&ComponentId::host(), &ComponentId::new("audit"), "user alice logged in".into())?;
+    /// # Ok(()) }
+    /// ```
+    pub fn router(&self) -> Arc<dyn MessageRouter> {
+        Arc::clone(&self.router) as Arc<dyn MessageRouter>
     }
 
     /// Takes the host application's inbox, if the builder gave it one with
@@ -328,19 +346,23 @@ impl System {
         };
 
         self.subscriber.close_all();
-        let grace = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+        let grace = (tokio::time::Instant::now() + SHUTDOWN_GRACE).max(until);
+        let mut busy = Vec::new();
         for (id, mut task) in std::mem::take(&mut self.tasks) {
-            match tokio::time::timeout_at(grace.max(until), &mut task).await {
+            match tokio::time::timeout_at(grace, &mut task).await {
                 Ok(_) => report.stopped.push(id),
-                Err(_) => {
-                    task.abort();
-                    tracing::warn!(component = %id, "still busy at the shutdown deadline; stopped");
-                    report.aborted.push(id);
-                }
+                Err(_) => busy.push((id, task)),
             }
         }
-        report.undeliverable_outcomes = self.tracker.stats().undeliverable - undeliverable_before;
+        // Read before the busy actors are stopped: stopping them drops what
+        // they hold, and with it its count of work in flight.
         report.unhandled = self.activity.in_flight() + self.subscriber.skipped();
+        for (id, task) in busy {
+            task.abort();
+            tracing::warn!(component = %id, "still busy at the shutdown deadline; stopped");
+            report.aborted.push(id);
+        }
+        report.undeliverable_outcomes = self.tracker.stats().undeliverable - undeliverable_before;
         tracing::info!(
             target: "airssys_wasm::flow",
             stopped = report.stopped.len(), aborted = report.aborted.len(),
@@ -374,87 +396,6 @@ impl std::fmt::Debug for System {
             .field("components", &self.component_ids())
             .field("stats", &self.stats())
             .finish_non_exhaustive()
-    }
-}
-
-/// Messages components sent to the host application (`send-message` to
-/// `"host"`), in the order they were accepted.
-///
-/// ```no_run
-/// # async fn demo(mut system: airssys_wasm::System) {
-/// let mut inbox = system.take_inbox().expect("built with host_inbox");
-/// tokio::spawn(async move {
-///     while let Some(message) = inbox.recv().await {
-///         println!("{} reported {:?}", message.sender, message.payload);
-///     }
-/// });
-/// # }
-/// ```
-#[derive(Debug)]
-pub struct HostInbox {
-    messages: mpsc::Receiver<Envelope>,
-}
-
-/// One message a component sent to the host application.
-///
-/// ```no_run
-/// # fn demo(message: airssys_wasm::InboxMessage) {
-/// use airssys_wasm::Json;
-/// #[derive(serde::Deserialize)]
-/// struct Alert { level: String }
-/// match Json::<Alert>::decode(&message.payload) {
-///     Ok(Json(alert)) => println!("{} raised {}", message.sender, alert.level),
-///     Err(error) => println!("{} sent something else: {error}", message.sender),
-/// }
-/// # }
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InboxMessage {
-    /// The component that sent it.
-    pub sender: ComponentId,
-    /// What it sent.
-    pub payload: MessagePayload,
-}
-
-impl HostInbox {
-    pub(crate) fn new(messages: mpsc::Receiver<Envelope>) -> Self {
-        Self { messages }
-    }
-
-    /// The next message; `None` once the system has shut down and the inbox
-    /// is empty.
-    ///
-    /// ```no_run
-    /// # async fn demo(mut inbox: airssys_wasm::HostInbox) {
-    /// if let Some(first) = inbox.recv().await {
-    ///     println!("first report from {}", first.sender);
-    /// }
-    /// # }
-    /// ```
-    pub async fn recv(&mut self) -> Option<InboxMessage> {
-        self.messages.recv().await.map(InboxMessage::from)
-    }
-
-    /// The next message if one is waiting.
-    ///
-    /// ```no_run
-    /// # fn demo(mut inbox: airssys_wasm::HostInbox) {
-    /// // Drain what is there now, without waiting.
-    /// let waiting: Vec<_> = std::iter::from_fn(|| inbox.try_recv()).collect();
-    /// println!("{} reports waiting", waiting.len());
-    /// # }
-    /// ```
-    pub fn try_recv(&mut self) -> Option<InboxMessage> {
-        self.messages.try_recv().ok().map(InboxMessage::from)
-    }
-}
-
-impl From<Envelope> for InboxMessage {
-    fn from(envelope: Envelope) -> Self {
-        Self {
-            sender: envelope.sender,
-            payload: envelope.payload,
-        }
     }
 }
 

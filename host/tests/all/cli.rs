@@ -4,20 +4,20 @@ use std::process::{Command, Output};
 
 use airssys_test_fixtures::{ECHO_PATH, NOT_A_PLUGIN};
 
-pub fn airssys(args: &[&str]) -> Output {
+pub(crate) fn airssys(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_airssys"))
         .args(args)
         .output()
         .expect("airssys runs")
 }
 
-pub fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Asserts the command succeeded and its output (stdout, then stderr)
 /// holds each expected piece.
-pub fn assert_prints(output: &Output, expected: &[&str]) {
+pub(crate) fn assert_prints(output: &Output, expected: &[&str]) {
     let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
     assert!(output.status.success(), "{}: {all}", output.status);
     for piece in expected {

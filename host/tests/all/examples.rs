@@ -5,6 +5,8 @@ use std::time::Duration;
 use airssys_test_fixtures::{EVENT_EMITTER, EVENT_LISTENER, PING, PONG};
 use airssys_wasm::{ComponentSpec, SystemBuilder};
 
+use crate::common::system::answer;
+
 /// ping's round: three requests answered, one timed out while pong was
 /// still working, and pong's late answer dropped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -16,11 +18,7 @@ async fn ping_pong_round() {
         .await
         .expect("starts");
 
-    let started = system
-        .request("ping", "start", Duration::from_secs(5))
-        .unwrap()
-        .await
-        .unwrap();
+    let started = answer(&system, "ping", "start").await;
     assert_eq!(started.as_bytes(), b"ping sent 4 requests for host");
     system.wait_idle().await;
 
@@ -45,20 +43,12 @@ async fn event_log_fans_out_to_every_listener() {
     let system = builder.start().await.expect("starts");
 
     for event in ["one", "two", "three"] {
-        let answer = system
-            .request("emitter", event, Duration::from_secs(5))
-            .unwrap()
-            .await
-            .unwrap();
-        assert_eq!(answer.as_bytes(), b"3 listeners");
+        let listeners = answer(&system, "emitter", event).await;
+        assert_eq!(listeners.as_bytes(), b"3 listeners");
     }
     system.wait_idle().await;
     for name in listeners {
-        let count = system
-            .request(name, "count", Duration::from_secs(5))
-            .unwrap()
-            .await
-            .unwrap();
+        let count = answer(&system, name, "count").await;
         assert_eq!(count.as_bytes(), b"3", "{name} saw every event once");
     }
 }

@@ -1,12 +1,12 @@
 //! Integration tests: real guest components, compiled from source to
 //! wasm32-wasip2 by `airssys-test-fixtures`, run through real wasmtime.
 
+// These two run the `airssys` binary, which only the `cli` feature builds.
 #[cfg(feature = "cli")]
 mod cli;
 mod common;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "cli"))]
 mod control;
-mod direct;
 mod examples;
 mod hostile;
 mod loading;

@@ -4,9 +4,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use airssys_test_fixtures::{CLIENT, ECHO};
-use airssys_wasm::{ComponentSpec, RequestError, SystemBuilder};
+use airssys_wasm::{ComponentError, ComponentSpec, RequestError, SystemBuilder};
 
-use crate::common::{client_and_echo, command, id_after, next_report, start};
+use crate::common::system::{
+    answer, client_and_echo, command, id_after, next_report, outcome, start,
+};
 
 /// Fire-and-forget reaches the target, and the target's return value goes
 /// nowhere: the sender gets no callback.
@@ -137,20 +139,17 @@ async fn trap_fails_that_request_only() {
 async fn host_request_awaits_the_response() {
     let (system, _inbox) = start(client_and_echo()).await;
 
-    let response = system
-        .request("echo", "ping", Duration::from_secs(5))
-        .expect("accepted")
-        .await
-        .expect("answered");
-    assert_eq!(response.as_bytes(), b"ping");
+    assert_eq!(answer(&system, "echo", "ping").await.as_bytes(), b"ping");
 
-    let failure = system
-        .request("echo", "fail", Duration::from_secs(5))
-        .expect("accepted")
+    let failure = outcome(&system, "echo", "fail")
         .await
         .expect_err("echo fails on `fail`");
-    assert!(
-        matches!(failure, RequestError::Responder { ref responder, .. } if responder.as_str() == "echo")
+    assert_eq!(
+        failure,
+        RequestError::Responder {
+            responder: "echo".into(),
+            error: ComponentError::Failed("asked to fail".into())
+        }
     );
 }
 
@@ -258,12 +257,7 @@ async fn relay_chains_and_bursts() {
     );
     system.send("a", "burst b 100 4096").unwrap();
     system.wait_idle().await;
-    let count = system
-        .request("b", "count", Duration::from_secs(5))
-        .unwrap()
-        .await
-        .unwrap();
-    assert_eq!(count.as_bytes(), b"125");
+    assert_eq!(answer(&system, "b", "count").await.as_bytes(), b"125");
 }
 
 /// A zero timeout on a host request means the system's default, not

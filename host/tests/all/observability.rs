@@ -7,7 +7,10 @@ use std::time::Duration;
 use airssys_test_fixtures::ECHO;
 use airssys_wasm::{ComponentSpec, System, SystemBuilder};
 
-use crate::common::{LogCapture, client_and_echo, command, id_after, next_report, start};
+use crate::common::log_capture::LogCapture;
+use crate::common::system::{
+    answer, client_and_echo, command, id_after, next_report, outcome, start,
+};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -34,7 +37,7 @@ async fn guest_log_lines_carry_component_and_correlation() {
         .find(|event| event.fields.contains("asked to log: hello there"))
         .unwrap_or_else(|| panic!("no guest log line in {events:?}"));
     assert_eq!(line.level, tracing::Level::WARN);
-    assert_eq!(line.target, "airssys_wasm::guest");
+    assert_eq!(line.target, airssys_wasm::GUEST_LOG);
     assert!(line.fields.contains("component=echo"), "{line:?}");
     assert!(
         line.fields
@@ -49,16 +52,12 @@ async fn long_guest_log_lines_are_cut() {
     let capture = LogCapture::default();
     let _guard = capture.install();
     let system = echo().await;
-    system
-        .request("echo", "log-long", TIMEOUT)
-        .unwrap()
-        .await
-        .unwrap();
+    answer(&system, "echo", "log-long").await;
 
     let events = capture.events();
     let line = events
         .iter()
-        .find(|event| event.target == "airssys_wasm::guest" && event.fields.contains("xxxx"))
+        .find(|event| event.target == airssys_wasm::GUEST_LOG && event.fields.contains("xxxx"))
         .unwrap_or_else(|| panic!("no long line in {events:?}"));
     assert!(line.fields.contains("… (cut)"), "{line:?}");
     assert!(
@@ -88,7 +87,7 @@ async fn one_request_can_be_followed_through_the_logs() {
         .into_iter()
         .filter(|event| event.mentions(&id))
         .map(|event| {
-            let step = if event.target == "airssys_wasm::guest" {
+            let step = if event.target == airssys_wasm::GUEST_LOG {
                 "guest log"
             } else {
                 ["request", "deliver", "response", "callback"]
@@ -113,25 +112,9 @@ async fn one_request_can_be_followed_through_the_logs() {
 async fn counters_record_what_happened() {
     let (system, mut inbox) = start(client_and_echo()).await;
 
-    system
-        .request("echo", "hi", TIMEOUT)
-        .unwrap()
-        .await
-        .unwrap();
-    assert!(
-        system
-            .request("echo", "fail", TIMEOUT)
-            .unwrap()
-            .await
-            .is_err()
-    );
-    assert!(
-        system
-            .request("echo", "panic", TIMEOUT)
-            .unwrap()
-            .await
-            .is_err()
-    );
+    answer(&system, "echo", "hi").await;
+    assert!(outcome(&system, "echo", "fail").await.is_err());
+    assert!(outcome(&system, "echo", "panic").await.is_err());
     assert!(system.send("nobody", "x").is_err());
     let answer = command(&system, "client", "request echo 5000 again").await;
     let id = id_after(&answer, "requested").to_owned();

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use airssys_test_fixtures::ECHO;
-use airssys_wasm::{ComponentSpec, RequestError, SystemBuilder};
+use airssys_wasm::{ComponentId, ComponentSpec, RequestError, SystemBuilder, Trap};
+
+use crate::common::system::{answer, outcome};
 
 /// A request pending at shutdown resolves with a shutdown error, and the
 /// busy component is reported as aborted.
@@ -18,9 +20,11 @@ async fn shutdown_fails_pending_requests() {
         .expect("accepted");
 
     let report = system.shutdown(Duration::from_millis(50)).await;
-    assert_eq!(report.aborted, [airssys_wasm::ComponentId::new("busy")]);
-    assert_eq!(report.stopped, [airssys_wasm::ComponentId::new("idle")]);
+    assert_eq!(report.aborted, [ComponentId::new("busy")]);
+    assert_eq!(report.stopped, [ComponentId::new("idle")]);
     assert_eq!(report.failed_requests, 1);
+    // The message busy was handling when it was stopped.
+    assert_eq!(report.unhandled, 1);
     assert!(matches!(pending.await, Err(RequestError::Shutdown { .. })));
 }
 
@@ -48,22 +52,18 @@ async fn time_budget_interrupts_a_looping_guest() {
     let builder = SystemBuilder::new()
         .component(ComponentSpec::from_bytes("echo", ECHO).time_budget(Duration::from_millis(50)));
     let system = builder.start().await.expect("starts");
-    let error = system
-        .request("echo", "loop", Duration::from_secs(60))
-        .expect("accepted")
+    let error = outcome(&system, "echo", "loop")
         .await
         .expect_err("interrupted");
-    assert!(
-        error.to_string().contains("time budget of 50 ms"),
-        "{error}"
+    assert_eq!(
+        error,
+        RequestError::Trapped {
+            responder: "echo".into(),
+            trap: Trap::TimeBudget { budget_ms: 50 }
+        }
     );
     // echo answers again, from a fresh instance.
-    let answer = system
-        .request("echo", "back", Duration::from_secs(60))
-        .unwrap()
-        .await
-        .unwrap();
-    assert_eq!(answer.as_bytes(), b"back");
+    assert_eq!(answer(&system, "echo", "back").await.as_bytes(), b"back");
 }
 
 /// Dropping a system whose guest is stuck in a loop returns at once and

@@ -5,11 +5,23 @@ use std::time::Duration;
 use airssys_test_fixtures::ECHO;
 use airssys_wasm::{
     ComponentId, ComponentSpec, MessagingError, RequestError, RestartPolicy, SupervisionEvent,
-    SupervisionEventKind, SystemBuilder,
+    SupervisionEventKind, SystemBuilder, Trap,
 };
 use tokio::sync::broadcast;
 
-use crate::common::{LogCapture, client_and_echo, command, start};
+use crate::common::log_capture::LogCapture;
+use crate::common::system::{answer, client_and_echo, command, outcome, start};
+
+/// Whether `error` is the trap of a guest's own panic.
+fn panicked(error: &RequestError) -> bool {
+    matches!(
+        error,
+        RequestError::Trapped {
+            trap: Trap::Guest(_),
+            ..
+        }
+    )
+}
 
 async fn next_kind(events: &mut broadcast::Receiver<SupervisionEvent>) -> SupervisionEventKind {
     let event = events.recv().await.expect("an event");
@@ -18,7 +30,7 @@ async fn next_kind(events: &mut broadcast::Receiver<SupervisionEvent>) -> Superv
 }
 
 /// With `Never`, the first trap marks the component failed: later messages
-/// are refused with `delivery-failed`, and the host saw both events.
+/// are refused with `TargetFailed`, and the host saw both events.
 #[tokio::test]
 async fn never_restart_marks_the_component_failed() {
     let system = SystemBuilder::new()
@@ -28,15 +40,13 @@ async fn never_restart_marks_the_component_failed() {
         .unwrap();
     let mut events = system.subscribe_events();
 
-    let error = system
-        .request("echo", "panic", Duration::from_secs(5))
-        .unwrap()
-        .await
-        .unwrap_err();
-    assert!(matches!(error, RequestError::Trapped { .. }));
+    let error = outcome(&system, "echo", "panic").await.unwrap_err();
+    assert!(panicked(&error), "{error}");
     assert!(matches!(
         next_kind(&mut events).await,
-        SupervisionEventKind::Trapped { .. }
+        SupervisionEventKind::Trapped {
+            trap: Trap::Guest(_)
+        }
     ));
     assert!(matches!(
         next_kind(&mut events).await,
@@ -45,7 +55,7 @@ async fn never_restart_marks_the_component_failed() {
 
     let refused = system.send("echo", "hello").unwrap_err();
     assert!(
-        matches!(refused, MessagingError::DeliveryFailed(ref text) if text.contains("has failed")),
+        matches!(refused, MessagingError::TargetFailed { ref target, .. } if target.as_str() == "echo"),
         "{refused}"
     );
 }
@@ -66,12 +76,8 @@ async fn limited_restarts_then_give_up() {
     let mut events = system.subscribe_events();
 
     for restart in 1..=2 {
-        let error = system
-            .request("echo", "panic", Duration::from_secs(5))
-            .unwrap()
-            .await
-            .unwrap_err();
-        assert!(matches!(error, RequestError::Trapped { .. }));
+        let error = outcome(&system, "echo", "panic").await.unwrap_err();
+        assert!(panicked(&error), "{error}");
         assert!(matches!(
             next_kind(&mut events).await,
             SupervisionEventKind::Trapped { .. }
@@ -89,7 +95,7 @@ async fn limited_restarts_then_give_up() {
     let queued = system
         .request("echo", "after", Duration::from_secs(5))
         .unwrap();
-    assert!(matches!(last.await, Err(RequestError::Trapped { .. })));
+    assert!(panicked(&last.await.unwrap_err()));
     assert!(matches!(
         next_kind(&mut events).await,
         SupervisionEventKind::Trapped { .. }
@@ -111,11 +117,8 @@ async fn trapped_requesters_pending_requests_are_abandoned() {
     let (system, mut inbox) = start(client_and_echo().time_budget(Duration::from_secs(3600))).await;
     let answer = command(&system, "client", "request echo 600000 loop").await;
     assert!(answer.starts_with("requested "), "{answer}");
-    let panic = system
-        .request("client", "panic", Duration::from_secs(5))
-        .unwrap()
-        .await;
-    assert!(matches!(panic, Err(RequestError::Trapped { .. })));
+    let panic = outcome(&system, "client", "panic").await.unwrap_err();
+    assert!(panicked(&panic), "{panic}");
 
     let stats = system.stats().requests;
     assert_eq!(stats.abandoned, 1);
@@ -140,15 +143,10 @@ async fn wasi_is_closed_until_granted() {
         .start()
         .await
         .unwrap();
-    let ask = |target: &'static str, message: &'static str| {
-        let pending = system
-            .request(target, message, Duration::from_secs(5))
-            .unwrap();
-        async move {
-            pending
-                .await
-                .map(|p| String::from_utf8(p.into_bytes()).unwrap())
-        }
+    let ask = async |target: &str, message: &str| {
+        outcome(&system, target, message)
+            .await
+            .map(|p| String::from_utf8(p.into_bytes()).unwrap())
     };
     assert_eq!(ask("closed", "env PATH").await.unwrap(), "<unset>");
     assert_eq!(ask("closed", "env GREETING").await.unwrap(), "<unset>");
@@ -171,16 +169,12 @@ async fn guest_output_goes_to_the_logs() {
         .start()
         .await
         .unwrap();
-    system
-        .request("talker", "print hello logs", Duration::from_secs(5))
-        .unwrap()
-        .await
-        .unwrap();
+    answer(&system, "talker", "print hello logs").await;
     let events = capture.events();
     assert!(
         events
             .iter()
-            .any(|event| event.target == "airssys_wasm::guest"
+            .any(|event| event.target == airssys_wasm::GUEST_LOG
                 && event.fields.contains("hello logs")
                 && event.fields.contains("component=talker")),
         "{events:?}"

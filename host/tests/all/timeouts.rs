@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use airssys_wasm::{ComponentSpec, RequestError};
 
-use crate::common::{client_and_echo, command, id_after, next_report, start};
+use crate::common::system::{client_and_echo, command, id_after, next_report, start};
 
 /// A request the responder never answers (it loops) gets exactly one error
 /// callback when the host's timer fires, however long we wait afterwards.
@@ -97,8 +97,11 @@ async fn host_request_times_out() {
     tokio::time::advance(Duration::from_millis(300)).await;
     let error = pending.await.expect_err("nobody answers");
     assert_eq!(
-        error.to_string(),
-        "request to \"echo\" timed out after 250 ms"
+        error,
+        RequestError::TimedOut {
+            target: "echo".into(),
+            timeout_ms: 250
+        }
     );
     drop(system);
 }

@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use airssys_test_fixtures::{SHOP, WAREHOUSE};
 use airssys_wasm::{
-    ComponentSpec, HostInbox, Json, MessagePayload, MsgPack, RequestError, System, SystemBuilder,
+    ComponentError, ComponentSpec, HostInbox, Json, MessagePayload, MsgPack, RequestError, System,
+    SystemBuilder,
 };
+
+use crate::common::system::{answer, outcome};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize)]
@@ -114,14 +117,15 @@ async fn typed_orders_flow_through_both_codecs() {
 async fn a_payload_that_does_not_decode_is_an_error_naming_the_type() {
     let (system, _inbox) = shop_and_warehouse().await;
 
-    let missing_field = system
-        .request("shop", r#"{"item":"book"}"#, TIMEOUT)
-        .unwrap()
-        .await;
-    let Err(RequestError::Responder { message, .. }) = missing_field else {
-        panic!("expected the shop's error, got {missing_field:?}");
+    let missing_field = outcome(&system, "shop", r#"{"item":"book"}"#).await;
+    let Err(RequestError::Responder {
+        error: ComponentError::InvalidInput(message),
+        ..
+    }) = missing_field
+    else {
+        panic!("expected the shop's invalid-input error, got {missing_field:?}");
     };
-    assert!(message.contains("invalid input"), "{message}");
+    // The text is the guest SDK's: the type, the codec, and serde's reason.
     assert!(
         message.contains("Order") && message.contains("as JSON"),
         "{message}"
@@ -138,9 +142,13 @@ async fn a_payload_that_does_not_decode_is_an_error_naming_the_type() {
     })
     .encode()
     .unwrap();
-    let wrong_codec = system.request("warehouse", json, TIMEOUT).unwrap().await;
-    let Err(RequestError::Responder { message, .. }) = wrong_codec else {
-        panic!("expected the warehouse's error, got {wrong_codec:?}");
+    let wrong_codec = outcome(&system, "warehouse", json).await;
+    let Err(RequestError::Responder {
+        error: ComponentError::InvalidInput(message),
+        ..
+    }) = wrong_codec
+    else {
+        panic!("expected the warehouse's invalid-input error, got {wrong_codec:?}");
     };
     assert!(
         message.contains("Reserve") && message.contains("as MessagePack"),
@@ -164,11 +172,7 @@ async fn host_requests_in_messagepack_and_gets_handler_errors() {
     })
     .encode()
     .unwrap();
-    let response = system
-        .request("warehouse", payload, TIMEOUT)
-        .unwrap()
-        .await
-        .unwrap();
+    let response = answer(&system, "warehouse", payload).await;
     let MsgPack(reserved) = MsgPack::<Reserved>::decode(&response).unwrap();
     assert_eq!(
         reserved,
@@ -180,16 +184,22 @@ async fn host_requests_in_messagepack_and_gets_handler_errors() {
     );
 
     let zero = order(&system, "lamp", 0).await;
-    assert!(
-        matches!(&zero, Err(RequestError::Responder { message, .. }) if message.contains("needs a quantity")),
-        "{zero:?}"
+    assert_eq!(
+        zero,
+        Err(RequestError::Responder {
+            responder: "shop".into(),
+            error: ComponentError::InvalidInput("an order needs a quantity".into())
+        })
     );
-    let empty = system
-        .request("shop", MessagePayload::default(), TIMEOUT)
-        .unwrap()
-        .await;
+    let empty = outcome(&system, "shop", MessagePayload::default()).await;
     assert!(
-        matches!(empty, Err(RequestError::Responder { .. })),
+        matches!(
+            empty,
+            Err(RequestError::Responder {
+                error: ComponentError::InvalidInput(_),
+                ..
+            })
+        ),
         "{empty:?}"
     );
     system.shutdown(TIMEOUT).await;

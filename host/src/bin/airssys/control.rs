@@ -28,7 +28,7 @@ const REPLY_WRITE_LIMIT: Duration = Duration::from_secs(5);
     rename_all = "kebab-case",
     rename_all_fields = "kebab-case"
 )]
-pub enum ControlCommand {
+pub(crate) enum ControlCommand {
     /// Fire-and-forget from the host to `to`.
     Send { to: String, payload: Vec<u8> },
     /// A request from the host to `to`; zero `timeout_ms` is the default.
@@ -44,7 +44,7 @@ pub enum ControlCommand {
 /// The system's answer to one [`ControlCommand`].
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
-pub enum ControlReply {
+pub(crate) enum ControlReply {
     /// The message was queued for its target.
     Sent,
     /// The target's answer to a request.
@@ -72,10 +72,10 @@ impl ControlReply {
 
 /// A command on its way to the task that owns the [`System`], with where
 /// its reply goes.
-pub type Envelope = (ControlCommand, oneshot::Sender<ControlReply>);
+pub(crate) type Envelope = (ControlCommand, oneshot::Sender<ControlReply>);
 
 /// The listening socket; removes its file when dropped.
-pub struct ControlSocket {
+pub(crate) struct ControlSocket {
     path: PathBuf,
     listener: UnixListener,
 }
@@ -83,7 +83,7 @@ pub struct ControlSocket {
 impl ControlSocket {
     /// Binds `path`. A file left behind by a run that died is replaced; a
     /// socket another run still answers on is not.
-    pub async fn bind(path: &Path) -> Result<Self, String> {
+    pub(crate) async fn bind(path: &Path) -> Result<Self, String> {
         let shown = path.display();
         if let Ok(metadata) = std::fs::symlink_metadata(path) {
             if !metadata.file_type().is_socket() {
@@ -124,7 +124,7 @@ impl ControlSocket {
     /// Accepts connections until the receiving side of `commands` closes,
     /// forwarding each connection's command, then removes the socket file.
     /// Returns the connections still waiting for their reply.
-    pub async fn serve(self, commands: mpsc::Sender<Envelope>) -> OpenConnections {
+    pub(crate) async fn serve(self, commands: mpsc::Sender<Envelope>) -> OpenConnections {
         let mut connections = JoinSet::new();
         loop {
             let stream = tokio::select! {
@@ -145,7 +145,7 @@ impl ControlSocket {
 
 /// Connections accepted before the socket closed whose reply may not be
 /// written yet: a request from the shell can still be in flight.
-pub struct OpenConnections(JoinSet<()>);
+pub(crate) struct OpenConnections(JoinSet<()>);
 
 impl OpenConnections {
     /// Waits until every client has its reply. Call it after the system has
@@ -153,7 +153,7 @@ impl OpenConnections {
     /// the requests still in flight. Past the limit, says how many
     /// connections it closed unanswered (a client that never sent its
     /// command or stopped reading).
-    pub async fn finish(mut self) {
+    pub(crate) async fn finish(mut self) {
         let all_written = async { while self.0.join_next().await.is_some() {} };
         if tokio::time::timeout(REPLY_WRITE_LIMIT, all_written)
             .await
@@ -221,7 +221,7 @@ async fn write_line(
 /// Carries out `command` on `system`. A request's answer is awaited in its
 /// own task so one slow component does not hold up other clients. Returns
 /// whether the command was `stop`.
-pub fn execute(
+pub(crate) fn execute(
     system: &System,
     command: ControlCommand,
     reply: oneshot::Sender<ControlReply>,
@@ -271,7 +271,10 @@ pub fn execute(
 
 /// The client side: sends `command` to the run listening at `path` and
 /// returns its reply.
-pub async fn call(path: &Path, command: &ControlCommand) -> Result<ControlReply, ClientError> {
+pub(crate) async fn call(
+    path: &Path,
+    command: &ControlCommand,
+) -> Result<ControlReply, ClientError> {
     let stream = UnixStream::connect(path)
         .await
         .map_err(|error| ClientError::Unreachable(format!(
@@ -303,7 +306,7 @@ pub async fn call(path: &Path, command: &ControlCommand) -> Result<ControlReply,
 
 /// Why a client got no reply.
 #[derive(Debug)]
-pub enum ClientError {
+pub(crate) enum ClientError {
     /// Nothing listens at the path.
     Unreachable(String),
     /// The connection failed half-way or the reply was not understood.

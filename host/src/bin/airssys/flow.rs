@@ -10,7 +10,7 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 
 /// A layer that writes each event to stdout as one line.
-pub struct FlowPrinter;
+pub(crate) struct FlowPrinter;
 
 #[derive(Default)]
 struct Fields {

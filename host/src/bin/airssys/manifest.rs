@@ -11,49 +11,49 @@ use serde::Deserialize;
 /// A whole manifest file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Manifest {
+pub(crate) struct Manifest {
     #[serde(default)]
-    pub limits: Limits,
+    pub(crate) limits: Limits,
     #[serde(default, rename = "component")]
-    pub components: Vec<Component>,
+    pub(crate) components: Vec<Component>,
     #[serde(default, rename = "message")]
-    pub messages: Vec<InitialMessage>,
+    pub(crate) messages: Vec<InitialMessage>,
 }
 
 /// System-wide limits; each component may override some.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Limits {
-    pub default_timeout_ms: Option<u64>,
-    pub max_payload_bytes: Option<usize>,
-    pub mailbox_capacity: Option<usize>,
-    pub time_budget_ms: Option<u64>,
+pub(crate) struct Limits {
+    pub(crate) default_timeout_ms: Option<u64>,
+    pub(crate) max_payload_bytes: Option<usize>,
+    pub(crate) mailbox_capacity: Option<usize>,
+    pub(crate) time_budget_ms: Option<u64>,
 }
 
 /// One `[[component]]` table.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Component {
-    pub name: String,
+pub(crate) struct Component {
+    pub(crate) name: String,
     /// Path of the `.wasm` component, relative to the manifest.
-    pub wasm: PathBuf,
+    pub(crate) wasm: PathBuf,
     /// Targets this component may message; `"*"` grants every target.
     #[serde(default)]
-    pub grants: Vec<String>,
-    pub mailbox_capacity: Option<usize>,
-    pub time_budget_ms: Option<u64>,
-    pub memory_limit_bytes: Option<usize>,
+    pub(crate) grants: Vec<String>,
+    pub(crate) mailbox_capacity: Option<usize>,
+    pub(crate) time_budget_ms: Option<u64>,
+    pub(crate) memory_limit_bytes: Option<usize>,
     /// `"never"`, or restarts allowed per window (the default: 5 a minute).
-    pub restart: Option<Restart>,
+    pub(crate) restart: Option<Restart>,
     /// WASI capabilities; none unless listed.
     #[serde(default)]
-    pub wasi: Wasi,
+    pub(crate) wasi: Wasi,
 }
 
 /// A component's restart policy.
 #[derive(Debug, Deserialize)]
 #[serde(untagged, rename_all = "kebab-case")]
-pub enum Restart {
+pub(crate) enum Restart {
     Never(NeverRestart),
     Limited {
         #[serde(rename = "max-restarts")]
@@ -66,38 +66,38 @@ pub enum Restart {
 /// The literal `"never"`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum NeverRestart {
+pub(crate) enum NeverRestart {
     Never,
 }
 
 /// `[component.wasi]`: what WASI the component may use.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Wasi {
+pub(crate) struct Wasi {
     #[serde(default)]
-    pub env: BTreeMap<String, String>,
+    pub(crate) env: BTreeMap<String, String>,
     #[serde(default)]
-    pub dirs: Vec<Dir>,
+    pub(crate) dirs: Vec<Dir>,
     #[serde(default)]
-    pub network: bool,
+    pub(crate) network: bool,
 }
 
 /// One directory granted to a component.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Dir {
+pub(crate) struct Dir {
     /// The host directory, relative to the manifest.
-    pub host: PathBuf,
+    pub(crate) host: PathBuf,
     /// Where the guest sees it.
-    pub guest: String,
+    pub(crate) guest: String,
     #[serde(default)]
-    pub read_only: bool,
+    pub(crate) read_only: bool,
 }
 
 /// How the host sends an initial message.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Pattern {
+pub(crate) enum Pattern {
     #[default]
     Send,
     Request,
@@ -106,27 +106,27 @@ pub enum Pattern {
 /// One `[[message]]` table: sent by the host after start, in file order.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct InitialMessage {
-    pub to: String,
+pub(crate) struct InitialMessage {
+    pub(crate) to: String,
     /// The payload, as UTF-8 text.
-    pub payload: String,
+    pub(crate) payload: String,
     #[serde(default)]
-    pub pattern: Pattern,
+    pub(crate) pattern: Pattern,
     /// For requests; the system's default timeout when absent.
-    pub timeout_ms: Option<u64>,
+    pub(crate) timeout_ms: Option<u64>,
 }
 
 impl Manifest {
     /// Reads and parses the manifest at `path`. The error names the file,
     /// and for bad TOML or fields the line, column and field.
-    pub fn load(path: &Path) -> Result<Self, String> {
+    pub(crate) fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|error| format!("cannot read manifest {}: {error}", path.display()))?;
         Self::parse(&text).map_err(|error| format!("{}: {error}", path.display()))
     }
 
     /// Parses manifest text.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let manifest: Manifest = toml::from_str(text).map_err(|error| error.to_string())?;
         if manifest.components.is_empty() {
             return Err("the manifest lists no [[component]]".to_owned());
@@ -136,7 +136,7 @@ impl Manifest {
 
     /// A system builder for this manifest; wasm paths are resolved against
     /// `base`, the manifest's directory.
-    pub fn builder(&self, base: &Path) -> SystemBuilder {
+    pub(crate) fn builder(&self, base: &Path) -> SystemBuilder {
         let mut builder = SystemBuilder::new();
         if let Some(ms) = self.limits.default_timeout_ms {
             builder = builder.default_timeout(Duration::from_millis(ms));

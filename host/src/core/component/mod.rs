@@ -1,4 +1,5 @@
-//! Component identity and supervision.
+//! Component identity, how calls into a component fail, and supervision.
 
-pub mod id;
-pub mod supervision;
+pub(crate) mod errors;
+pub(crate) mod id;
+pub(crate) mod supervision;

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::core::component::errors::Trap;
 use crate::core::component::id::ComponentId;
 
 /// Whether a component that trapped is given a fresh instance, in the spirit
@@ -24,7 +25,7 @@ use crate::core::component::id::ComponentId;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RestartPolicy {
     /// The first trap marks the component failed: messages to it are then
-    /// refused with `DeliveryFailed`.
+    /// refused with `TargetFailed`.
     Never,
     /// Restart after a trap, unless this would be more than `max_restarts`
     /// restarts within `within`; then the component is marked failed.
@@ -54,7 +55,7 @@ impl Default for RestartPolicy {
 ///
 /// fn describe(event: &SupervisionEvent) -> String {
 ///     match &event.kind {
-///         SupervisionEventKind::Trapped { reason } => format!("{} trapped: {reason}", event.component),
+///         SupervisionEventKind::Trapped { trap } => format!("{} trapped: {trap}", event.component),
 ///         SupervisionEventKind::Restarted { restarts_in_window } => {
 ///             format!("{} restarted ({restarts_in_window} in window)", event.component)
 ///         }
@@ -87,8 +88,8 @@ pub enum SupervisionEventKind {
     /// A call into the component trapped (panic, unreachable, memory or
     /// time limit); the message it was handling failed.
     Trapped {
-        /// What the trap said.
-        reason: String,
+        /// Why.
+        trap: Trap,
     },
     /// The component got a fresh instance.
     Restarted {

@@ -1,41 +1,49 @@
 //! What waits in a mailbox: messages for `handle-message`, outcomes for `handle-callback`.
 
 use crate::core::component::id::ComponentId;
+use crate::core::messaging::activity::Work;
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::errors::RequestError;
 use crate::core::messaging::payload::MessagePayload;
 
 /// One message waiting in a component's mailbox for `handle-message`.
-///
-/// ```
-/// use airssys_wasm::core::messaging::envelope::Envelope;
-/// use airssys_wasm::{ComponentId, CorrelationId};
-///
-/// // What a request to a component looks like in its mailbox.
-/// let request = Envelope {
-///     sender: ComponentId::new("shop"),
-///     payload: "sku-42".into(),
-///     correlation: Some(CorrelationId::generate()),
-/// };
-/// assert!(request.correlation.is_some(), "its return value will be the response");
-/// ```
 #[derive(Debug)]
-pub struct Envelope {
+pub(crate) struct Envelope {
     /// Who sent it, as recorded by the router (never claimed by a guest).
-    pub sender: ComponentId,
+    pub(crate) sender: ComponentId,
     /// The message itself.
-    pub payload: MessagePayload,
+    pub(crate) payload: MessagePayload,
     /// `Some` for a request: the return value of `handle-message` completes
     /// this correlation. `None` for fire-and-forget: the return value is
     /// dropped.
-    pub correlation: Option<CorrelationId>,
+    pub(crate) correlation: Option<CorrelationId>,
+    /// Counts the message as work in flight until it has been handled and
+    /// dropped; set by the mailbox that accepts it. The host's inbox does not
+    /// count: what waits there is the host application's to read.
+    pub(crate) work: Option<Work>,
+}
+
+impl Envelope {
+    /// A message from `sender`, part of request `correlation` if any, not
+    /// yet counted as work.
+    pub(crate) fn new(
+        sender: &ComponentId,
+        payload: MessagePayload,
+        correlation: Option<CorrelationId>,
+    ) -> Self {
+        Self {
+            sender: sender.clone(),
+            payload,
+            correlation,
+            work: None,
+        }
+    }
 }
 
 /// The outcome of a request: the response, or why there is none.
 ///
 /// ```
-/// use airssys_wasm::core::messaging::envelope::RequestOutcome;
-/// use airssys_wasm::{MessagePayload, RequestError};
+/// use airssys_wasm::{MessagePayload, RequestError, RequestOutcome};
 ///
 /// let answered: RequestOutcome = Ok(MessagePayload::from("42.00"));
 /// let cancelled: RequestOutcome = Err(RequestError::Cancelled { target: "pricing".into() });
@@ -44,18 +52,12 @@ pub struct Envelope {
 pub type RequestOutcome = Result<MessagePayload, RequestError>;
 
 /// One outcome waiting for a requester's `handle-callback`.
-///
-/// ```
-/// use airssys_wasm::core::messaging::envelope::Callback;
-/// use airssys_wasm::CorrelationId;
-///
-/// let callback = Callback { correlation_id: CorrelationId::new("c-1"), outcome: Ok("42.00".into()) };
-/// assert_eq!(callback.outcome.unwrap().as_bytes(), b"42.00");
-/// ```
 #[derive(Debug)]
-pub struct Callback {
+pub(crate) struct Callback {
     /// The id `send-request` returned.
-    pub correlation_id: CorrelationId,
+    pub(crate) correlation_id: CorrelationId,
     /// The response or the error.
-    pub outcome: RequestOutcome,
+    pub(crate) outcome: RequestOutcome,
+    /// Counts the callback as work in flight until it has been handled.
+    pub(crate) work: Work,
 }

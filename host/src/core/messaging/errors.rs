@@ -2,12 +2,15 @@
 
 use thiserror::Error;
 
+use crate::core::component::errors::{ComponentError, Trap};
 use crate::core::component::id::ComponentId;
+use crate::core::messaging::correlation::CorrelationId;
 
 /// Why the host refused a message at once. Nothing was delivered.
 ///
-/// Returned by `send`, `request` and `cancel_request`; the guest sees the
-/// same cases as the WIT `messaging-error`.
+/// Returned by `send`, `request` and `cancel_request`, one variant per
+/// cause. A guest sees each as one of the WIT `messaging-error` cases, with
+/// this message as its text.
 ///
 /// ```no_run
 /// # fn demo(system: &airssys_wasm::System) {
@@ -25,28 +28,6 @@ use crate::core::component::id::ComponentId;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum MessagingError {
-    /// The target exists but could not take the message, for example because
-    /// it or the host is shutting down.
-    #[error("message delivery failed: {0}")]
-    DeliveryFailed(String),
-
-    /// The correlation id is unknown, already answered, or timed out.
-    #[error("correlation timeout: {0}")]
-    CorrelationTimeout(String),
-
-    /// The message was refused as it stands (too large, a bad argument).
-    #[error("invalid message: {0}")]
-    InvalidMessage(String),
-
-    /// The target's mailbox is full; nothing was queued.
-    #[error("message queue is full: {target:?} already holds {capacity} messages")]
-    QueueFull {
-        /// The component whose mailbox is full.
-        target: ComponentId,
-        /// Its mailbox capacity.
-        capacity: usize,
-    },
-
     /// No component runs under that name.
     #[error("target component not found: {0:?}")]
     TargetNotFound(ComponentId),
@@ -60,6 +41,75 @@ pub enum MessagingError {
         sender: ComponentId,
         /// Whom it tried to reach.
         target: ComponentId,
+    },
+
+    /// The target's mailbox is full; nothing was queued.
+    #[error("message queue is full: {target:?} already holds {capacity} messages")]
+    QueueFull {
+        /// The component whose mailbox is full.
+        target: ComponentId,
+        /// Its mailbox capacity.
+        capacity: usize,
+    },
+
+    /// The payload is larger than the system allows.
+    #[error("payload of {size} bytes exceeds the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// The payload's size, in bytes.
+        size: usize,
+        /// The largest payload accepted, in bytes.
+        limit: usize,
+    },
+
+    /// The request asked for a longer timeout than the system allows.
+    #[error("timeout of {requested_ms} ms exceeds the limit of {limit_ms} ms")]
+    TimeoutTooLong {
+        /// The timeout asked for.
+        requested_ms: u64,
+        /// The longest timeout allowed.
+        limit_ms: u64,
+    },
+
+    /// A request to the host application, which answers none.
+    #[error("the host application answers no requests; use send-message to reach it")]
+    HostTakesNoRequests,
+
+    /// The target has stopped (its actor ended) and takes no more messages.
+    #[error("{target:?} has stopped and takes no more messages")]
+    TargetStopped {
+        /// The component that stopped.
+        target: ComponentId,
+    },
+
+    /// The target's supervisor gave up on it; it takes no more messages.
+    #[error("{target:?} has failed and takes no messages: {reason}")]
+    TargetFailed {
+        /// The failed component.
+        target: ComponentId,
+        /// Why its supervisor gave up.
+        reason: String,
+    },
+
+    /// The host is shutting down and accepts no new messages.
+    #[error("the host is shutting down and accepts no new messages")]
+    ShuttingDown,
+
+    /// The correlation id names no pending request of the caller: it was
+    /// answered, timed out or cancelled, it belongs to someone else (which
+    /// looks the same, so a guessed id reveals nothing), or it never existed.
+    #[error(
+        "request {correlation_id} is not pending: it was answered, timed out or cancelled, or it is not yours"
+    )]
+    NotPending {
+        /// The id that was given.
+        correlation_id: CorrelationId,
+    },
+
+    /// A request was registered under an id that is already pending.
+    #[error("correlation id {correlation_id} is already pending")]
+    DuplicateCorrelation {
+        /// The id that was given twice.
+        correlation_id: CorrelationId,
     },
 }
 
@@ -80,12 +130,12 @@ pub enum MessagingError {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RequestError {
     /// The responder's `handle-message` returned an error.
-    #[error("{responder:?} returned an error: {message}")]
+    #[error("{responder:?} returned an error: {error}")]
     Responder {
         /// The component that answered with an error.
         responder: ComponentId,
-        /// Its error, as text.
-        message: String,
+        /// The error it returned.
+        error: ComponentError,
     },
 
     /// No response came before the deadline.
@@ -99,12 +149,12 @@ pub enum RequestError {
 
     /// The responder trapped (panicked, ran out of time or memory) while
     /// handling the request.
-    #[error("{responder:?} trapped while handling the request: {reason}")]
+    #[error("{responder:?} trapped while handling the request: {trap}")]
     Trapped {
         /// The component that trapped.
         responder: ComponentId,
-        /// What the trap said.
-        reason: String,
+        /// Why.
+        trap: Trap,
     },
 
     /// The responder stopped before it handled the request.

@@ -1,8 +1,9 @@
 //! The messaging contract: ids, payloads, envelopes, the router and tracker
-//! traits, and their errors.
+//! traits, the accounting of work in flight, and their errors.
 
-pub mod correlation;
-pub mod envelope;
-pub mod errors;
-pub mod payload;
-pub mod traits;
+pub(crate) mod activity;
+pub(crate) mod correlation;
+pub(crate) mod envelope;
+pub(crate) mod errors;
+pub(crate) mod payload;
+pub(crate) mod traits;

@@ -9,55 +9,37 @@ use crate::core::messaging::envelope::RequestOutcome;
 use crate::core::messaging::errors::{MessagingError, RequestError};
 use crate::core::messaging::payload::MessagePayload;
 
-/// Routes messages between components. Implemented by `ResponseRouter`.
+/// Routes messages between components. Implemented by `ResponseRouter`;
+/// [`System::router`](crate::System::router) hands out the system's own.
 ///
 /// Unlike a guest's view of `host-services`, every call names its `sender`:
 /// the host binds it to the calling component, so a guest cannot claim to be
 /// someone else.
 ///
-/// ```
-/// # use std::sync::Arc;
-/// # use airssys_wasm::messaging::{activity::Activity, capability::Grants, router::RouterLimits};
-/// # use airssys_wasm::{ComponentId, ComponentSubscriber, CorrelationTracker, CorrelationTrackerImpl, MessageRouter, ResponseRouter};
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// # let activity = Arc::new(Activity::new());
-/// # let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
-/// # let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
-/// # let grants = Arc::new(Grants::new());
-/// # grants.grant("a".into(), "b".into());
-/// # let router = ResponseRouter::new(Arc::clone(&subscriber), Arc::clone(&tracker), grants, RouterLimits::default());
-/// # let mut b = subscriber.subscribe(ComponentId::new("b"), 8);
-/// # let (a_id, b_id) = (ComponentId::new("a"), ComponentId::new("b"));
-/// // Whoever holds a `dyn MessageRouter` can send on a component's behalf;
-/// // the host only ever passes the calling component's own id.
-/// let router: &dyn MessageRouter = &router;
-/// router.send(&a_id, &b_id, "hello".into()).unwrap();
-/// assert_eq!(b.messages.recv().await.unwrap().payload.as_bytes(), b"hello");
-/// # }
+/// ```no_run
+/// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::MessagingError> {
+/// use airssys_wasm::{ComponentId, MessageRouter};
+///
+/// /// Code written against the trait routes through any implementation.
+/// fn announce(router: &dyn MessageRouter, to: &[&str]) -> Result<(), airssys_wasm::MessagingError> {
+///     for target in to {
+///         router.send(&ComponentId::host(), &ComponentId::new(target), "reload".into())?;
+///     }
+///     Ok(())
+/// }
+/// announce(&*system.router(), &["cache", "search"])?;
+/// # Ok(()) }
 /// ```
 pub trait MessageRouter: Send + Sync {
     /// Fire-and-forget: queue `payload` for `target`. The target's return
     /// value will be dropped.
     ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use airssys_wasm::messaging::{activity::Activity, capability::Grants, router::RouterLimits};
-    /// # use airssys_wasm::{ComponentId, ComponentSubscriber, CorrelationTracker, CorrelationTrackerImpl, MessageRouter, ResponseRouter};
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let activity = Arc::new(Activity::new());
-    /// # let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
-    /// # let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
-    /// # let grants = Arc::new(Grants::new());
-    /// # grants.grant("a".into(), "b".into());
-    /// # let router = ResponseRouter::new(Arc::clone(&subscriber), Arc::clone(&tracker), grants, RouterLimits::default());
-    /// # let mut b = subscriber.subscribe(ComponentId::new("b"), 8);
-    /// # let (a_id, b_id) = (ComponentId::new("a"), ComponentId::new("b"));
-    /// router.send(&a_id, &b_id, "hello".into()).unwrap();
-    /// // b never granted a -> refused before anything is queued
-    /// assert!(router.send(&b_id, &a_id, "back".into()).is_err());
-    /// # }
+    /// ```no_run
+    /// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::MessagingError> {
+    /// use airssys_wasm::{ComponentId, MessageRouter};
+    /// let router = system.router();
+    /// router.send(&ComponentId::host(), &ComponentId::new("audit"), "user alice logged in".into())?;
+    /// # Ok(()) }
     /// ```
     fn send(
         &self,
@@ -70,30 +52,13 @@ pub trait MessageRouter: Send + Sync {
     /// which exactly one outcome will reach `reply_to`. A `timeout_ms` of 0
     /// means the router's default.
     ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use airssys_wasm::messaging::{activity::Activity, capability::Grants, router::RouterLimits};
-    /// # use airssys_wasm::{ComponentId, ComponentSubscriber, CorrelationTracker, CorrelationTrackerImpl, MessageRouter, ResponseRouter};
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let activity = Arc::new(Activity::new());
-    /// # let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
-    /// # let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
-    /// # let grants = Arc::new(Grants::new());
-    /// # grants.grant("a".into(), "b".into());
-    /// # let router = ResponseRouter::new(Arc::clone(&subscriber), Arc::clone(&tracker), grants, RouterLimits::default());
-    /// # let mut b = subscriber.subscribe(ComponentId::new("b"), 8);
-    /// # let (a_id, b_id) = (ComponentId::new("a"), ComponentId::new("b"));
-    /// use airssys_wasm::core::messaging::traits::ReplyTo;
-    /// let (tx, rx) = tokio::sync::oneshot::channel();
-    /// let reply_to = ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok()));
-    /// let id = router.request(&a_id, &b_id, "2+2".into(), 1000, reply_to).unwrap();
-    /// let envelope = b.messages.recv().await.unwrap();
-    /// assert_eq!(envelope.correlation.as_ref(), Some(&id));
-    /// // What b's handle-message returns completes the request.
-    /// tracker.complete(&id, Ok("4".into())).unwrap();
-    /// assert_eq!(rx.await.unwrap().unwrap().as_bytes(), b"4");
-    /// # }
+    /// ```no_run
+    /// # async fn demo(system: &airssys_wasm::System) -> Result<(), Box<dyn std::error::Error>> {
+    /// use airssys_wasm::{ComponentId, MessageRouter, ReplyTo};
+    /// let (reply_to, outcome) = ReplyTo::channel();
+    /// let id = system.router().request(&ComponentId::host(), &ComponentId::new("pricing"), "sku-42".into(), 1000, reply_to)?;
+    /// println!("{id}: {:?}", outcome.await?);
+    /// # Ok(()) }
     /// ```
     fn request(
         &self,
@@ -105,28 +70,17 @@ pub trait MessageRouter: Send + Sync {
     ) -> Result<CorrelationId, MessagingError>;
 
     /// Withdraw `sender`'s pending request; no outcome will be delivered.
+    /// Only the requester may cancel: for anyone else the request is
+    /// [`NotPending`](MessagingError::NotPending).
     ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use airssys_wasm::messaging::{activity::Activity, capability::Grants, router::RouterLimits};
-    /// # use airssys_wasm::{ComponentId, ComponentSubscriber, CorrelationTracker, CorrelationTrackerImpl, MessageRouter, ResponseRouter};
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # let activity = Arc::new(Activity::new());
-    /// # let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
-    /// # let tracker: Arc<dyn CorrelationTracker> = Arc::new(CorrelationTrackerImpl::new());
-    /// # let grants = Arc::new(Grants::new());
-    /// # grants.grant("a".into(), "b".into());
-    /// # let router = ResponseRouter::new(Arc::clone(&subscriber), Arc::clone(&tracker), grants, RouterLimits::default());
-    /// # let mut b = subscriber.subscribe(ComponentId::new("b"), 8);
-    /// # let (a_id, b_id) = (ComponentId::new("a"), ComponentId::new("b"));
-    /// use airssys_wasm::core::messaging::traits::ReplyTo;
-    /// let reply_to = ReplyTo::Once(Box::new(|_, _| true));
-    /// let id = router.request(&a_id, &b_id, "slow".into(), 1000, reply_to).unwrap();
-    /// assert!(router.cancel_request(&b_id, &id).is_err(), "only the requester may cancel");
-    /// router.cancel_request(&a_id, &id).unwrap();
-    /// assert!(!tracker.is_pending(&id));
-    /// # }
+    /// ```no_run
+    /// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::MessagingError> {
+    /// use airssys_wasm::{ComponentId, MessageRouter, ReplyTo};
+    /// let router = system.router();
+    /// let (reply_to, _outcome) = ReplyTo::channel();
+    /// let id = router.request(&ComponentId::host(), &ComponentId::new("report"), "build".into(), 60_000, reply_to)?;
+    /// router.cancel_request(&ComponentId::host(), &id)?;
+    /// # Ok(()) }
     /// ```
     fn cancel_request(
         &self,
@@ -136,31 +90,25 @@ pub trait MessageRouter: Send + Sync {
 }
 
 /// Tracks pending requests until their response, timeout or cancellation.
-/// Implemented by `CorrelationTrackerImpl`.
+/// Implemented by [`CorrelationTrackerImpl`](crate::CorrelationTrackerImpl).
 ///
-/// Exactly one of `complete`, the timeout, `remove`/`cancel` or `fail_all`
-/// takes a pending entry out; only that one delivers (or suppresses) the
-/// outcome.
+/// Exactly one of `complete`, the timeout, `remove`/`cancel`, `abandon` or
+/// `fail_all` takes a pending entry out; only that one delivers (or
+/// suppresses) the outcome.
 ///
 /// ```
-/// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
-/// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagePayload, RequestError};
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// # let tracker = CorrelationTrackerImpl::new();
-/// # let (tx, rx) = tokio::sync::oneshot::channel();
-/// # let request = PendingRequest {
-/// #     requester: "a".into(),
-/// #     target: "b".into(),
-/// #     reply_to: ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok())),
-/// # };
-/// # let id = CorrelationId::generate();
-/// let tracker: &dyn CorrelationTracker = &tracker;
-/// tracker.register(&id, request, 1000).unwrap();
-/// tracker.complete(&id, Ok(MessagePayload::from("done"))).unwrap();
-/// assert_eq!(rx.await.unwrap().unwrap().as_bytes(), b"done");
+/// use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, PendingRequest, ReplyTo};
+///
+/// let tracker = CorrelationTrackerImpl::new();
+/// let (reply_to, outcome) = ReplyTo::channel();
+/// let id = CorrelationId::generate();
+/// tracker.register(&id, PendingRequest::new("a", "b", reply_to), 1000).unwrap();
+/// tracker.complete(&id, Ok("done".into())).unwrap();
+/// assert_eq!(outcome.await.unwrap().unwrap().as_bytes(), b"done");
 /// // A second outcome for the same id finds nothing pending.
-/// assert!(tracker.complete(&id, Ok(MessagePayload::from("again"))).is_err());
+/// assert!(tracker.complete(&id, Ok("again".into())).is_err());
 /// # }
 /// ```
 pub trait CorrelationTracker: Send + Sync {
@@ -168,21 +116,14 @@ pub trait CorrelationTracker: Send + Sync {
     /// unless it completes within `timeout_ms`.
     ///
     /// ```
-    /// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
-    /// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagePayload, RequestError};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// # let tracker = CorrelationTrackerImpl::new();
-    /// # let (tx, rx) = tokio::sync::oneshot::channel();
-    /// # let request = PendingRequest {
-    /// #     requester: "a".into(),
-    /// #     target: "b".into(),
-    /// #     reply_to: ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok())),
-    /// # };
-    /// # let id = CorrelationId::generate();
-    /// tracker.register(&id, request, 1000).unwrap();
+    /// use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, PendingRequest, ReplyTo};
+    /// let tracker = CorrelationTrackerImpl::new();
+    /// let (reply_to, _outcome) = ReplyTo::channel();
+    /// let id = CorrelationId::generate();
+    /// tracker.register(&id, PendingRequest::new("a", "b", reply_to), 1000).unwrap();
     /// assert!(tracker.is_pending(&id));
-    /// # drop(rx);
     /// # }
     /// ```
     fn register(
@@ -193,25 +134,20 @@ pub trait CorrelationTracker: Send + Sync {
     ) -> Result<(), MessagingError>;
 
     /// Complete a pending request with its outcome and deliver it. Fails with
-    /// `CorrelationTimeout` when the request is no longer pending (it timed
-    /// out or was cancelled first); the outcome is then dropped.
+    /// [`NotPending`](MessagingError::NotPending) when the request is no
+    /// longer pending (it timed out or was cancelled first); the outcome is
+    /// then dropped and counted as late.
     ///
     /// ```
-    /// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
-    /// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagePayload, RequestError};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// # let tracker = CorrelationTrackerImpl::new();
-    /// # let (tx, rx) = tokio::sync::oneshot::channel();
-    /// # let request = PendingRequest {
-    /// #     requester: "a".into(),
-    /// #     target: "b".into(),
-    /// #     reply_to: ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok())),
-    /// # };
-    /// # let id = CorrelationId::generate();
-    /// tracker.register(&id, request, 1000).unwrap();
-    /// tracker.complete(&id, Err(RequestError::Cancelled { target: "b".into() })).unwrap();
-    /// assert!(rx.await.unwrap().is_err());
+    /// use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, PendingRequest, ReplyTo, RequestError};
+    /// let tracker = CorrelationTrackerImpl::new();
+    /// let (reply_to, outcome) = ReplyTo::channel();
+    /// let id = CorrelationId::generate();
+    /// tracker.register(&id, PendingRequest::new("a", "b", reply_to), 1000).unwrap();
+    /// tracker.complete(&id, Err(RequestError::TargetStopped { target: "b".into() })).unwrap();
+    /// assert!(matches!(outcome.await.unwrap(), Err(RequestError::TargetStopped { .. })));
     /// # }
     /// ```
     fn complete(
@@ -223,22 +159,11 @@ pub trait CorrelationTracker: Send + Sync {
     /// Whether the request is still waiting for its outcome.
     ///
     /// ```
-    /// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
-    /// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagePayload, RequestError};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// # let tracker = CorrelationTrackerImpl::new();
-    /// # let (tx, rx) = tokio::sync::oneshot::channel();
-    /// # let request = PendingRequest {
-    /// #     requester: "a".into(),
-    /// #     target: "b".into(),
-    /// #     reply_to: ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok())),
-    /// # };
-    /// # let id = CorrelationId::generate();
-    /// assert!(!tracker.is_pending(&id));
-    /// tracker.register(&id, request, 1000).unwrap();
-    /// assert!(tracker.is_pending(&id));
-    /// # drop(rx);
+    /// use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl};
+    /// let tracker = CorrelationTrackerImpl::new();
+    /// assert!(!tracker.is_pending(&CorrelationId::generate()));
     /// # }
     /// ```
     fn is_pending(&self, correlation_id: &CorrelationId) -> bool;
@@ -246,21 +171,15 @@ pub trait CorrelationTracker: Send + Sync {
     /// Remove a pending request without delivering anything.
     ///
     /// ```
-    /// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
-    /// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagePayload, RequestError};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// # let tracker = CorrelationTrackerImpl::new();
-    /// # let (tx, rx) = tokio::sync::oneshot::channel();
-    /// # let request = PendingRequest {
-    /// #     requester: "a".into(),
-    /// #     target: "b".into(),
-    /// #     reply_to: ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok())),
-    /// # };
-    /// # let id = CorrelationId::generate();
-    /// tracker.register(&id, request, 1000).unwrap();
+    /// use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, PendingRequest, ReplyTo};
+    /// let tracker = CorrelationTrackerImpl::new();
+    /// let (reply_to, outcome) = ReplyTo::channel();
+    /// let id = CorrelationId::generate();
+    /// tracker.register(&id, PendingRequest::new("a", "b", reply_to), 1000).unwrap();
     /// tracker.remove(&id).unwrap();
-    /// assert!(rx.await.is_err(), "nothing was delivered");
+    /// assert!(outcome.await.is_err(), "nothing was delivered");
     /// # }
     /// ```
     fn remove(&self, correlation_id: &CorrelationId) -> Result<(), MessagingError>;
@@ -269,22 +188,15 @@ pub trait CorrelationTracker: Send + Sync {
     /// the request: a component cannot cancel another's request.
     ///
     /// ```
-    /// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
-    /// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagePayload, RequestError};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// # let tracker = CorrelationTrackerImpl::new();
-    /// # let (tx, rx) = tokio::sync::oneshot::channel();
-    /// # let request = PendingRequest {
-    /// #     requester: "a".into(),
-    /// #     target: "b".into(),
-    /// #     reply_to: ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok())),
-    /// # };
-    /// # let id = CorrelationId::generate();
-    /// tracker.register(&id, request, 1000).unwrap();
-    /// assert!(tracker.cancel(&"b".into(), &id).is_err(), "b did not make it");
+    /// use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagingError, PendingRequest, ReplyTo};
+    /// let tracker = CorrelationTrackerImpl::new();
+    /// let (reply_to, _outcome) = ReplyTo::channel();
+    /// let id = CorrelationId::generate();
+    /// tracker.register(&id, PendingRequest::new("a", "b", reply_to), 1000).unwrap();
+    /// assert!(matches!(tracker.cancel(&"b".into(), &id), Err(MessagingError::NotPending { .. })), "b did not make it");
     /// tracker.cancel(&"a".into(), &id).unwrap();
-    /// # drop(rx);
     /// # }
     /// ```
     fn cancel(
@@ -297,21 +209,14 @@ pub trait CorrelationTracker: Send + Sync {
     /// the requester's instance is gone. Returns how many there were.
     ///
     /// ```
-    /// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
-    /// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagePayload, RequestError};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// # let tracker = CorrelationTrackerImpl::new();
-    /// # let (tx, rx) = tokio::sync::oneshot::channel();
-    /// # let request = PendingRequest {
-    /// #     requester: "a".into(),
-    /// #     target: "b".into(),
-    /// #     reply_to: ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok())),
-    /// # };
-    /// # let id = CorrelationId::generate();
-    /// tracker.register(&id, request, 1000).unwrap();
+    /// use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, PendingRequest, ReplyTo};
+    /// let tracker = CorrelationTrackerImpl::new();
+    /// let (reply_to, outcome) = ReplyTo::channel();
+    /// tracker.register(&CorrelationId::generate(), PendingRequest::new("a", "b", reply_to), 1000).unwrap();
     /// assert_eq!(tracker.abandon(&"a".into()), 1);
-    /// assert!(rx.await.is_err(), "the requester is gone; nothing is delivered");
+    /// assert!(outcome.await.is_err(), "the requester is gone; nothing is delivered");
     /// # }
     /// ```
     fn abandon(&self, requester: &ComponentId) -> usize;
@@ -320,21 +225,14 @@ pub trait CorrelationTracker: Send + Sync {
     /// returns how many there were. Used at shutdown.
     ///
     /// ```
-    /// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
-    /// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagePayload, RequestError};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// # let tracker = CorrelationTrackerImpl::new();
-    /// # let (tx, rx) = tokio::sync::oneshot::channel();
-    /// # let request = PendingRequest {
-    /// #     requester: "a".into(),
-    /// #     target: "b".into(),
-    /// #     reply_to: ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok())),
-    /// # };
-    /// # let id = CorrelationId::generate();
-    /// tracker.register(&id, request, 1000).unwrap();
+    /// use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, PendingRequest, ReplyTo, RequestError};
+    /// let tracker = CorrelationTrackerImpl::new();
+    /// let (reply_to, outcome) = ReplyTo::channel();
+    /// tracker.register(&CorrelationId::generate(), PendingRequest::new("a", "b", reply_to), 1000).unwrap();
     /// assert_eq!(tracker.fail_all(|target| RequestError::Shutdown { target }), 1);
-    /// assert!(matches!(rx.await.unwrap(), Err(RequestError::Shutdown { .. })));
+    /// assert!(matches!(outcome.await.unwrap(), Err(RequestError::Shutdown { .. })));
     /// # }
     /// ```
     fn fail_all(&self, error: fn(ComponentId) -> RequestError) -> usize;
@@ -342,21 +240,10 @@ pub trait CorrelationTracker: Send + Sync {
     /// How many requests are waiting for their outcome.
     ///
     /// ```
-    /// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
-    /// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagePayload, RequestError};
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// # let tracker = CorrelationTrackerImpl::new();
-    /// # let (tx, rx) = tokio::sync::oneshot::channel();
-    /// # let request = PendingRequest {
-    /// #     requester: "a".into(),
-    /// #     target: "b".into(),
-    /// #     reply_to: ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok())),
-    /// # };
-    /// # let id = CorrelationId::generate();
-    /// tracker.register(&id, request, 1000).unwrap();
-    /// assert_eq!(tracker.pending_count(), 1);
-    /// # drop(rx);
+    /// use airssys_wasm::{CorrelationTracker, CorrelationTrackerImpl};
+    /// assert_eq!(CorrelationTrackerImpl::new().pending_count(), 0);
     /// # }
     /// ```
     fn pending_count(&self) -> usize;
@@ -365,23 +252,10 @@ pub trait CorrelationTracker: Send + Sync {
 /// A request waiting for its outcome, as the tracker keeps it.
 ///
 /// ```
-/// # use airssys_wasm::core::messaging::traits::{PendingRequest, ReplyTo};
-/// # use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, MessagePayload, RequestError};
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// # let tracker = CorrelationTrackerImpl::new();
-/// # let (tx, rx) = tokio::sync::oneshot::channel();
-/// # let request = PendingRequest {
-/// #     requester: "a".into(),
-/// #     target: "b".into(),
-/// #     reply_to: ReplyTo::Once(Box::new(move |_, outcome| tx.send(outcome).is_ok())),
-/// # };
-/// # let id = CorrelationId::generate();
-/// // The host keeps one of these per request until its outcome.
-/// assert_eq!((request.requester.as_str(), request.target.as_str()), ("a", "b"));
-/// tracker.register(&id, request, 1000).unwrap();
-/// # drop(rx);
-/// # }
+/// use airssys_wasm::{PendingRequest, ReplyTo};
+/// let (reply_to, _outcome) = ReplyTo::channel();
+/// let request = PendingRequest::new("shop", "warehouse", reply_to);
+/// assert_eq!((request.requester.as_str(), request.target.as_str()), ("shop", "warehouse"));
 /// ```
 #[derive(Debug)]
 pub struct PendingRequest {
@@ -393,14 +267,34 @@ pub struct PendingRequest {
     pub reply_to: ReplyTo,
 }
 
+impl PendingRequest {
+    /// `requester`'s request to `target`, whose outcome goes to `reply_to`.
+    ///
+    /// ```
+    /// use airssys_wasm::{PendingRequest, ReplyTo};
+    /// let (reply_to, _outcome) = ReplyTo::channel();
+    /// let request = PendingRequest::new("shop", "warehouse", reply_to);
+    /// # let _ = request;
+    /// ```
+    pub fn new(
+        requester: impl Into<ComponentId>,
+        target: impl Into<ComponentId>,
+        reply_to: ReplyTo,
+    ) -> Self {
+        Self {
+            requester: requester.into(),
+            target: target.into(),
+            reply_to,
+        }
+    }
+}
+
 /// Receives request outcomes for a requester, for example by queueing them
 /// for its `handle-callback`.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
-/// use airssys_wasm::core::messaging::envelope::RequestOutcome;
-/// use airssys_wasm::core::messaging::traits::{ReplyTo, ResponseSink};
-/// use airssys_wasm::CorrelationId;
+/// use airssys_wasm::{CorrelationId, ReplyTo, RequestOutcome, ResponseSink};
 ///
 /// /// Keeps outcomes in a list, say for a test.
 /// #[derive(Default)]
@@ -423,9 +317,7 @@ pub trait ResponseSink: Send + Sync {
     /// the outcome could not be delivered.
     ///
     /// ```
-    /// use airssys_wasm::core::messaging::traits::ResponseSink;
-    /// use airssys_wasm::core::messaging::envelope::RequestOutcome;
-    /// use airssys_wasm::CorrelationId;
+    /// use airssys_wasm::{CorrelationId, RequestOutcome, ResponseSink};
     ///
     /// struct Gone;
     /// impl ResponseSink for Gone {
@@ -443,8 +335,7 @@ pub trait ResponseSink: Send + Sync {
 /// Where one request's outcome goes.
 ///
 /// ```
-/// use airssys_wasm::core::messaging::traits::ReplyTo;
-/// use airssys_wasm::CorrelationId;
+/// use airssys_wasm::{CorrelationId, ReplyTo};
 ///
 /// let (tx, rx) = std::sync::mpsc::channel();
 /// let reply_to = ReplyTo::Once(Box::new(move |id, outcome| tx.send((id, outcome)).is_ok()));
@@ -459,15 +350,32 @@ pub enum ReplyTo {
 }
 
 impl ReplyTo {
+    /// A one-shot reply and the receiver its outcome arrives on. The
+    /// receiver fails if the request ends with no outcome (cancelled,
+    /// removed, abandoned).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use airssys_wasm::{CorrelationId, ReplyTo};
+    /// let (reply_to, outcome) = ReplyTo::channel();
+    /// reply_to.deliver(CorrelationId::new("c-1"), Ok("4".into()));
+    /// assert_eq!(outcome.await.unwrap().unwrap().as_bytes(), b"4");
+    /// # }
+    /// ```
+    pub fn channel() -> (Self, tokio::sync::oneshot::Receiver<RequestOutcome>) {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let reply_to = ReplyTo::Once(Box::new(move |_, outcome| sender.send(outcome).is_ok()));
+        (reply_to, receiver)
+    }
+
     /// Deliver the outcome; `false` when nobody was left to receive it.
     ///
     /// ```
-    /// use airssys_wasm::core::messaging::traits::ReplyTo;
-    /// use airssys_wasm::CorrelationId;
+    /// use airssys_wasm::{CorrelationId, ReplyTo};
     ///
-    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
-    /// drop(rx); // whoever waited has gone
-    /// let reply_to = ReplyTo::Once(Box::new(move |_, _| tx.send(()).is_ok()));
+    /// let (reply_to, outcome) = ReplyTo::channel();
+    /// drop(outcome); // whoever waited has gone
     /// assert!(!reply_to.deliver(CorrelationId::new("c-1"), Ok("4".into())));
     /// ```
     pub fn deliver(self, correlation_id: CorrelationId, outcome: RequestOutcome) -> bool {
@@ -485,4 +393,19 @@ impl fmt::Debug for ReplyTo {
             ReplyTo::Once(_) => f.write_str("ReplyTo::Once"),
         }
     }
+}
+
+/// What a component's actor asks of the registry that holds its mailbox.
+/// Implemented by `ComponentSubscriber`; the actor knows nothing else of it.
+pub(crate) trait MailboxRegistry: Send + Sync {
+    /// Whether the system is closing: messages still queued are then
+    /// skipped, not handled.
+    fn is_closing(&self) -> bool;
+
+    /// Counts one message skipped because the system was closing.
+    fn count_skipped(&self);
+
+    /// Closes `id`'s mailbox for good: every later message is refused with
+    /// [`MessagingError::TargetFailed`] naming `reason`.
+    fn mark_failed(&self, id: &ComponentId, reason: String);
 }

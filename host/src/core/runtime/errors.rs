@@ -1,5 +1,7 @@
 //! [`WasmError`]: why a component could not be loaded or started.
 
+use std::path::PathBuf;
+
 use thiserror::Error;
 
 /// Why a component could not be loaded or started.
@@ -22,11 +24,12 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum WasmError {
     /// The file could not be read.
-    #[error("cannot read component {path}: {source}")]
+    #[error("cannot read component {path}")]
     Read {
         /// The file that was asked for.
-        path: String,
+        path: PathBuf,
         /// The I/O error.
+        #[source]
         source: std::io::Error,
     },
 
@@ -48,34 +51,75 @@ pub enum WasmError {
     },
 
     /// The component did not validate or compile.
-    #[error("{name:?} failed to compile: {reason}")]
+    #[error("{name:?} failed to compile")]
     Compile {
         /// The component's name.
         name: String,
-        /// The compiler's message.
-        reason: String,
+        /// The compiler's error.
+        #[source]
+        source: wasmtime::Error,
     },
 
     /// The component imports something the host does not provide, or lacks
     /// an export of the `airssys:wasm/plugin` world.
-    #[error("{name:?} does not fit the airssys:wasm/plugin world: {reason}")]
+    #[error("{name:?} does not fit the airssys:wasm/plugin world")]
     WrongWorld {
         /// The component's name.
         name: String,
-        /// The missing import or export.
-        reason: String,
+        /// The linker's error, naming the missing import or export.
+        #[source]
+        source: wasmtime::Error,
     },
 
-    /// Instantiation failed (start function trapped, limits exceeded).
-    #[error("{name:?} failed to instantiate: {reason}")]
+    /// A granted directory could not be opened for the component.
+    #[error("cannot grant {dir} to {name:?}")]
+    GrantDir {
+        /// The component's name.
+        name: String,
+        /// The host directory that was granted.
+        dir: PathBuf,
+        /// Why it could not be opened.
+        #[source]
+        source: wasmtime::Error,
+    },
+
+    /// Instantiation failed: a start function trapped, or memory for the
+    /// instance could not be had.
+    #[error("{name:?} failed to instantiate")]
     Instantiate {
         /// The component's name.
         name: String,
-        /// What went wrong.
-        reason: String,
+        /// wasmtime's error.
+        #[source]
+        source: wasmtime::Error,
+    },
+
+    /// The process ran out of memory mappings for new instances: the kernel
+    /// caps each process at `vm.max_map_count` mappings, and each instance
+    /// holds about `mappings_per_instance`.
+    #[error(
+        "{name:?} failed to instantiate: out of memory mappings (each instance holds about \
+         {mappings_per_instance} and vm.max_map_count = {max_map_count} allows about {} instances; \
+         raise it with `sysctl -w vm.max_map_count=N`)",
+        .max_map_count / .mappings_per_instance
+    )]
+    OutOfMappings {
+        /// The component's name.
+        name: String,
+        /// The kernel's cap, from `/proc/sys/vm/max_map_count`.
+        max_map_count: usize,
+        /// Mappings one instance holds.
+        mappings_per_instance: usize,
+        /// wasmtime's error.
+        #[source]
+        source: wasmtime::Error,
     },
 
     /// The engine could not be configured.
-    #[error("wasmtime engine configuration failed: {0}")]
-    Engine(String),
+    #[error("wasmtime engine configuration failed")]
+    Engine(#[source] wasmtime::Error),
+
+    /// The thread that advances the epoch could not be started.
+    #[error("cannot start the epoch thread")]
+    EpochThread(#[source] std::io::Error),
 }

@@ -1,3 +1,3 @@
 //! Errors of loading and running WebAssembly components.
 
-pub mod errors;
+pub(crate) mod errors;

@@ -115,7 +115,8 @@ fn storm(targets: &str, count: &str, seed: &str) -> Result<String, ComponentErro
     };
     let (mut accepted, mut cancelled, mut refused) = (Vec::new(), Vec::new(), 0);
     for i in 0..count {
-        let target = targets[random(targets.len() as u64) as usize];
+        let target =
+            targets[usize::try_from(random(targets.len() as u64)).expect("below the length")];
         let payload = match random(20) {
             0 => "panic".to_owned(),
             1 | 2 => "fail".to_owned(),
@@ -131,7 +132,8 @@ fn storm(targets: &str, count: &str, seed: &str) -> Result<String, ComponentErro
             Err(_) => refused += 1,
         }
         if random(5) == 0 && !accepted.is_empty() {
-            let victim = &accepted[random(accepted.len() as u64) as usize];
+            let victim = &accepted
+                [usize::try_from(random(accepted.len() as u64)).expect("below the length")];
             if !cancelled.contains(victim) && cancel(victim).is_ok() {
                 report(&format!("cancelled {victim}"));
                 cancelled.push(victim.clone());

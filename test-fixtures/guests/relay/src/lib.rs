@@ -43,7 +43,8 @@ fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Comp
         ["chain", target, n, bytes] => {
             let (n, bytes) = (number(n)?, number(bytes)?);
             TARGET.with_borrow_mut(|t| *t = (*target).to_owned());
-            CHAIN.set((n as u32, bytes));
+            let n = u32::try_from(n).map_err(|_| ComponentError::invalid_input("count"))?;
+            CHAIN.set((n, bytes));
             request(target, &PAYLOAD[..bytes], Duration::from_secs(30))?;
         }
         ["burst", target, n, bytes] => {

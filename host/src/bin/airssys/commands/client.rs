@@ -3,41 +3,33 @@
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
+use crate::cli::MessageArgs;
 use crate::control::{self, ClientError, ControlCommand, ControlReply};
-use crate::{EXIT_FAILED, EXIT_TIMED_OUT, EXIT_UNREACHABLE, EXIT_USAGE, MessageArgs};
+use crate::failure::Failure;
 
-pub async fn send(message: MessageArgs) -> ExitCode {
-    match read_message(message) {
-        Ok((control, to, payload)) => {
-            outcome(&control, &ControlCommand::Send { to, payload }).await
-        }
-        Err(code) => code,
-    }
+pub(crate) async fn send(message: MessageArgs) -> Result<(), Failure> {
+    let (control, to, payload) = read_message(message)?;
+    outcome(&control, &ControlCommand::Send { to, payload }).await
 }
 
-pub async fn request(message: MessageArgs, timeout_ms: u64) -> ExitCode {
-    match read_message(message) {
-        Ok((control, to, payload)) => {
-            let command = ControlCommand::Request {
-                to,
-                payload,
-                timeout_ms,
-            };
-            outcome(&control, &command).await
-        }
-        Err(code) => code,
-    }
+pub(crate) async fn request(message: MessageArgs, timeout_ms: u64) -> Result<(), Failure> {
+    let (control, to, payload) = read_message(message)?;
+    let command = ControlCommand::Request {
+        to,
+        payload,
+        timeout_ms,
+    };
+    outcome(&control, &command).await
 }
 
-pub async fn stop(control: &Path) -> ExitCode {
+pub(crate) async fn stop(control: &Path) -> Result<(), Failure> {
     outcome(control, &ControlCommand::Stop).await
 }
 
 /// The socket, the target and the payload: from the argument, the file,
 /// or stdin (`--file -`).
-fn read_message(message: MessageArgs) -> Result<(PathBuf, String, Vec<u8>), ExitCode> {
+fn read_message(message: MessageArgs) -> Result<(PathBuf, String, Vec<u8>), Failure> {
     let MessageArgs {
         control,
         to,
@@ -53,41 +45,30 @@ fn read_message(message: MessageArgs) -> Result<(PathBuf, String, Vec<u8>), Exit
     } else {
         std::fs::read(&file)
     };
-    match read {
-        Ok(bytes) => Ok((control, to, bytes)),
-        Err(error) => {
-            eprintln!("airssys: cannot read {}: {error}", file.display());
-            Err(ExitCode::from(EXIT_USAGE))
-        }
-    }
+    read.map(|bytes| (control, to, bytes))
+        .map_err(|error| Failure::usage(format!("cannot read {}: {error}", file.display())))
 }
 
-/// Sends `command`, prints what came back and turns it into an exit code.
-async fn outcome(control: &Path, command: &ControlCommand) -> ExitCode {
-    let reply = match control::call(control, command).await {
-        Ok(reply) => reply,
-        Err(ClientError::Unreachable(error)) => {
-            eprintln!("airssys: {error}");
-            return ExitCode::from(EXIT_UNREACHABLE);
-        }
-        Err(ClientError::Broken(error)) => {
-            eprintln!("airssys: {error}");
-            return ExitCode::from(EXIT_FAILED);
-        }
-    };
-    let (error, code) = match reply {
-        ControlReply::Sent | ControlReply::Stopping => return ExitCode::SUCCESS,
+/// Sends `command` and prints what came back; a refusal, failure or
+/// timeout is the command's failure.
+async fn outcome(control: &Path, command: &ControlCommand) -> Result<(), Failure> {
+    let reply = control::call(control, command)
+        .await
+        .map_err(|error| match error {
+            ClientError::Unreachable(error) => Failure::unreachable(error),
+            ClientError::Broken(error) => Failure::failed(error),
+        })?;
+    match reply {
+        ControlReply::Sent | ControlReply::Stopping => Ok(()),
         ControlReply::Response { payload } => {
             print_payload(&payload);
-            return ExitCode::SUCCESS;
+            Ok(())
         }
-        ControlReply::TimedOut { error } => (error, EXIT_TIMED_OUT),
+        ControlReply::TimedOut { error } => Err(Failure::timed_out(error)),
         ControlReply::Refused { error }
         | ControlReply::Failed { error }
-        | ControlReply::BadCommand { error } => (error, EXIT_FAILED),
-    };
-    eprintln!("airssys: {error}");
-    ExitCode::from(code)
+        | ControlReply::BadCommand { error } => Err(Failure::failed(error)),
+    }
 }
 
 /// Writes a response as it is, so binary answers can be piped on; text

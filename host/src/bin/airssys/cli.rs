@@ -1,0 +1,82 @@
+//! The command line's grammar: what `airssys --help` shows.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::filter::LevelFilter;
+
+/// Run WebAssembly component plugins that message each other.
+#[derive(Debug, Parser)]
+#[command(name = "airssys", version, about)]
+pub(crate) struct Cli {
+    /// What to show: error, warn, info (the message flow) or debug.
+    #[arg(long, global = true, default_value = "info")]
+    pub(crate) log_level: LevelFilter,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Start the components a manifest lists, send its initial messages,
+    /// print the flow until the system is idle, then shut down. Without a
+    /// manifest, runs the built-in ping-pong demo.
+    Run {
+        /// The TOML manifest; see the README for its format.
+        manifest: Option<PathBuf>,
+        /// Stop after this many milliseconds even if the system is not idle.
+        #[arg(long, value_name = "MS")]
+        max_ms: Option<u64>,
+        /// Keep running after the initial messages and take `send`,
+        /// `request` and `stop` from other `airssys` processes on this Unix
+        /// socket, until `stop`, Ctrl-C, SIGTERM or `--max-ms`.
+        #[arg(long, value_name = "SOCKET")]
+        control: Option<PathBuf>,
+    },
+    /// Send a fire-and-forget message into a system started with
+    /// `airssys run --control`.
+    Send {
+        #[command(flatten)]
+        message: MessageArgs,
+    },
+    /// Send a request into a system started with `airssys run --control`
+    /// and print the response to stdout. Exits 1 if it fails, 4 if it
+    /// times out.
+    Request {
+        #[command(flatten)]
+        message: MessageArgs,
+        /// How long to wait for the answer; the system's default (5 s)
+        /// when not given.
+        #[arg(long, value_name = "MS", default_value_t = 0)]
+        timeout_ms: u64,
+    },
+    /// Shut down a system started with `airssys run --control`.
+    Stop {
+        /// The running system's control socket.
+        #[arg(long, value_name = "SOCKET", env = "AIRSSYS_CONTROL")]
+        control: PathBuf,
+    },
+    /// Say whether a `.wasm` file is a plugin this host can run, and list
+    /// what it imports and exports. Exits 0 for a plugin, 1 otherwise.
+    Inspect {
+        /// The component to look at.
+        file: PathBuf,
+    },
+}
+
+/// Where a message from the command line goes and what it carries.
+#[derive(Debug, clap::Args)]
+pub(crate) struct MessageArgs {
+    /// The running system's control socket.
+    #[arg(long, value_name = "SOCKET", env = "AIRSSYS_CONTROL")]
+    pub(crate) control: PathBuf,
+    /// The component to send to.
+    pub(crate) to: String,
+    /// The payload, as text.
+    #[arg(conflicts_with = "file")]
+    pub(crate) payload: Option<String>,
+    /// Read the payload's bytes from this file (`-` for stdin) instead.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) file: Option<PathBuf>,
+}

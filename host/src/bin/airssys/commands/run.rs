@@ -1,0 +1,287 @@
+//! `airssys run [MANIFEST]`: start a system, send its initial messages,
+//! print the flow, and shut down when it is idle (or, with `--control`,
+//! when told to).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use airssys_wasm::{ComponentSpec, PendingResponse, StartProgress, System, SystemBuilder};
+
+#[cfg(unix)]
+use crate::control;
+use crate::failure::{Failure, chain};
+use crate::manifest::{InitialMessage, Manifest, Pattern};
+
+/// How often `run` reports that a slow start is still going.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+/// `airssys run`: the manifest's system, or the built-in demo without one.
+pub(crate) async fn run(
+    manifest: Option<PathBuf>,
+    max_ms: Option<u64>,
+    control: Option<PathBuf>,
+) -> Result<(), Failure> {
+    let plan = match manifest {
+        Some(path) => Plan::from_manifest(&path).map_err(Failure::usage)?,
+        None => Plan::demo(),
+    };
+    run_plan(plan, max_ms.map(Duration::from_millis), control).await
+}
+
+/// What `run` starts and sends.
+struct Plan {
+    title: String,
+    builder: SystemBuilder,
+    messages: Vec<InitialMessage>,
+}
+
+impl Plan {
+    fn from_manifest(path: &Path) -> Result<Self, String> {
+        let manifest = Manifest::load(path)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Ok(Self {
+            title: format!(
+                "{} ({} components)",
+                path.display(),
+                manifest.components.len()
+            ),
+            builder: manifest.builder(base),
+            messages: manifest.messages,
+        })
+    }
+
+    /// ping-pong, compiled into this binary: ping sends three requests that
+    /// pong answers and one that times out while pong is still busy.
+    fn demo() -> Self {
+        const PING: &[u8] = include_bytes!(env!("AIRSSYS_DEMO_PING"));
+        const PONG: &[u8] = include_bytes!(env!("AIRSSYS_DEMO_PONG"));
+        Self {
+            title:
+                "the built-in ping-pong demo (ping requests, pong answers, one request times out)"
+                    .to_owned(),
+            builder: SystemBuilder::new()
+                .component(ComponentSpec::from_bytes("ping", PING).grant("pong"))
+                .component(ComponentSpec::from_bytes("pong", PONG)),
+            messages: vec![InitialMessage {
+                to: "ping".to_owned(),
+                payload: "start".to_owned(),
+                pattern: Pattern::Send,
+                timeout_ms: None,
+            }],
+        }
+    }
+}
+
+async fn run_plan(
+    plan: Plan,
+    max: Option<Duration>,
+    control: Option<PathBuf>,
+) -> Result<(), Failure> {
+    say!("airssys: running {}", plan.title);
+    let started = Instant::now();
+    // Open the socket first: a path in use should fail before compiling.
+    #[cfg(unix)]
+    let control = match control {
+        Some(path) => {
+            let socket = control::ControlSocket::bind(&path)
+                .await
+                .map_err(Failure::failed)?;
+            Some((path, socket))
+        }
+        None => None,
+    };
+    #[cfg(not(unix))]
+    if control.is_some() {
+        return Err(Failure::usage("--control needs Unix domain sockets"));
+    }
+
+    let mut system = start(plan.builder, started)
+        .await
+        .map_err(|error| Failure::failed(chain(&error)))?;
+    say!(
+        "airssys: started {} components in {} ms",
+        system.component_ids().len(),
+        started.elapsed().as_millis()
+    );
+
+    if let Some(mut inbox) = system.take_inbox() {
+        tokio::spawn(async move {
+            while let Some(message) = inbox.recv().await {
+                say!("  host      <- {}  {:?}", message.sender, message.payload);
+            }
+        });
+    }
+
+    let mut refused = 0;
+    let mut responses = Vec::new();
+    for message in plan.messages {
+        if let Err(error) = send_initial(&system, &message, &mut responses) {
+            eprintln!(
+                "airssys: initial message to {:?} refused: {error}",
+                message.to
+            );
+            refused += 1;
+        }
+    }
+    for (to, response) in responses {
+        match response.await {
+            Ok(payload) => say!("  host      <- {to} response {payload:?}"),
+            Err(error) => say!("  host      <- {to} failed: {error}"),
+        }
+    }
+
+    match control {
+        #[cfg(unix)]
+        Some((path, socket)) => {
+            let (reason, open_connections) = serve_until_stopped(&system, &path, socket, max).await;
+            say!("airssys: {reason}; shutting down");
+            summarize(system, started).await;
+            // Only now is every reply decided: shutdown answered or failed
+            // the requests from the shell that were still in flight.
+            open_connections.finish().await;
+        }
+        _ => {
+            let stopped_early = tokio::select! {
+                () = system.wait_idle() => None,
+                () = sleep_or_forever(max) => Some("--max-ms elapsed"),
+                () = interrupted() => Some("interrupted"),
+            };
+            if let Some(reason) = stopped_early {
+                say!("airssys: {reason}; shutting down");
+            }
+            summarize(system, started).await;
+        }
+    }
+    match refused {
+        0 => Ok(()),
+        1 => Err(Failure::failed("1 initial message was refused")),
+        n => Err(Failure::failed(format!(
+            "{n} initial messages were refused"
+        ))),
+    }
+}
+
+/// Starts the system, saying every second how far a slow start has got.
+async fn start(
+    builder: SystemBuilder,
+    started: Instant,
+) -> Result<System, airssys_wasm::SystemError> {
+    let progress = StartProgress::new();
+    let start = builder.host_inbox(1024).progress(progress.clone()).start();
+    tokio::pin!(start);
+    let mut ticks =
+        tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
+    loop {
+        tokio::select! {
+            result = &mut start => return result,
+            _ = ticks.tick() => {
+                let counts = progress.counts();
+                say!(
+                    "airssys: {} s: compiled {}/{}, started {}/{} components",
+                    started.elapsed().as_secs(),
+                    counts.compiled,
+                    counts.to_compile,
+                    counts.started,
+                    counts.to_start,
+                );
+            }
+        }
+    }
+}
+
+/// Takes commands from the control socket until `stop`, a signal or
+/// `--max-ms`; returns why it stopped and the connections still owed a
+/// reply.
+#[cfg(unix)]
+async fn serve_until_stopped(
+    system: &System,
+    path: &Path,
+    socket: control::ControlSocket,
+    max: Option<Duration>,
+) -> (&'static str, control::OpenConnections) {
+    say!(
+        "airssys: listening on {path}; try `airssys request --control {path} <component> <payload>`",
+        path = path.display()
+    );
+    let (commands, mut incoming) = tokio::sync::mpsc::channel(64);
+    let server = tokio::spawn(socket.serve(commands));
+    let reason = tokio::select! {
+        () = async {
+            while let Some((command, reply)) = incoming.recv().await {
+                if control::execute(system, command, reply) {
+                    return;
+                }
+            }
+        } => "stop requested",
+        () = sleep_or_forever(max) => "--max-ms elapsed",
+        () = interrupted() => "interrupted",
+    };
+    // Closing the queue stops the server, which removes the socket file;
+    // commands still queued get "shutting down".
+    drop(incoming);
+    let open_connections = server.await.expect("the control server does not panic");
+    (reason, open_connections)
+}
+
+fn send_initial(
+    system: &System,
+    message: &InitialMessage,
+    responses: &mut Vec<(String, PendingResponse)>,
+) -> Result<(), airssys_wasm::MessagingError> {
+    match message.pattern {
+        Pattern::Send => system.send(&message.to, message.payload.as_str()),
+        Pattern::Request => {
+            let timeout = Duration::from_millis(message.timeout_ms.unwrap_or(0));
+            let pending = system.request(&message.to, message.payload.as_str(), timeout)?;
+            responses.push((message.to.clone(), pending));
+            Ok(())
+        }
+    }
+}
+
+async fn sleep_or_forever(max: Option<Duration>) {
+    match max {
+        Some(duration) => tokio::time::sleep(duration).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Ctrl-C, or SIGTERM where there is one (`kill`, service managers).
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn summarize(system: System, started: Instant) {
+    let stats = system.stats().requests;
+    let report = system.shutdown(Duration::from_secs(5)).await;
+    say!(
+        "airssys: done in {} ms: {} timed out, {} late responses dropped, {} requests failed at shutdown{}",
+        started.elapsed().as_millis(),
+        stats.timed_out,
+        stats.late_responses,
+        report.failed_requests,
+        if report.aborted.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} components stopped while busy: {:?}",
+                report.aborted.len(),
+                report.aborted
+            )
+        }
+    );
+}

@@ -1,0 +1,80 @@
+//! Compiling a system's components: each distinct source once, in
+//! parallel, before anything is instantiated.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::core::runtime::errors::WasmError;
+use crate::runtime::engine::WasmEngine;
+use crate::runtime::loader::LoadedComponent;
+use crate::system::progress::StartProgress;
+use crate::system::spec::{ComponentSpec, WasmSource};
+
+/// Compiles every distinct component once, on the blocking pool, in
+/// parallel. Components given the same file, or the same bytes (clones of
+/// one `Arc`), share one compilation and one `InstancePre`.
+pub(crate) async fn load_all(
+    engine: &Arc<WasmEngine>,
+    specs: &[ComponentSpec],
+    progress: &StartProgress,
+) -> Result<Vec<LoadedComponent>, WasmError> {
+    let mut first_of: HashMap<SourceKey, usize> = HashMap::new();
+    let mut jobs = Vec::new();
+    let mut job_of_spec = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let job = *first_of
+            .entry(SourceKey::of(&spec.source))
+            .or_insert_with(|| {
+                let engine = Arc::clone(engine);
+                let spec = spec.clone();
+                let progress = progress.clone();
+                jobs.push(tokio::task::spawn_blocking(move || {
+                    let loaded = match &spec.source {
+                        WasmSource::File(path) => {
+                            LoadedComponent::from_file(&engine, &spec.name, path)
+                        }
+                        WasmSource::Bytes(bytes) => {
+                            LoadedComponent::from_bytes(&engine, &spec.name, bytes)
+                        }
+                    };
+                    if loaded.is_ok() {
+                        progress.compiled_one();
+                    }
+                    loaded
+                }));
+                jobs.len() - 1
+            });
+        job_of_spec.push(job);
+    }
+    progress.expect_compiles(jobs.len());
+    let mut compiled = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        compiled.push(
+            job.await
+                .map_err(|error| WasmError::Engine(wasmtime::Error::new(error)))??,
+        );
+    }
+    Ok(specs
+        .iter()
+        .zip(job_of_spec)
+        .map(|(spec, job)| compiled[job].renamed(&spec.name))
+        .collect())
+}
+
+/// What makes two sources the same compilation.
+#[derive(PartialEq, Eq, Hash)]
+enum SourceKey {
+    File(PathBuf),
+    /// The address and length of shared bytes.
+    Bytes(usize, usize),
+}
+
+impl SourceKey {
+    fn of(source: &WasmSource) -> Self {
+        match source {
+            WasmSource::File(path) => SourceKey::File(path.clone()),
+            WasmSource::Bytes(bytes) => SourceKey::Bytes(bytes.as_ptr().addr(), bytes.len()),
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! [`ComponentSpec`]: one component of a system, and the defaults of its
+//! limits.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::core::component::supervision::RestartPolicy;
+use crate::runtime::wasi::{DirGrant, WasiGrants};
+
+/// Default mailbox capacity of a component, in messages.
+///
+/// ```
+/// use airssys_wasm::DEFAULT_MAILBOX_CAPACITY;
+/// use airssys_wasm::ComponentSpec;
+/// let bursty = ComponentSpec::from_file("ingest", "ingest.wasm").mailbox_capacity(DEFAULT_MAILBOX_CAPACITY * 8);
+/// # let _ = bursty;
+/// ```
+pub const DEFAULT_MAILBOX_CAPACITY: usize = 1024;
+
+/// Default time one `handle-message` or `handle-callback` call may run.
+///
+/// ```
+/// use airssys_wasm::DEFAULT_TIME_BUDGET;
+/// use airssys_wasm::ComponentSpec;
+/// let quick = ComponentSpec::from_file("lookup", "lookup.wasm").time_budget(DEFAULT_TIME_BUDGET / 100);
+/// # let _ = quick;
+/// ```
+pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(10);
+
+/// Default limit of a component's linear memory.
+///
+/// ```
+/// use airssys_wasm::DEFAULT_MEMORY_LIMIT;
+/// use airssys_wasm::ComponentSpec;
+/// let hungry = ComponentSpec::from_file("render", "render.wasm").memory_limit(DEFAULT_MEMORY_LIMIT * 4);
+/// # let _ = hungry;
+/// ```
+pub const DEFAULT_MEMORY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Where a component's WebAssembly comes from.
+///
+/// ```
+/// use airssys_wasm::WasmSource;
+///
+/// // Where `ComponentSpec::from_file` and `from_bytes` say the code is; a
+/// // system compiles each distinct source once.
+/// let source = WasmSource::File("plugins/echo.wasm".into());
+/// let describe = |source: &WasmSource| match source {
+///     WasmSource::File(path) => format!("file {}", path.display()),
+///     WasmSource::Bytes(bytes) => format!("{} bytes", bytes.len()),
+/// };
+/// assert_eq!(describe(&source), "file plugins/echo.wasm");
+/// ```
+#[derive(Debug, Clone)]
+pub enum WasmSource {
+    /// A `.wasm` file, read at start.
+    File(PathBuf),
+    /// Bytes already in memory.
+    Bytes(Arc<[u8]>),
+}
+
+/// One component of a system: its name, its WebAssembly, whom it may
+/// message, and its limits.
+///
+/// ```
+/// use airssys_wasm::ComponentSpec;
+/// let ping = ComponentSpec::from_file("ping", "ping.wasm")
+///     .grant("pong")
+///     .mailbox_capacity(64);
+/// assert_eq!(ping.name(), "ping");
+/// ```
+#[derive(Debug, Clone)]
+pub struct ComponentSpec {
+    pub(crate) name: String,
+    pub(crate) source: WasmSource,
+    pub(crate) grants: Vec<String>,
+    pub(crate) grant_any: bool,
+    pub(crate) mailbox_capacity: Option<usize>,
+    pub(crate) time_budget: Option<Duration>,
+    pub(crate) memory_limit: Option<usize>,
+    pub(crate) restart_policy: Option<RestartPolicy>,
+    pub(crate) wasi: WasiGrants,
+}
+
+impl ComponentSpec {
+    /// A component named `name` loaded from the file at `path`.
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("billing", "plugins/billing.wasm");
+    /// assert_eq!(spec.name(), "billing");
+    /// ```
+    pub fn from_file(name: impl Into<String>, path: impl Into<PathBuf>) -> Self {
+        Self::new(name, WasmSource::File(path.into()))
+    }
+
+    /// A component named `name` from WebAssembly bytes.
+    ///
+    /// ```
+    /// // Usually `include_bytes!("../plugins/billing.wasm")`.
+    /// static BILLING: &[u8] = b"\0asm...";
+    /// let spec = airssys_wasm::ComponentSpec::from_bytes("billing", BILLING);
+    /// assert_eq!(spec.name(), "billing");
+    /// ```
+    pub fn from_bytes(name: impl Into<String>, bytes: impl Into<Arc<[u8]>>) -> Self {
+        Self::new(name, WasmSource::Bytes(bytes.into()))
+    }
+
+    fn new(name: impl Into<String>, source: WasmSource) -> Self {
+        Self {
+            name: name.into(),
+            source,
+            grants: Vec::new(),
+            grant_any: false,
+            mailbox_capacity: None,
+            time_budget: None,
+            memory_limit: None,
+            restart_policy: None,
+            wasi: WasiGrants::default(),
+        }
+    }
+
+    /// The component's name.
+    ///
+    /// ```
+    /// assert_eq!(airssys_wasm::ComponentSpec::from_file("a", "a.wasm").name(), "a");
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Allows this component to message `target`.
+    ///
+    /// ```
+    /// // shop may message warehouse and the host's inbox; nobody else.
+    /// let shop = airssys_wasm::ComponentSpec::from_file("shop", "shop.wasm")
+    ///     .grant("warehouse")
+    ///     .grant("host");
+    /// # let _ = shop;
+    /// ```
+    pub fn grant(mut self, target: impl Into<String>) -> Self {
+        self.grants.push(target.into());
+        self
+    }
+
+    /// Allows this component to message every component (explicit wildcard).
+    ///
+    /// ```
+    /// // A dispatcher that forwards to whichever component a message names.
+    /// let dispatcher = airssys_wasm::ComponentSpec::from_file("dispatch", "dispatch.wasm").grant_any();
+    /// # let _ = dispatcher;
+    /// ```
+    pub fn grant_any(mut self) -> Self {
+        self.grant_any = true;
+        self
+    }
+
+    /// Mailbox capacity in messages; a send to a full mailbox is refused with
+    /// `QueueFull`.
+    ///
+    /// ```
+    /// // A slow consumer: refuse early rather than queue minutes of work.
+    /// let spec = airssys_wasm::ComponentSpec::from_file("mailer", "mailer.wasm").mailbox_capacity(32);
+    /// # let _ = spec;
+    /// ```
+    pub fn mailbox_capacity(mut self, messages: usize) -> Self {
+        self.mailbox_capacity = Some(messages);
+        self
+    }
+
+    /// How long one call into this component may run before it is
+    /// interrupted (measured in epoch ticks of 10 ms).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let spec = airssys_wasm::ComponentSpec::from_file("resize", "resize.wasm")
+    ///     .time_budget(Duration::from_secs(30));
+    /// # let _ = spec;
+    /// ```
+    pub fn time_budget(mut self, budget: Duration) -> Self {
+        self.time_budget = Some(budget);
+        self
+    }
+
+    /// Largest linear memory this component may have, in bytes; growing
+    /// past it traps the call that tried.
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("tiny", "tiny.wasm").memory_limit(4 << 20);
+    /// # let _ = spec;
+    /// ```
+    pub fn memory_limit(mut self, bytes: usize) -> Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
+    /// What happens when this component traps.
+    ///
+    /// ```
+    /// use airssys_wasm::{ComponentSpec, RestartPolicy};
+    /// let spec = ComponentSpec::from_file("ledger", "ledger.wasm").restart_policy(RestartPolicy::Never);
+    /// # let _ = spec;
+    /// ```
+    pub fn restart_policy(mut self, policy: RestartPolicy) -> Self {
+        self.restart_policy = Some(policy);
+        self
+    }
+
+    /// Grants a WASI environment variable.
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("shop", "shop.wasm")
+    ///     .wasi_env("CURRENCY", "EUR");
+    /// # let _ = spec;
+    /// ```
+    pub fn wasi_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.wasi.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Grants access to the host directory `host`, seen by the guest at
+    /// `guest`.
+    ///
+    /// ```
+    /// // Read-only: the guest can open /assets/* but not write there.
+    /// let spec = airssys_wasm::ComponentSpec::from_file("site", "site.wasm")
+    ///     .wasi_dir("public", "/assets", true);
+    /// # let _ = spec;
+    /// ```
+    pub fn wasi_dir(
+        mut self,
+        host: impl Into<PathBuf>,
+        guest: impl Into<String>,
+        read_only: bool,
+    ) -> Self {
+        self.wasi.dirs.push(DirGrant {
+            host: host.into(),
+            guest: guest.into(),
+            read_only,
+        });
+        self
+    }
+
+    /// Grants sockets and name lookup.
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("fetcher", "fetcher.wasm").wasi_network();
+    /// # let _ = spec;
+    /// ```
+    pub fn wasi_network(mut self) -> Self {
+        self.wasi.network = true;
+        self
+    }
+}
