@@ -19,8 +19,6 @@
 //! target is missing it is installed with `rustup`; where that is impossible
 //! the build stops with the command to run.
 
-#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
-
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -137,8 +137,6 @@
 //! messages. If the plugin traps, the host starts a fresh instance and the
 //! state is lost.
 
-#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
-
 #[doc(hidden)]
 pub mod __private;
 #[doc(hidden)]
