@@ -15,9 +15,8 @@ use airssys_wasm::{ComponentId, MessagePayload};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tokio::sync::{Notify, mpsc, oneshot};
 
-const BATCH: u64 = 1024;
-/// [`BATCH`] as a mailbox capacity.
-const BATCH_MESSAGES: usize = 1024;
+/// Messages sent before waiting for the receiver, and its mailbox capacity.
+const BATCH: usize = 1024;
 const PAYLOAD: [u8; 64] = [7; 64];
 
 /// One thread, as the floors the issue quotes were measured: the cost of
@@ -37,7 +36,7 @@ fn fire_and_forget(c: &mut Criterion) {
     group.bench_function("airssys send until received", |b| {
         b.to_async(&rt).iter_custom(|iters| async move {
             let r = BareRouter::new(&[("a", "b")]);
-            let mut mailbox = r.mailbox("b", BATCH_MESSAGES);
+            let mut mailbox = r.mailbox("b", BATCH);
             let done = Arc::new(Notify::new());
             let done2 = Arc::clone(&done);
             let consumer = tokio::spawn(async move {
@@ -45,7 +44,7 @@ fn fire_and_forget(c: &mut Criterion) {
                 while let Some(message) = mailbox.recv().await {
                     std::hint::black_box(message);
                     seen += 1;
-                    if seen.is_multiple_of(BATCH) || seen == iters {
+                    if seen.is_multiple_of(BATCH as u64) || seen == iters {
                         done2.notify_one();
                     }
                 }
@@ -54,7 +53,7 @@ fn fire_and_forget(c: &mut Criterion) {
             let start = Instant::now();
             let mut sent = 0;
             while sent < iters {
-                let batch = BATCH.min(iters - sent);
+                let batch = (BATCH as u64).min(iters - sent);
                 for _ in 0..batch {
                     r.router()
                         .send(&a, &b, MessagePayload::from(&PAYLOAD))
@@ -72,7 +71,7 @@ fn fire_and_forget(c: &mut Criterion) {
 
     group.bench_function("floor: tokio bounded mpsc", |b| {
         b.to_async(&rt).iter_custom(|iters| async move {
-            let (tx, mut rx) = mpsc::channel::<Vec<u8>>(BATCH_MESSAGES);
+            let (tx, mut rx) = mpsc::channel::<Vec<u8>>(BATCH);
             let done = Arc::new(Notify::new());
             let done2 = Arc::clone(&done);
             let consumer = tokio::spawn(async move {
@@ -80,7 +79,7 @@ fn fire_and_forget(c: &mut Criterion) {
                 while let Some(message) = rx.recv().await {
                     std::hint::black_box(message);
                     seen += 1;
-                    if seen.is_multiple_of(BATCH) || seen == iters {
+                    if seen.is_multiple_of(BATCH as u64) || seen == iters {
                         done2.notify_one();
                     }
                 }
@@ -88,7 +87,7 @@ fn fire_and_forget(c: &mut Criterion) {
             let start = Instant::now();
             let mut sent = 0;
             while sent < iters {
-                let batch = BATCH.min(iters - sent);
+                let batch = (BATCH as u64).min(iters - sent);
                 for _ in 0..batch {
                     tx.try_send(PAYLOAD.to_vec()).unwrap();
                 }

@@ -110,23 +110,21 @@ async fn time_bursts(system: &System, iters: u64, start_burst: impl Fn(u64) -> u
     let start = Instant::now();
     let mut sent = 0;
     while sent < iters {
-        sent += start_burst(CHUNK.min(iters - sent));
+        sent += start_burst((CHUNK as u64).min(iters - sent));
         system.wait_idle().await;
     }
     start.elapsed().mul_f64(iters as f64 / sent as f64)
 }
 
 /// Messages per burst, and mailbox capacity of the throughput benchmarks.
-const CHUNK: u64 = 8192;
-/// [`CHUNK`] as a mailbox capacity.
-const CHUNK_MESSAGES: usize = 8192;
+const CHUNK: usize = 8192;
 
 /// Guest A sends B a burst of fire-and-forget messages; the clock stops
 /// when B has handled them all.
 fn guest_to_guest_throughput(c: &mut Criterion) {
     let rt = runtime();
     let mut group = c.benchmark_group("guest-to-guest/fire-and-forget");
-    let (system, _inbox) = rt.block_on(relay_system(&["a", "b"], CHUNK_MESSAGES));
+    let (system, _inbox) = rt.block_on(relay_system(&["a", "b"], CHUNK));
     group.throughput(Throughput::Elements(1));
     for bytes in [64usize, 4096, 65536] {
         let id = BenchmarkId::new("airssys burst a -> b", bytes);
@@ -155,7 +153,7 @@ fn guest_fan_out_fan_in(c: &mut Criterion) {
         .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     // Room for a fan-in burst rounded up to a multiple of FAN.
-    let (system, _inbox) = rt.block_on(relay_system(&names, 2 * CHUNK_MESSAGES));
+    let (system, _inbox) = rt.block_on(relay_system(&names, 2 * CHUNK));
     group.throughput(Throughput::Elements(1));
     for bytes in [64usize, 4096, 65536] {
         let id = BenchmarkId::new("fan-out hub -> 100", bytes);

@@ -13,8 +13,10 @@ const CALLBACKS_MARKER: &str = "__AirssysCallbacks";
 
 /// Expands `#[export]`. Like thiserror's derive, it never drops the user's
 /// item: on a mistake it emits the item as written, the glue that does not
-/// depend on the mistake, and every error found, so each mistake is
-/// reported once, at its own tokens, and nothing else is.
+/// depend on the mistake, and every error found, each at its own tokens, so
+/// no follow-on "cannot find" errors appear. (An item that is not valid Rust
+/// on its own, such as a free function taking `self`, still gets rustc's
+/// error about that beside ours.)
 pub(crate) fn export(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Vec::new();
     if !args.is_empty() {

@@ -113,9 +113,8 @@
 //! `.cargo/config.toml` sets wasm32-wasip2), and the log macros print to
 //! stderr. [`send`], [`request`] and [`cancel`] need the host; to test a
 //! plugin that uses them, or the built component as a whole, run it under
-//! the host crate (`airssys_wasm::SystemBuilder`, or
-//! `airssys_wasm::runtime::loader::Instance::handle_message` for one
-//! instance with nothing around it).
+//! the host crate: a `airssys_wasm::SystemBuilder` with just this component
+//! (and whatever it talks to), asked with `System::request`.
 //!
 //! ```
 //! use airssys_wasm_guest::{export, ComponentError, ComponentId};

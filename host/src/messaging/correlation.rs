@@ -106,7 +106,8 @@ pub struct TrackerStats {
     pub late_responses: u64,
     /// Requests forgotten because their requester trapped or failed.
     pub abandoned: u64,
-    /// Outcomes that found no requester to take them (it had stopped).
+    /// Outcomes nobody was left to receive: the requester had stopped, or
+    /// (for the host) dropped its `PendingResponse`.
     pub undeliverable: u64,
 }
 

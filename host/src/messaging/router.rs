@@ -133,8 +133,7 @@ impl ResponseRouter {
         );
         let envelope = Envelope::new(sender, payload, None);
         self.subscriber
-            .mailbox(target)
-            .and_then(|mailbox| mailbox.try_send(envelope))
+            .send(target, envelope)
             .inspect_err(|error| flow_refused(sender, target, None, error))
     }
 

@@ -157,14 +157,19 @@ impl ComponentSubscriber {
     /// The mailbox of `target`, or why there is none to send to.
     pub(crate) fn mailbox(&self, target: &ComponentId) -> Result<Arc<Mailbox>, MessagingError> {
         let table = self.mailboxes.read().expect("mailbox table lock poisoned");
-        match table.get(target) {
-            Some(Slot::Open(mailbox)) => Ok(Arc::clone(mailbox)),
-            Some(Slot::Failed(reason)) => Err(MessagingError::TargetFailed {
-                target: target.clone(),
-                reason: reason.clone(),
-            }),
-            None => Err(MessagingError::TargetNotFound(target.clone())),
-        }
+        open_mailbox(&table, target).cloned()
+    }
+
+    /// Queues `envelope` for `target`, looked up and queued under one read
+    /// of the table (no copy of the mailbox handle on this, the busiest
+    /// path).
+    pub(crate) fn send(
+        &self,
+        target: &ComponentId,
+        envelope: Envelope,
+    ) -> Result<(), MessagingError> {
+        let table = self.mailboxes.read().expect("mailbox table lock poisoned");
+        open_mailbox(&table, target)?.try_send(envelope)
     }
 
     /// Closes every component's mailbox. The host's inbox stays open, so
@@ -187,6 +192,21 @@ impl ComponentSubscriber {
 
     fn table_mut(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<ComponentId, Slot>> {
         self.mailboxes.write().expect("mailbox table lock poisoned")
+    }
+}
+
+/// The open mailbox of `target` in `table`, or why there is none.
+fn open_mailbox<'a>(
+    table: &'a HashMap<ComponentId, Slot>,
+    target: &ComponentId,
+) -> Result<&'a Arc<Mailbox>, MessagingError> {
+    match table.get(target) {
+        Some(Slot::Open(mailbox)) => Ok(mailbox),
+        Some(Slot::Failed(reason)) => Err(MessagingError::TargetFailed {
+            target: target.clone(),
+            reason: reason.clone(),
+        }),
+        None => Err(MessagingError::TargetNotFound(target.clone())),
     }
 }
 

@@ -371,8 +371,9 @@ impl ComponentActor {
     }
 }
 
-/// An error and its sources, one line: `a: b: c`.
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+/// An error and its sources, one line: `a: b: c`. (The `airssys` binary
+/// has its own copy: it sees only the public API.)
+fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

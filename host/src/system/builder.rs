@@ -223,8 +223,16 @@ impl SystemBuilder {
     /// use airssys_wasm::{ComponentSpec, SystemBuilder};
     /// match SystemBuilder::new().component(ComponentSpec::from_file("app", "app.wasm")).start().await {
     ///     Ok(system) => println!("running {} components", system.component_ids().len()),
-    ///     // One line naming the component and the cause.
-    ///     Err(error) => eprintln!("cannot start: {error}"),
+    ///     Err(error) => {
+    ///         // What failed, naming the component, then why, from its sources.
+    ///         eprint!("cannot start: {error}");
+    ///         let mut source = std::error::Error::source(&error);
+    ///         while let Some(cause) = source {
+    ///             eprint!(": {cause}");
+    ///             source = cause.source();
+    ///         }
+    ///         eprintln!();
+    ///     }
     /// }
     /// # }
     /// ```
@@ -348,9 +356,8 @@ impl SystemBuilder {
                     std::panic::resume_unwind(join_error.into_panic())
                 }
                 Err(_cancelled) => {
-                    first_error.get_or_insert(WasmError::Instantiate {
+                    first_error.get_or_insert(WasmError::StartCancelled {
                         name: id.to_string(),
-                        source: wasmtime::format_err!("the tokio runtime shut down during start"),
                     });
                 }
             }

@@ -21,6 +21,8 @@ pub(crate) async fn load_all(
 ) -> Result<Vec<LoadedComponent>, WasmError> {
     let mut first_of: HashMap<SourceKey, usize> = HashMap::new();
     let mut jobs = Vec::new();
+    // The name of each job's first component, for its errors.
+    let mut names = Vec::new();
     let mut job_of_spec = Vec::with_capacity(specs.len());
     for spec in specs {
         let job = *first_of
@@ -29,6 +31,7 @@ pub(crate) async fn load_all(
                 let engine = Arc::clone(engine);
                 let spec = spec.clone();
                 let progress = progress.clone();
+                names.push(spec.name.clone());
                 jobs.push(tokio::task::spawn_blocking(move || {
                     let loaded = match &spec.source {
                         WasmSource::File(path) => {
@@ -49,11 +52,14 @@ pub(crate) async fn load_all(
     }
     progress.expect_compiles(jobs.len());
     let mut compiled = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        compiled.push(
-            job.await
-                .map_err(|error| WasmError::Engine(wasmtime::Error::new(error)))??,
-        );
+    for (job, name) in jobs.into_iter().zip(names) {
+        match job.await {
+            Ok(loaded) => compiled.push(loaded?),
+            Err(join_error) if join_error.is_panic() => {
+                std::panic::resume_unwind(join_error.into_panic())
+            }
+            Err(_cancelled) => return Err(WasmError::StartCancelled { name }),
+        }
     }
     Ok(specs
         .iter()

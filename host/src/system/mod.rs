@@ -1,5 +1,6 @@
-//! Layer 4: the only place that names concrete types. Host applications
-//! build and run a system of components here.
+//! Layer 4: the only place that names concrete types (besides the
+//! bench-only `unstable` module). Host applications build and run a system
+//! of components here.
 
 pub(crate) mod builder;
 pub(crate) mod compile;

@@ -83,7 +83,7 @@ pub struct ShutdownReport {
     /// Requests still pending after the drain; each got a
     /// [`RequestError::Shutdown`] outcome.
     pub failed_requests: usize,
-    /// Of those outcomes, how many found their requester already stopped.
+    /// Of those outcomes, how many found nobody left to receive them.
     pub undeliverable_outcomes: u64,
     /// Messages never handled: still queued when the mailboxes closed, or
     /// with a component stopped while busy.
@@ -200,24 +200,6 @@ impl System {
     pub fn cancel(&self, correlation_id: &CorrelationId) -> Result<(), MessagingError> {
         self.router
             .cancel_request(&ComponentId::host(), correlation_id)
-    }
-
-    /// The system's router as the reference's [`MessageRouter`], for code
-    /// written against the trait (a bridge that routes on behalf of
-    /// components, say). Every call names its sender and the router trusts
-    /// it: whoever holds this can send as any component, so hand it only to
-    /// code trusted as much as the host application. [`send`](Self::send)
-    /// and [`request`](Self::request) always send as the host.
-    ///
-    /// ```no_run
-    /// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::MessagingError> {
-    /// use airssys_wasm::{ComponentId, MessageRouter};
-    /// let router = system.router();
-    /// router.send(&ComponentId::host(), &ComponentId::new("audit"), "user alice logged in".into())?;
-    /// # Ok(()) }
-    /// ```
-    pub fn router(&self) -> Arc<dyn MessageRouter> {
-        Arc::clone(&self.router) as Arc<dyn MessageRouter>
     }
 
     /// Takes the host application's inbox, if the builder gave it one with

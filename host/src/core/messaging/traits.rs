@@ -9,36 +9,47 @@ use crate::core::messaging::envelope::RequestOutcome;
 use crate::core::messaging::errors::{MessagingError, RequestError};
 use crate::core::messaging::payload::MessagePayload;
 
-/// Routes messages between components. Implemented by `ResponseRouter`;
-/// [`System::router`](crate::System::router) hands out the system's own.
+/// Routes messages between components. Implemented by `ResponseRouter`,
+/// which every component's `host-services` calls go through; a host
+/// application reaches it through [`System`](crate::System).
 ///
 /// Unlike a guest's view of `host-services`, every call names its `sender`:
 /// the host binds it to the calling component, so a guest cannot claim to be
 /// someone else.
 ///
-/// ```no_run
-/// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::MessagingError> {
-/// use airssys_wasm::{ComponentId, MessageRouter};
+/// ```
+/// use std::sync::Mutex;
+/// use airssys_wasm::{ComponentId, CorrelationId, MessagePayload, MessageRouter, MessagingError, ReplyTo};
 ///
-/// /// Code written against the trait routes through any implementation.
-/// fn announce(router: &dyn MessageRouter, to: &[&str]) -> Result<(), airssys_wasm::MessagingError> {
-///     for target in to {
-///         router.send(&ComponentId::host(), &ComponentId::new(target), "reload".into())?;
+/// /// Records what it is asked to send, to test code written against the trait.
+/// #[derive(Default)]
+/// struct Recorder(Mutex<Vec<(ComponentId, ComponentId, MessagePayload)>>);
+///
+/// impl MessageRouter for Recorder {
+///     fn send(&self, sender: &ComponentId, target: &ComponentId, payload: MessagePayload) -> Result<(), MessagingError> {
+///         self.0.lock().unwrap().push((sender.clone(), target.clone(), payload));
+///         Ok(())
 ///     }
-///     Ok(())
+///     fn request(&self, _: &ComponentId, target: &ComponentId, _: MessagePayload, _: u64, _: ReplyTo) -> Result<CorrelationId, MessagingError> {
+///         Err(MessagingError::TargetNotFound(target.clone()))
+///     }
+///     fn cancel_request(&self, _: &ComponentId, id: &CorrelationId) -> Result<(), MessagingError> {
+///         Err(MessagingError::NotPending { correlation_id: id.clone() })
+///     }
 /// }
-/// announce(&*system.router(), &["cache", "search"])?;
-/// # Ok(()) }
+///
+/// let router = Recorder::default();
+/// router.send(&"billing".into(), &"audit".into(), "paid".into()).unwrap();
+/// assert_eq!(router.0.lock().unwrap().len(), 1);
 /// ```
 pub trait MessageRouter: Send + Sync {
     /// Fire-and-forget: queue `payload` for `target`. The target's return
     /// value will be dropped.
     ///
     /// ```no_run
-    /// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::MessagingError> {
-    /// use airssys_wasm::{ComponentId, MessageRouter};
-    /// let router = system.router();
-    /// router.send(&ComponentId::host(), &ComponentId::new("audit"), "user alice logged in".into())?;
+    /// # fn demo(router: &dyn airssys_wasm::MessageRouter) -> Result<(), airssys_wasm::MessagingError> {
+    /// use airssys_wasm::ComponentId;
+    /// router.send(&ComponentId::new("billing"), &ComponentId::new("audit"), "invoice 7 paid".into())?;
     /// # Ok(()) }
     /// ```
     fn send(
@@ -53,10 +64,10 @@ pub trait MessageRouter: Send + Sync {
     /// means the router's default.
     ///
     /// ```no_run
-    /// # async fn demo(system: &airssys_wasm::System) -> Result<(), Box<dyn std::error::Error>> {
-    /// use airssys_wasm::{ComponentId, MessageRouter, ReplyTo};
+    /// # async fn demo(router: &dyn airssys_wasm::MessageRouter) -> Result<(), Box<dyn std::error::Error>> {
+    /// use airssys_wasm::{ComponentId, ReplyTo};
     /// let (reply_to, outcome) = ReplyTo::channel();
-    /// let id = system.router().request(&ComponentId::host(), &ComponentId::new("pricing"), "sku-42".into(), 1000, reply_to)?;
+    /// let id = router.request(&ComponentId::new("shop"), &ComponentId::new("pricing"), "sku-42".into(), 1000, reply_to)?;
     /// println!("{id}: {:?}", outcome.await?);
     /// # Ok(()) }
     /// ```
@@ -74,12 +85,9 @@ pub trait MessageRouter: Send + Sync {
     /// [`NotPending`](MessagingError::NotPending).
     ///
     /// ```no_run
-    /// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::MessagingError> {
-    /// use airssys_wasm::{ComponentId, MessageRouter, ReplyTo};
-    /// let router = system.router();
-    /// let (reply_to, _outcome) = ReplyTo::channel();
-    /// let id = router.request(&ComponentId::host(), &ComponentId::new("report"), "build".into(), 60_000, reply_to)?;
-    /// router.cancel_request(&ComponentId::host(), &id)?;
+    /// # fn demo(router: &dyn airssys_wasm::MessageRouter, id: airssys_wasm::CorrelationId) -> Result<(), airssys_wasm::MessagingError> {
+    /// use airssys_wasm::ComponentId;
+    /// router.cancel_request(&ComponentId::new("shop"), &id)?;
     /// # Ok(()) }
     /// ```
     fn cancel_request(

@@ -115,6 +115,14 @@ pub enum WasmError {
         source: wasmtime::Error,
     },
 
+    /// The tokio runtime shut down while the component was being compiled
+    /// or started.
+    #[error("the runtime shut down while {name:?} was starting")]
+    StartCancelled {
+        /// The component's name.
+        name: String,
+    },
+
     /// The engine could not be configured.
     #[error("wasmtime engine configuration failed")]
     Engine(#[source] wasmtime::Error),
