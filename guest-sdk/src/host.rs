@@ -27,7 +27,8 @@ pub fn send(target: &str, message: impl ToPayload) -> Result<(), MessagingError>
 /// Sends `request` to `target` and returns its id at once. The answer, or an
 /// error if `target` fails or does not answer within `timeout`, arrives later
 /// in this plugin's `handle_callback` with the same id. A zero `timeout`
-/// means the host's default. `request` is encoded as for [`send`]; the
+/// means the host's default; any other is at least 1 ms (the host counts
+/// whole milliseconds). `request` is encoded as for [`send`]; the
 /// callback's parameter type picks how the answer is decoded.
 ///
 /// ```no_run
@@ -42,7 +43,7 @@ pub fn request(
     request: impl ToPayload,
     timeout: Duration,
 ) -> Result<CorrelationId, MessagingError> {
-    let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+    let timeout_ms = whole_millis(timeout);
     let bytes = request
         .to_payload()
         .map_err(MessagingError::InvalidMessage)?;
@@ -65,4 +66,30 @@ pub fn request(
 /// ```
 pub fn cancel(id: &CorrelationId) -> Result<(), MessagingError> {
     host_services::cancel_request(id.as_str()).map_err(Into::into)
+}
+
+/// `timeout` in the whole milliseconds the host takes: zero stays zero (the
+/// host's default), anything shorter than a millisecond becomes one, never
+/// zero.
+fn whole_millis(timeout: Duration) -> u64 {
+    match u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX) {
+        0 if !timeout.is_zero() => 1,
+        ms => ms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sub-millisecond timeout is 1 ms, not 0 (which would mean the
+    /// host's default of seconds).
+    #[test]
+    fn timeouts_round_to_whole_milliseconds_never_to_zero() {
+        assert_eq!(whole_millis(Duration::ZERO), 0);
+        assert_eq!(whole_millis(Duration::from_micros(1)), 1);
+        assert_eq!(whole_millis(Duration::from_micros(999)), 1);
+        assert_eq!(whole_millis(Duration::from_micros(2500)), 2);
+        assert_eq!(whole_millis(Duration::MAX), u64::MAX);
+    }
 }

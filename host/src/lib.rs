@@ -31,9 +31,12 @@
 //!   per component (from a file or bytes; components given the same file or
 //!   the same `Arc<[u8]>` are compiled once), its grants (deny by default;
 //!   [`ComponentSpec::grant_any`] is the explicit wildcard), and its limits
-//!   (mailbox, time budget per call, memory, restart policy). Unknown grant
-//!   targets, duplicate names and bad components fail [`SystemBuilder::start`]
-//!   with an error that names them.
+//!   (mailbox, time budget per call, memory, outstanding requests, bytes of
+//!   outcomes waiting for it, restart policy; each within a range, see
+//!   [`LIMIT_RANGES`]). Unknown grant targets, duplicate names, limits out
+//!   of range and bad components fail [`SystemBuilder::start`] with an error
+//!   that names them; [`SystemBuilder::check`] finds the first three without
+//!   loading anything.
 //! - **Talk to components** as the participant `host`: [`System::send`]
 //!   (fire-and-forget) and [`System::request`], which returns a
 //!   [`PendingResponse`] to await from a task on the same runtime. With
@@ -138,8 +141,10 @@ pub use crate::runtime::loader::{Inspection, inspect};
 pub use crate::system::builder::SystemBuilder;
 pub use crate::system::errors::SystemError;
 pub use crate::system::inbox::{HostInbox, InboxMessage};
+pub use crate::system::limits::{
+    DEFAULT_CALLBACK_QUEUE_BYTES, DEFAULT_MAILBOX_CAPACITY, DEFAULT_MAX_PENDING_REQUESTS,
+    DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_BUDGET, LIMIT_RANGES,
+};
 pub use crate::system::progress::{StartCounts, StartProgress};
 pub use crate::system::running::{PendingResponse, ShutdownReport, System, SystemStats};
-pub use crate::system::spec::{
-    ComponentSpec, DEFAULT_MAILBOX_CAPACITY, DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_BUDGET, WasmSource,
-};
+pub use crate::system::spec::{ComponentSpec, WasmSource};

@@ -14,12 +14,14 @@ use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, ReplyTo}
 use crate::messaging::capability::Grants;
 use crate::messaging::correlation::CorrelationTrackerImpl;
 use crate::messaging::router::{ResponseRouter, RouterLimits};
-use crate::messaging::subscriber::{ComponentSubscriber, MailboxReceivers};
+use crate::messaging::subscriber::{ComponentSubscriber, MailboxLimits, MailboxReceivers};
 use crate::runtime::engine::WasmEngine;
 use crate::runtime::host_services::{HostState, InstanceSettings};
 use crate::runtime::instance::Instance;
 use crate::runtime::loader::LoadedComponent;
-use crate::system::spec::DEFAULT_MEMORY_LIMIT;
+use crate::system::limits::{
+    DEFAULT_CALLBACK_QUEUE_BYTES, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MEMORY_LIMIT,
+};
 
 /// A router, its tracker and its mailboxes, wired as a system wires them,
 /// with no actors: the caller plays the components.
@@ -66,7 +68,12 @@ impl BareRouter {
 
     /// Opens the mailbox of component `name`.
     pub fn mailbox(&self, name: &str, capacity: usize) -> BareMailbox {
-        BareMailbox(self.subscriber.subscribe(ComponentId::new(name), capacity))
+        let limits = MailboxLimits {
+            capacity,
+            callback_queue_bytes: DEFAULT_CALLBACK_QUEUE_BYTES,
+            max_pending_requests: DEFAULT_MAX_PENDING_REQUESTS,
+        };
+        BareMailbox(self.subscriber.subscribe(ComponentId::new(name), limits))
     }
 
     /// Closes every mailbox: receivers get what is queued, then the end.
@@ -140,7 +147,7 @@ impl BareInstances {
     ///
     /// When instantiation fails.
     pub async fn instance(&self, name: &str) -> BareInstance {
-        let mailbox = self.router.subscriber.subscribe(ComponentId::new(name), 16);
+        let mailbox = self.router.mailbox(name, 16).0;
         let settings = InstanceSettings {
             time_budget: Duration::from_secs(10),
             memory_limit: DEFAULT_MEMORY_LIMIT,

@@ -10,10 +10,25 @@
 pub const ECHO: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_ECHO"));
 
 /// Drives the host services on command from the host: `send`, `send-zeros`,
-/// `request`, `request-then-cancel`, `cancel`, `burst`, `flood`, `storm`,
-/// `panic`. Reports each callback to the
+/// `request`, `request-then-cancel`, `request-then-panic`, `cancel`,
+/// `burst`, `flood`, `storm` (`then-panic` after it, to die with requests
+/// outstanding), `panic`. Reports each callback to the
 /// host's inbox as `callback <id> ok <payload>` or `callback <id> err <why>`.
 pub const CLIENT: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_CLIENT"));
+
+/// Every attack a hostile guest makes, one command each: `loop`,
+/// `sleep <ms>`, `read <path>`, `grow`, `flood <target> <bytes>`,
+/// `answer <bytes>`, `fail-with <bytes>`, `connect <addr>`, `write <path>`,
+/// `forge-log`. See its crate docs for what each does.
+pub const HOSTILE: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_HOSTILE"));
+
+/// A hand-written plugin whose `handle-message` grows a table by 2^30
+/// elements.
+pub const TABLE_GROWER: &[u8] = include_bytes!(env!("AIRSSYS_WASM_WAT_TABLE_GROWER"));
+
+/// A hand-written plugin with two linear memories whose `handle-message`
+/// grows each by 18.75 MiB.
+pub const TWO_MEMORIES: &[u8] = include_bytes!(env!("AIRSSYS_WASM_WAT_TWO_MEMORIES"));
 
 /// Benchmark driver and responder: `chain` and `burst` on the host's
 /// command, echo and count otherwise.
@@ -52,3 +67,6 @@ pub const ECHO_PATH: &str = env!("AIRSSYS_WASM_FIXTURE_ECHO");
 
 /// Where the client component was written.
 pub const CLIENT_PATH: &str = env!("AIRSSYS_WASM_FIXTURE_CLIENT");
+
+/// Where the hostile component was written.
+pub const HOSTILE_PATH: &str = env!("AIRSSYS_WASM_FIXTURE_HOSTILE");

@@ -12,6 +12,7 @@ pub(crate) struct ComponentCounters {
     failed: AtomicU64,
     trapped: AtomicU64,
     callbacks: AtomicU64,
+    callbacks_dropped: AtomicU64,
 }
 
 /// A snapshot of one component's counters (or their sum over a system).
@@ -36,6 +37,10 @@ pub struct ComponentStats {
     pub trapped: u64,
     /// Request outcomes delivered to its `handle-callback`.
     pub callbacks: u64,
+    /// Outcomes of requests a trapped instance made, which arrived after
+    /// it was replaced and were dropped: its fresh instance never made
+    /// those requests.
+    pub callbacks_dropped: u64,
 }
 
 impl ComponentCounters {
@@ -63,6 +68,11 @@ impl ComponentCounters {
         }
     }
 
+    /// Counts an outcome dropped because a trapped instance made its request.
+    pub(crate) fn count_callback_dropped(&self) {
+        self.callbacks_dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The counters now.
     pub(crate) fn snapshot(&self) -> ComponentStats {
         ComponentStats {
@@ -71,6 +81,7 @@ impl ComponentCounters {
             failed: self.failed.load(Ordering::Relaxed),
             trapped: self.trapped.load(Ordering::Relaxed),
             callbacks: self.callbacks.load(Ordering::Relaxed),
+            callbacks_dropped: self.callbacks_dropped.load(Ordering::Relaxed),
         }
     }
 }
@@ -96,6 +107,7 @@ impl std::ops::Add for ComponentStats {
             failed: self.failed + other.failed,
             trapped: self.trapped + other.trapped,
             callbacks: self.callbacks + other.callbacks,
+            callbacks_dropped: self.callbacks_dropped + other.callbacks_dropped,
         }
     }
 }

@@ -150,6 +150,7 @@ impl ResponseRouter {
             return Err(MessagingError::HostTakesNoRequests);
         }
         let timeout_ms = self.limits.timeout_for(timeout_ms)?;
+        self.check_outstanding(sender)?;
         let correlation_id = CorrelationId::generate();
         tracing::info!(
             target: "airssys_wasm::flow",
@@ -162,6 +163,20 @@ impl ResponseRouter {
         self.enqueue_request(target, envelope, pending, timeout_ms)
             .inspect_err(|error| flow_refused(sender, target, Some(&correlation_id), error))?;
         Ok(correlation_id)
+    }
+
+    /// A component may have only so many requests outstanding: pending, or
+    /// answered and waiting in its callback queue. The host has no such cap.
+    fn check_outstanding(&self, requester: &ComponentId) -> Result<(), MessagingError> {
+        if requester.is_host() {
+            return Ok(());
+        }
+        match self.subscriber.mailbox(requester) {
+            Ok(own) => own.may_request(self.tracker.pending_for(requester)),
+            // A requester with no mailbox of its own is no component of
+            // this system (a benchmark driving the router by hand).
+            Err(_) => Ok(()),
+        }
     }
 
     /// Look up the mailbox, register the request, queue it; if the mailbox
@@ -252,13 +267,15 @@ mod tests {
     use super::*;
     use crate::core::messaging::activity::Activity;
     use crate::messaging::correlation::CorrelationTrackerImpl;
-    use crate::messaging::subscriber::MailboxReceivers;
+    use crate::messaging::subscriber::{MailboxLimits, MailboxReceivers};
 
     struct Fixture {
         router: ResponseRouter,
         tracker: Arc<dyn CorrelationTracker>,
         grants: Arc<Grants>,
         target: MailboxReceivers,
+        /// The requester's own queues: its limit on outstanding requests.
+        requester: MailboxReceivers,
     }
 
     fn fixture(capacity: usize) -> Fixture {
@@ -267,7 +284,13 @@ mod tests {
         let tracker: Arc<dyn CorrelationTracker> =
             Arc::new(CorrelationTrackerImpl::with_activity(Some(activity)));
         let grants = Arc::new(Grants::default());
-        let target = subscriber.subscribe(ComponentId::new("b"), capacity);
+        let limits = MailboxLimits {
+            capacity,
+            callback_queue_bytes: 1 << 20,
+            max_pending_requests: 2,
+        };
+        let target = subscriber.subscribe(ComponentId::new("b"), limits);
+        let requester = subscriber.subscribe(ComponentId::new("a"), limits);
         let router = ResponseRouter::new(
             subscriber,
             Arc::clone(&tracker),
@@ -282,6 +305,7 @@ mod tests {
             tracker,
             grants,
             target,
+            requester,
         }
     }
 
@@ -435,6 +459,53 @@ mod tests {
         );
         f.router.cancel_request(&a(), &id).unwrap();
         assert!(!f.tracker.is_pending(&id));
+    }
+
+    /// A component may have only so many requests outstanding: pending, or
+    /// answered with the outcome still waiting in its callback queue.
+    #[tokio::test]
+    async fn outstanding_requests_are_capped() {
+        let mut f = fixture(8);
+        f.grants.grant(a(), b());
+        let reply_to = || ReplyTo::Sink(f.requester.callback_sink.clone());
+        let first = f
+            .router
+            .request(&a(), &b(), MessagePayload::from("1"), 1000, reply_to())
+            .unwrap();
+        f.router
+            .request(&a(), &b(), MessagePayload::from("2"), 1000, reply_to())
+            .unwrap();
+        let over = f
+            .router
+            .request(&a(), &b(), MessagePayload::from("3"), 1000, reply_to());
+        assert_eq!(
+            over,
+            Err(MessagingError::TooManyPending {
+                requester: a(),
+                limit: 2
+            })
+        );
+        // Answered but not yet handled: still outstanding.
+        f.tracker.complete(&first, Ok("done".into())).unwrap();
+        assert!(matches!(
+            f.router
+                .request(&a(), &b(), MessagePayload::from("3"), 1000, reply_to()),
+            Err(MessagingError::TooManyPending { .. })
+        ));
+        // Handled: room for one more. The host has no such cap.
+        drop(f.requester.callbacks.recv().await);
+        f.router
+            .request(&a(), &b(), MessagePayload::from("3"), 1000, reply_to())
+            .unwrap();
+        f.router
+            .request(
+                &ComponentId::host(),
+                &b(),
+                MessagePayload::from("4"),
+                1000,
+                ignore(),
+            )
+            .unwrap();
     }
 
     /// The host application answers no requests; asking it is refused

@@ -7,10 +7,11 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::mpsc;
 
 use crate::core::component::id::ComponentId;
-use crate::core::messaging::activity::Activity;
+use crate::core::messaging::activity::{Activity, ByteBudget};
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::{Callback, Envelope, RequestOutcome};
-use crate::core::messaging::errors::MessagingError;
+use crate::core::messaging::errors::{MessagingError, RequestError};
+use crate::core::messaging::payload::MessagePayload;
 use crate::core::messaging::traits::{MailboxRegistry, ResponseSink};
 use crate::messaging::counters::ComponentCounters;
 
@@ -39,12 +40,27 @@ enum Slot {
     Failed(String),
 }
 
+/// How much one component's queues may hold.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MailboxLimits {
+    /// Messages waiting for `handle-message`.
+    pub(crate) capacity: usize,
+    /// Bytes of outcomes waiting for `handle-callback`.
+    pub(crate) callback_queue_bytes: usize,
+    /// Requests of its own outstanding: pending, or answered and waiting
+    /// in its callback queue.
+    pub(crate) max_pending_requests: usize,
+}
+
 /// The sending side of one component's mailbox.
 #[derive(Debug)]
 pub(crate) struct Mailbox {
     id: ComponentId,
     messages: mpsc::Sender<Envelope>,
     capacity: usize,
+    /// The outcomes waiting in its callback queue.
+    callbacks: Arc<ByteBudget>,
+    max_pending_requests: usize,
     counters: Arc<ComponentCounters>,
     /// Counts queued messages as work in flight; `None` for the host
     /// application's inbox, whose messages are the host's to read.
@@ -52,10 +68,25 @@ pub(crate) struct Mailbox {
 }
 
 impl Mailbox {
+    /// Whether this component may make one more request, given `pending`
+    /// requests of its own still waiting for their outcome.
+    pub(crate) fn may_request(&self, pending: usize) -> Result<(), MessagingError> {
+        // What waits in its callback queue is outstanding too: the
+        // component has not seen it yet.
+        if pending + self.callbacks.items() < self.max_pending_requests {
+            return Ok(());
+        }
+        Err(MessagingError::TooManyPending {
+            requester: self.id.clone(),
+            limit: self.max_pending_requests,
+        })
+    }
+
     /// Queues `envelope`, or says at once why not; a refused envelope is
     /// dropped here, so it was never counted as accepted work.
     pub(crate) fn try_send(&self, mut envelope: Envelope) -> Result<(), MessagingError> {
-        envelope.work = self.activity.as_ref().map(Activity::begin);
+        let bytes = envelope.payload.len();
+        envelope.work = self.activity.as_ref().map(|activity| activity.begin(bytes));
         match self.messages.try_send(envelope) {
             Ok(()) => {
                 self.counters.count_accepted();
@@ -85,22 +116,52 @@ pub(crate) struct MailboxReceivers {
     pub(crate) counters: Arc<ComponentCounters>,
 }
 
-/// Queues request outcomes for one component's `handle-callback`.
+/// Queues request outcomes for one component's `handle-callback`, within a
+/// bound on the bytes waiting. The queue itself needs no bound on its
+/// length: the component's cap on outstanding requests is one.
 #[derive(Debug)]
 pub(crate) struct CallbackSink {
     callbacks: mpsc::UnboundedSender<Callback>,
     activity: Arc<Activity>,
+    /// Bytes of outcomes waiting in the queue, and their limit.
+    queued: Arc<ByteBudget>,
 }
 
 impl ResponseSink for CallbackSink {
     fn deliver(&self, correlation_id: CorrelationId, outcome: RequestOutcome) -> bool {
+        let outcome = self.within_limit(outcome);
+        let bytes = outcome_bytes(&outcome);
         let callback = Callback {
             correlation_id,
             outcome,
-            work: self.activity.begin(),
+            work: self.activity.begin(bytes),
+            queued: self.queued.reserve(bytes),
         };
         self.callbacks.send(callback).is_ok()
     }
+}
+
+impl CallbackSink {
+    /// The outcome itself if the queue has room for it, else an error
+    /// saying it was dropped: the requester still gets its one outcome, and
+    /// the host holds no more for it than the limit.
+    fn within_limit(&self, outcome: RequestOutcome) -> RequestOutcome {
+        let size = outcome_bytes(&outcome);
+        let queued = self.queued.used();
+        if queued.saturating_add(size) <= self.queued.limit() {
+            return outcome;
+        }
+        Err(RequestError::CallbackQueueFull {
+            size,
+            queued,
+            limit: self.queued.limit(),
+        })
+    }
+}
+
+/// What an outcome holds in bytes of payload.
+fn outcome_bytes(outcome: &RequestOutcome) -> usize {
+    outcome.as_ref().map_or(0, MessagePayload::len)
 }
 
 impl ComponentSubscriber {
@@ -116,29 +177,38 @@ impl ComponentSubscriber {
 
     /// Opens a mailbox of `capacity` messages for `id` and returns its
     /// receiving ends. Replaces any previous mailbox of that name.
-    pub(crate) fn subscribe(&self, id: ComponentId, capacity: usize) -> MailboxReceivers {
-        self.open(id, capacity, Some(Arc::clone(&self.activity)))
+    pub(crate) fn subscribe(&self, id: ComponentId, limits: MailboxLimits) -> MailboxReceivers {
+        self.open(id, limits, Some(Arc::clone(&self.activity)))
     }
 
     /// Opens the host application's inbox under [`ComponentId::HOST`].
     /// Messages waiting in it do not keep the system from being idle.
     pub(crate) fn subscribe_host_inbox(&self, capacity: usize) -> mpsc::Receiver<Envelope> {
-        self.open(ComponentId::host(), capacity, None).messages
+        let limits = MailboxLimits {
+            capacity,
+            // The host's own requests are awaited, never queued here.
+            callback_queue_bytes: 0,
+            max_pending_requests: 0,
+        };
+        self.open(ComponentId::host(), limits, None).messages
     }
 
     fn open(
         &self,
         id: ComponentId,
-        capacity: usize,
+        limits: MailboxLimits,
         activity: Option<Arc<Activity>>,
     ) -> MailboxReceivers {
-        let (messages_tx, messages) = mpsc::channel(capacity.max(1));
+        let (messages_tx, messages) = mpsc::channel(limits.capacity.max(1));
         let (callbacks_tx, callbacks) = mpsc::unbounded_channel();
         let counters = Arc::new(ComponentCounters::default());
+        let callbacks_waiting = Arc::new(ByteBudget::new(limits.callback_queue_bytes));
         let mailbox = Mailbox {
             id: id.clone(),
             messages: messages_tx,
-            capacity,
+            capacity: limits.capacity,
+            callbacks: Arc::clone(&callbacks_waiting),
+            max_pending_requests: limits.max_pending_requests,
             counters: Arc::clone(&counters),
             activity,
         };
@@ -149,6 +219,7 @@ impl ComponentSubscriber {
             callback_sink: Arc::new(CallbackSink {
                 callbacks: callbacks_tx,
                 activity: Arc::clone(&self.activity),
+                queued: callbacks_waiting,
             }),
             counters,
         }
@@ -233,6 +304,14 @@ mod tests {
         (Arc::clone(&activity), ComponentSubscriber::new(activity))
     }
 
+    fn limits(capacity: usize) -> MailboxLimits {
+        MailboxLimits {
+            capacity,
+            callback_queue_bytes: 1024,
+            max_pending_requests: 4,
+        }
+    }
+
     fn envelope() -> Envelope {
         Envelope::new(&ComponentId::host(), "x".into(), None)
     }
@@ -242,7 +321,7 @@ mod tests {
     #[tokio::test]
     async fn queued_messages_count_as_work_until_dropped() {
         let (activity, subscriber) = subscriber();
-        let mut echo = subscriber.subscribe(ComponentId::new("echo"), 1);
+        let mut echo = subscriber.subscribe(ComponentId::new("echo"), limits(1));
         let mailbox = subscriber.mailbox(&ComponentId::new("echo")).unwrap();
         mailbox.try_send(envelope()).unwrap();
         assert_eq!(
@@ -274,7 +353,7 @@ mod tests {
             MessagingError::TargetNotFound(id("nobody"))
         );
 
-        let stopped = subscriber.subscribe(id("stopped"), 4);
+        let stopped = subscriber.subscribe(id("stopped"), limits(4));
         drop(stopped);
         let mailbox = subscriber.mailbox(&id("stopped")).unwrap();
         assert_eq!(

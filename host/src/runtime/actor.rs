@@ -56,6 +56,8 @@ pub(crate) struct ActorWiring {
     pub(crate) callbacks: mpsc::UnboundedReceiver<Callback>,
     /// What to do after a trap.
     pub(crate) policy: RestartPolicy,
+    /// The largest answer passed on to a requester, in bytes.
+    pub(crate) max_payload_bytes: usize,
     /// Where supervision events are published.
     pub(crate) events: broadcast::Sender<SupervisionEvent>,
     /// The component's counters.
@@ -185,15 +187,17 @@ impl ComponentActor {
         match answer {
             Ok(Ok(response)) => {
                 counters.count_handled(CallEnd::Returned);
-                (Ok(MessagePayload::from(response)), AfterCall::Continue)
+                let outcome = self.within_payload_limit(response.len(), response);
+                (outcome.map(MessagePayload::from), AfterCall::Continue)
             }
             Ok(Err(error)) => {
                 counters.count_handled(CallEnd::ReturnedError);
                 let responder = self.id.clone();
-                (
-                    Err(RequestError::Responder { responder, error }),
-                    AfterCall::Continue,
-                )
+                let size = error.to_string().len();
+                let error = self
+                    .within_payload_limit(size, error)
+                    .and_then(|error| Err(RequestError::Responder { responder, error }));
+                (error, AfterCall::Continue)
             }
             Err(trap) => {
                 counters.count_handled(CallEnd::Trapped);
@@ -206,12 +210,32 @@ impl ComponentActor {
         }
     }
 
+    /// The responder's answer, if it fits the payload limit: an answer that
+    /// does not is refused here, so it can never trap the requester when
+    /// lowered into it. The responder is not faulted for it.
+    fn within_payload_limit<T>(&self, size: usize, answer: T) -> Result<T, RequestError> {
+        let limit = self.wiring.max_payload_bytes;
+        if size <= limit {
+            return Ok(answer);
+        }
+        tracing::warn!(
+            component = %self.id, size, limit,
+            "answer past the payload limit: the requester gets an error instead"
+        );
+        Err(RequestError::ResponseTooLarge {
+            responder: self.id.clone(),
+            size,
+            limit,
+        })
+    }
+
     /// One outcome of this component's own request: call `handle-callback`.
     async fn on_callback(&mut self, callback: Callback) -> AfterCall {
         let Callback {
             correlation_id,
             outcome,
             work: _work,
+            queued: _queued,
         } = callback;
         tracing::info!(
             target: "airssys_wasm::flow",
@@ -226,6 +250,16 @@ impl ComponentActor {
             );
             return AfterCall::GaveUp;
         };
+        if !instance.take_issued(&correlation_id) {
+            // Made by an instance that has since trapped; this one never
+            // issued that id and must not be handed its outcome.
+            tracing::warn!(
+                component = %self.id, correlation = %correlation_id,
+                "callback dropped: the instance that made the request has trapped"
+            );
+            self.wiring.counters.count_callback_dropped();
+            return AfterCall::Continue;
+        }
         let span = tracing::info_span!(
             "handle_callback",
             component = %self.id,

@@ -36,8 +36,9 @@ pub(crate) fn log_line(
     component: &ComponentId,
     correlation: Option<&CorrelationId>,
     level: LogLevel,
-    mut message: String,
+    message: String,
 ) {
+    let mut message = escape_controls(&message).into_owned();
     if message.len() > MAX_LOG_LINE {
         let cut = (0..=MAX_LOG_LINE)
             .rev()
@@ -64,6 +65,25 @@ pub(crate) fn log_line(
             tracing::error!(target: GUEST_LOG, component = %component, correlation, "{message}")
         }
     }
+}
+
+/// `text` with every control character (newlines, carriage returns,
+/// terminal escapes) written as an escape such as `\n` or `\u{1b}`, so a
+/// guest's line stays one line and cannot forge another or repaint the
+/// operator's terminal.
+pub(crate) fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(escaped)
 }
 
 /// Which of a guest's output streams.
@@ -111,7 +131,7 @@ struct LineLogger {
 impl LineLogger {
     fn emit(&mut self, line: &[u8]) {
         let text = String::from_utf8_lossy(line);
-        let text = text.trim_end_matches(['\n', '\r']);
+        let text = escape_controls(text.trim_end_matches(['\n', '\r']));
         let component = &self.output.component;
         match self.output.stream {
             Stream::Stdout => {
@@ -165,5 +185,21 @@ impl AsyncWrite for LineLogger {
 impl Drop for LineLogger {
     fn drop(&mut self) {
         self.emit_rest();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Control characters are escaped; other text, Unicode included, is
+    /// kept as it is.
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_controls("plain é ✓"), "plain é ✓");
+        assert_eq!(
+            escape_controls("a\n  request   fake\x1b[2J\r\t"),
+            "a\\n  request   fake\\u{1b}[2J\\r\\t"
+        );
     }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rustc_hash::FxHashSet;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -13,7 +14,7 @@ use crate::core::messaging::traits::{MessageRouter, ReplyTo, ResponseSink};
 use crate::core::runtime::errors::WasmError;
 use crate::runtime::bindings::airssys::wasm::{host_services, types};
 use crate::runtime::guest_output;
-use crate::runtime::limits::{CallBudget, MemoryLimiter};
+use crate::runtime::limits::StoreLimiter;
 use crate::runtime::wasi::WasiGrants;
 
 /// The limits and grants every instance of one component gets.
@@ -38,11 +39,16 @@ pub(crate) struct HostState {
     callbacks: Arc<dyn ResponseSink>,
     wasi: WasiCtx,
     table: ResourceTable,
-    pub(crate) memory: MemoryLimiter,
-    pub(crate) budget: CallBudget,
+    pub(crate) limiter: StoreLimiter,
+    /// How long one call may take, host awaits included.
+    pub(crate) time_budget: Duration,
     /// The request whose message or callback is being handled, for the
     /// guest's log lines.
     handling: Option<CorrelationId>,
+    /// Requests this instance made whose outcome it has not yet seen (nor
+    /// cancelled). A fresh instance after a trap starts with none, so an
+    /// outcome meant for the trapped one is never handed to it.
+    issued: FxHashSet<CorrelationId>,
 }
 
 impl HostState {
@@ -62,17 +68,23 @@ impl HostState {
             callbacks,
             wasi,
             table: ResourceTable::new(),
-            memory: MemoryLimiter::new(settings.memory_limit),
-            budget: CallBudget::new(settings.time_budget),
+            limiter: StoreLimiter::new(settings.memory_limit),
+            time_budget: settings.time_budget,
             handling: None,
+            issued: FxHashSet::default(),
         })
     }
 
-    /// Resets the time budget for a new call, which handles `correlation`
-    /// (`None` for a fire-and-forget message).
+    /// A new call begins, handling `correlation` (`None` for a
+    /// fire-and-forget message).
     pub(crate) fn begin_call(&mut self, correlation: Option<&CorrelationId>) {
-        self.budget.reset();
         self.handling = correlation.cloned();
+    }
+
+    /// Whether this instance made request `correlation_id` and has not yet
+    /// seen its outcome; it now has.
+    pub(crate) fn take_issued(&mut self, correlation_id: &CorrelationId) -> bool {
+        self.issued.remove(correlation_id)
     }
 }
 
@@ -115,16 +127,20 @@ impl host_services::Host for HostState {
     ) -> Result<String, types::MessagingError> {
         let target = ComponentId::from(target);
         let reply_to = ReplyTo::Sink(Arc::clone(&self.callbacks));
-        self.router
+        let id = self
+            .router
             .request(&self.id, &target, request.into(), timeout_ms, reply_to)
-            .map(|id| id.as_str().to_owned())
-            .map_err(to_wit)
+            .map_err(to_wit)?;
+        let text = id.as_str().to_owned();
+        self.issued.insert(id);
+        Ok(text)
     }
 
     fn cancel_request(&mut self, request_id: String) -> Result<(), types::MessagingError> {
-        self.router
-            .cancel_request(&self.id, &CorrelationId::new(request_id))
-            .map_err(to_wit)
+        let id = CorrelationId::new(request_id);
+        self.router.cancel_request(&self.id, &id).map_err(to_wit)?;
+        self.issued.remove(&id);
+        Ok(())
     }
 
     fn log(&mut self, level: host_services::LogLevel, message: String) {
@@ -140,7 +156,7 @@ fn to_wit(error: MessagingError) -> types::MessagingError {
     match error {
         MessagingError::TargetNotFound(_) => Wit::TargetNotFound(text),
         MessagingError::CapabilityDenied { .. } => Wit::CapabilityDenied(text),
-        MessagingError::QueueFull { .. } => Wit::QueueFull,
+        MessagingError::QueueFull { .. } | MessagingError::TooManyPending { .. } => Wit::QueueFull,
         MessagingError::PayloadTooLarge { .. }
         | MessagingError::TimeoutTooLong { .. }
         | MessagingError::HostTakesNoRequests

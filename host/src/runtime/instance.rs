@@ -1,5 +1,7 @@
 //! [`Instance`]: a live instance, and the one way each export is called.
 
+use std::time::Duration;
+
 use wasmtime::Store;
 
 use crate::core::component::errors::{ComponentError, Trap};
@@ -7,14 +9,19 @@ use crate::core::component::id::ComponentId;
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::RequestOutcome;
 use crate::runtime::bindings::Plugin;
+use crate::runtime::bindings::airssys::wasm::types::ComponentError as WitComponentError;
 use crate::runtime::host_services::HostState;
 use crate::runtime::limits::classify_trap;
 
-/// A live instance and the store that owns it. Every call into it starts
-/// with a fresh time budget and a fresh epoch deadline.
+/// A live instance and the store that owns it. Every call into it must end
+/// within the time budget, counted on the wall clock from its start: a guest
+/// that loops, sleeps or blocks in a host call (a clock, a read) is cut off
+/// alike. A call cut off leaves the instance unusable; the supervisor
+/// replaces it.
 pub(crate) struct Instance {
     store: Store<HostState>,
     plugin: Plugin,
+    time_budget: Duration,
 }
 
 /// What a call into a guest came to: its own answer (a value or its
@@ -22,8 +29,12 @@ pub(crate) struct Instance {
 pub(crate) type CallResult<T> = Result<Result<T, ComponentError>, Trap>;
 
 impl Instance {
-    pub(crate) fn new(store: Store<HostState>, plugin: Plugin) -> Self {
-        Self { store, plugin }
+    pub(crate) fn new(store: Store<HostState>, plugin: Plugin, time_budget: Duration) -> Self {
+        Self {
+            store,
+            plugin,
+            time_budget,
+        }
     }
 
     /// Calls `handle-message` with a message from `sender`, part of request
@@ -37,14 +48,17 @@ impl Instance {
         self.begin_call(correlation);
         // The generated binding takes the WIT `component-id` alias as `&String`.
         let sender = sender.as_str().to_owned();
-        let answer = self
+        let call = self
             .plugin
             .airssys_wasm_component_lifecycle()
-            .call_handle_message(&mut self.store, &sender, payload)
-            .await;
-        answer
-            .map(|answer| answer.map_err(ComponentError::from))
-            .map_err(|error| classify_trap(&error))
+            .call_handle_message(&mut self.store, &sender, payload);
+        within(self.time_budget, call).await
+    }
+
+    /// Whether this instance made request `correlation_id` and has not yet
+    /// been given its outcome; from now on it has.
+    pub(crate) fn take_issued(&mut self, correlation_id: &CorrelationId) -> bool {
+        self.store.data_mut().take_issued(correlation_id)
     }
 
     /// Calls `handle-callback` with the outcome of request `correlation_id`;
@@ -63,14 +77,11 @@ impl Instance {
                 Err(error_text.as_str())
             }
         };
-        let answer = self
+        let call = self
             .plugin
             .airssys_wasm_component_lifecycle()
-            .call_handle_callback(&mut self.store, correlation_id.as_str(), result)
-            .await;
-        answer
-            .map(|answer| answer.map_err(ComponentError::from))
-            .map_err(|error| classify_trap(&error))
+            .call_handle_callback(&mut self.store, correlation_id.as_str(), result);
+        within(self.time_budget, call).await
     }
 
     fn begin_call(&mut self, correlation: Option<&CorrelationId>) {
@@ -85,13 +96,27 @@ impl Instance {
         &mut self,
         sender: &String,
         payload: &[u8],
-    ) -> wasmtime::Result<
-        Result<Vec<u8>, crate::runtime::bindings::airssys::wasm::types::ComponentError>,
-    > {
+    ) -> wasmtime::Result<Result<Vec<u8>, WitComponentError>> {
         self.plugin
             .airssys_wasm_component_lifecycle()
             .call_handle_message(&mut self.store, sender, payload)
             .await
+    }
+}
+
+/// Runs one guest call to its end or to `budget`, whichever comes first.
+/// Past the budget the call's future is dropped, which unwinds the guest
+/// wherever it is, host awaits included.
+async fn within<T>(
+    budget: Duration,
+    call: impl Future<Output = wasmtime::Result<Result<T, WitComponentError>>>,
+) -> CallResult<T> {
+    match tokio::time::timeout(budget, call).await {
+        Ok(Ok(answer)) => Ok(answer.map_err(ComponentError::from)),
+        Ok(Err(trap)) => Err(classify_trap(&trap)),
+        Err(_elapsed) => Err(Trap::TimeBudget {
+            budget_ms: u64::try_from(budget.as_millis()).unwrap_or(u64::MAX),
+        }),
     }
 }
 

@@ -1,93 +1,92 @@
-//! The limits of one call into a guest, and how a trap is told apart: a
-//! time budget counted in epoch ticks and a memory limit, each failing with
-//! its own error so the [`Trap`] says which.
+//! What bounds a guest, and how a trap is told apart: the memory limit
+//! fails with its own error, so the [`Trap`] says which limit it was. (The
+//! time budget is a deadline on the whole call, kept by
+//! [`Instance`](crate::runtime::instance::Instance).)
 
 use std::time::Duration;
 
 use crate::core::component::errors::Trap;
 
 /// How often the epoch advances. A running guest yields to tokio at every
-/// tick and its time budget is counted in ticks.
+/// tick, so other actors run and its call's deadline can fire.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// The epoch ticks one call may use, and has used.
+/// Table elements one component may hold, over all its tables. (A funcref
+/// element costs the host a pointer or more; real plugins hold thousands.)
+pub(crate) const MAX_TABLE_ELEMENTS: usize = 1 << 20;
+
+/// Core instances, memories and tables one component may create: far more
+/// than any toolchain's output has, far fewer than would let one plugin
+/// exhaust the host.
+const MAX_INSTANCES: usize = 1_000;
+const MAX_MEMORIES: usize = 100;
+const MAX_TABLES: usize = 1_000;
+
+/// Caps what one component's store may hold: its linear memories together
+/// (however many core modules it has) within its memory limit, its table
+/// elements together within [`MAX_TABLE_ELEMENTS`], and how many instances,
+/// memories and tables it creates. Growing past a cap traps the call.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct CallBudget {
-    allowed: u64,
-    used: u64,
+pub(crate) struct StoreLimiter {
+    memory_limit: usize,
+    /// Bytes of every linear memory of the store, together.
+    memory_bytes: usize,
+    /// Elements of every table of the store, together.
+    table_elements: usize,
 }
 
-impl CallBudget {
-    /// A budget of `time` per call, rounded down to whole ticks (at least
-    /// one).
-    pub(crate) fn new(time: Duration) -> Self {
-        let ticks = time.as_millis() / EPOCH_TICK.as_millis();
+impl StoreLimiter {
+    pub(crate) fn new(memory_limit: usize) -> Self {
         Self {
-            allowed: u64::try_from(ticks).unwrap_or(u64::MAX).max(1),
-            used: 0,
+            memory_limit,
+            memory_bytes: 0,
+            table_elements: 0,
         }
     }
-
-    /// A fresh call starts with the whole budget.
-    pub(crate) fn reset(&mut self) {
-        self.used = 0;
-    }
-
-    /// Counts one tick; fails once the call has used more than its budget.
-    pub(crate) fn tick(&mut self) -> Result<(), TimeBudgetExceeded> {
-        self.used += 1;
-        if self.used > self.allowed {
-            let tick_ms = u64::try_from(EPOCH_TICK.as_millis()).unwrap_or(u64::MAX);
-            return Err(TimeBudgetExceeded {
-                budget_ms: self.allowed.saturating_mul(tick_ms),
-            });
-        }
-        Ok(())
-    }
 }
 
-/// The error the epoch callback traps a call with.
+/// The error the limiter traps a call with when memory would pass its limit.
 #[derive(Debug, thiserror::Error)]
-#[error("ran past its time budget of {budget_ms} ms for one call")]
-pub(crate) struct TimeBudgetExceeded {
-    budget_ms: u64,
-}
-
-/// Caps a store's linear memory; growing past the cap traps the call.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct MemoryLimiter {
-    limit: usize,
-}
-
-impl MemoryLimiter {
-    pub(crate) fn new(limit: usize) -> Self {
-        Self { limit }
-    }
-}
-
-/// The error the limiter traps a call with.
-#[derive(Debug, thiserror::Error)]
-#[error("tried to grow its memory to {requested} bytes, past its limit of {limit} bytes")]
+#[error("tried to grow its memories to {requested} bytes in all, past its limit of {limit} bytes")]
 pub(crate) struct MemoryLimitExceeded {
     requested: usize,
     limit: usize,
 }
 
-impl wasmtime::ResourceLimiter for MemoryLimiter {
+/// The error the limiter traps a call with when tables would pass their
+/// limit.
+#[derive(Debug, thiserror::Error)]
+#[error("tried to grow its tables to {requested} elements in all, past the limit of {limit}")]
+pub(crate) struct TableLimitExceeded {
+    requested: usize,
+    limit: usize,
+}
+
+impl wasmtime::ResourceLimiter for StoreLimiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        // A clear trap beats a guest allocator's confused failure.
-        if desired > self.limit {
+        if maximum.is_some_and(|max| desired > max) {
+            return Ok(false);
+        }
+        // Every memory counts, so several core modules cannot each take
+        // the whole limit. A clear trap beats a guest allocator's confused
+        // failure.
+        let total = self
+            .memory_bytes
+            .saturating_sub(current)
+            .saturating_add(desired);
+        if total > self.memory_limit {
             return Err(wasmtime::Error::new(MemoryLimitExceeded {
-                requested: desired,
-                limit: self.limit,
+                requested: total,
+                limit: self.memory_limit,
             }));
         }
-        Ok(maximum.is_none_or(|max| desired <= max))
+        self.memory_bytes = total;
+        Ok(true)
     }
 
     fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
@@ -96,23 +95,54 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(maximum.is_none_or(|max| desired <= max))
+        if maximum.is_some_and(|max| desired > max) {
+            return Ok(false);
+        }
+        let total = self
+            .table_elements
+            .saturating_sub(current)
+            .saturating_add(desired);
+        if total > MAX_TABLE_ELEMENTS {
+            return Err(wasmtime::Error::new(TableLimitExceeded {
+                requested: total,
+                limit: MAX_TABLE_ELEMENTS,
+            }));
+        }
+        self.table_elements = total;
+        Ok(true)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        Err(error.context("the host could not grow the table"))
+    }
+
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
+
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
+    }
+
+    fn tables(&self) -> usize {
+        MAX_TABLES
     }
 }
 
 /// What a failed guest call was: one of the host's limits, or the guest's
 /// own trap with wasmtime's description.
 pub(crate) fn classify_trap(error: &wasmtime::Error) -> Trap {
-    if let Some(exceeded) = error.downcast_ref::<TimeBudgetExceeded>() {
-        Trap::TimeBudget {
-            budget_ms: exceeded.budget_ms,
-        }
-    } else if let Some(exceeded) = error.downcast_ref::<MemoryLimitExceeded>() {
+    if let Some(exceeded) = error.downcast_ref::<MemoryLimitExceeded>() {
         Trap::MemoryLimit {
+            requested: exceeded.requested,
+            limit: exceeded.limit,
+        }
+    } else if let Some(exceeded) = error.downcast_ref::<TableLimitExceeded>() {
+        Trap::TableLimit {
             requested: exceeded.requested,
             limit: exceeded.limit,
         }

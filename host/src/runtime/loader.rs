@@ -59,22 +59,25 @@ impl LoadedComponent {
     }
 
     /// Creates a fresh instance in a new store holding `state`, with its
-    /// memory limited and epoch interruption armed: the guest yields at
-    /// every tick and traps once it has used its time budget within one call.
+    /// memory limited and a yield to tokio at every epoch tick. Like every
+    /// call, instantiation (the guest's start functions) must finish within
+    /// the time budget.
     pub(crate) async fn instantiate(&self, state: HostState) -> Result<Instance, WasmError> {
+        let time_budget = state.time_budget;
         let mut store = Store::new(self.pre.engine(), state);
-        store.limiter(|state| &mut state.memory);
+        store.limiter(|state| &mut state.limiter);
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|mut ctx| {
-            ctx.data_mut().budget.tick().map_err(wasmtime::Error::new)?;
-            Ok(wasmtime::UpdateDeadline::Yield(1))
-        });
-        let plugin = self
-            .pre
-            .instantiate_async(&mut store)
+        store.epoch_deadline_callback(|_| Ok(wasmtime::UpdateDeadline::Yield(1)));
+        let plugin = tokio::time::timeout(time_budget, self.pre.instantiate_async(&mut store))
             .await
+            .unwrap_or_else(|_elapsed| {
+                Err(wasmtime::format_err!(
+                    "its start did not finish within its time budget of {} ms",
+                    time_budget.as_millis()
+                ))
+            })
             .map_err(|source| instantiate_error(&self.name, source))?;
-        Ok(Instance::new(store, plugin))
+        Ok(Instance::new(store, plugin, time_budget))
     }
 }
 
@@ -240,7 +243,7 @@ mod tests {
     use crate::messaging::capability::Grants;
     use crate::messaging::correlation::CorrelationTrackerImpl;
     use crate::messaging::router::{ResponseRouter, RouterLimits};
-    use crate::messaging::subscriber::ComponentSubscriber;
+    use crate::messaging::subscriber::{ComponentSubscriber, MailboxLimits};
     use crate::runtime::host_services::InstanceSettings;
 
     /// Out of memory with a readable cap becomes `OutOfMappings`, naming
@@ -281,7 +284,12 @@ mod tests {
             Arc::new(Grants::default()),
             RouterLimits::default(),
         ));
-        let mailbox = subscriber.subscribe(ComponentId::new("echo"), 4);
+        let limits = MailboxLimits {
+            capacity: 4,
+            callback_queue_bytes: 1 << 20,
+            max_pending_requests: 4,
+        };
+        let mailbox = subscriber.subscribe(ComponentId::new("echo"), limits);
         let settings = InstanceSettings {
             time_budget: Duration::from_secs(1),
             memory_limit: 16 << 20,

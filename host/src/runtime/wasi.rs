@@ -56,7 +56,11 @@ impl WasiGrants {
                 })?;
         }
         if self.network {
-            builder.inherit_network().allow_ip_name_lookup(true);
+            builder
+                .inherit_network()
+                .allow_tcp(true)
+                .allow_udp(true)
+                .allow_ip_name_lookup(true);
         }
         Ok(builder.build())
     }

@@ -15,7 +15,7 @@ use crate::messaging::capability::Grants;
 use crate::messaging::correlation::CorrelationTrackerImpl;
 use crate::messaging::counters::ComponentCounters;
 use crate::messaging::router::{ResponseRouter, RouterLimits};
-use crate::messaging::subscriber::ComponentSubscriber;
+use crate::messaging::subscriber::{ComponentSubscriber, MailboxLimits};
 use crate::runtime::actor::{ActorWiring, ComponentActor};
 use crate::runtime::engine::WasmEngine;
 use crate::runtime::host_services::InstanceSettings;
@@ -23,11 +23,10 @@ use crate::runtime::loader::LoadedComponent;
 use crate::system::compile;
 use crate::system::errors::SystemError;
 use crate::system::inbox::HostInbox;
+use crate::system::limits::{self, DEFAULT_MEMORY_LIMIT, LimitOverrides};
 use crate::system::progress::StartProgress;
 use crate::system::running::System;
-use crate::system::spec::{
-    ComponentSpec, DEFAULT_MAILBOX_CAPACITY, DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_BUDGET,
-};
+use crate::system::spec::ComponentSpec;
 
 /// Supervision events kept for a subscriber that falls behind.
 const EVENT_BUFFER: usize = 1024;
@@ -54,10 +53,8 @@ pub struct SystemBuilder {
     components: Vec<ComponentSpec>,
     grants: Vec<(String, String)>,
     limits: RouterLimits,
-    mailbox_capacity: Option<usize>,
-    time_budget: Option<Duration>,
-    memory_limit: Option<usize>,
-    restart_policy: Option<RestartPolicy>,
+    /// Limits for components that set none of their own.
+    component_limits: LimitOverrides,
     host_inbox: Option<usize>,
     progress: StartProgress,
 }
@@ -135,7 +132,7 @@ impl SystemBuilder {
     /// # let _ = builder;
     /// ```
     pub fn mailbox_capacity(mut self, messages: usize) -> Self {
-        self.mailbox_capacity = Some(messages);
+        self.component_limits.mailbox_capacity = Some(messages);
         self
     }
 
@@ -147,7 +144,7 @@ impl SystemBuilder {
     /// # let _ = builder;
     /// ```
     pub fn time_budget(mut self, budget: Duration) -> Self {
-        self.time_budget = Some(budget);
+        self.component_limits.time_budget = Some(budget);
         self
     }
 
@@ -158,7 +155,7 @@ impl SystemBuilder {
     /// # let _ = builder;
     /// ```
     pub fn memory_limit(mut self, bytes: usize) -> Self {
-        self.memory_limit = Some(bytes);
+        self.component_limits.memory_limit = Some(bytes);
         self
     }
 
@@ -171,7 +168,32 @@ impl SystemBuilder {
     /// # let _ = builder;
     /// ```
     pub fn restart_policy(mut self, policy: RestartPolicy) -> Self {
-        self.restart_policy = Some(policy);
+        self.component_limits.restart_policy = Some(policy);
+        self
+    }
+
+    /// Outstanding requests per component for components that set none
+    /// (default 128); see [`ComponentSpec::max_pending_requests`].
+    ///
+    /// ```
+    /// let builder = airssys_wasm::SystemBuilder::new().max_pending_requests(32);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_pending_requests(mut self, requests: usize) -> Self {
+        self.component_limits.max_pending_requests = Some(requests);
+        self
+    }
+
+    /// Bytes of outcomes that may wait for a busy component's
+    /// `handle-callback`, for components that set none (default 16 MiB);
+    /// see [`ComponentSpec::callback_queue_bytes`].
+    ///
+    /// ```
+    /// let builder = airssys_wasm::SystemBuilder::new().callback_queue_bytes(4 << 20);
+    /// # let _ = builder;
+    /// ```
+    pub fn callback_queue_bytes(mut self, bytes: usize) -> Self {
+        self.component_limits.callback_queue_bytes = Some(bytes);
         self
     }
 
@@ -237,6 +259,7 @@ impl SystemBuilder {
     /// # }
     /// ```
     pub async fn start(self) -> Result<System, SystemError> {
+        self.check_limits()?;
         let grants = self.check_grants()?;
         let engine = Arc::new(WasmEngine::new(self.largest_memory_limit())?);
         let loaded = compile::load_all(&engine, &self.components, &self.progress).await?;
@@ -269,6 +292,37 @@ impl SystemBuilder {
             counters,
             _engine: engine,
         })
+    }
+
+    /// Checks what can be checked without loading a component: names
+    /// unique and not reserved, grants between components of this system,
+    /// every limit within its range. [`start`](Self::start) does the same
+    /// first; this lets a tool validate a configuration on its own.
+    ///
+    /// ```
+    /// use airssys_wasm::{ComponentSpec, SystemBuilder, SystemError};
+    ///
+    /// let builder = SystemBuilder::new()
+    ///     .component(ComponentSpec::from_file("ingest", "ingest.wasm").mailbox_capacity(0));
+    /// let error = builder.check().unwrap_err();
+    /// assert!(matches!(error, SystemError::LimitOutOfRange { limit: "mailbox_capacity", .. }));
+    /// ```
+    pub fn check(&self) -> Result<(), SystemError> {
+        self.check_limits()?;
+        self.check_grants().map(drop)
+    }
+
+    fn check_limits(&self) -> Result<(), SystemError> {
+        limits::check_system(
+            self.limits.max_payload_bytes,
+            Duration::from_millis(self.limits.default_timeout_ms),
+            self.host_inbox,
+        )?;
+        self.component_limits.check(None)?;
+        for spec in &self.components {
+            spec.limits.check(Some(&spec.name))?;
+        }
+        Ok(())
     }
 
     /// Checks names and grants: every name unique and not reserved, every
@@ -304,23 +358,20 @@ impl SystemBuilder {
         let mut starting = Vec::with_capacity(loaded.len());
         for (spec, component) in self.components.iter().zip(loaded) {
             let id = ComponentId::new(&spec.name);
-            let capacity = spec
-                .mailbox_capacity
-                .or(self.mailbox_capacity)
-                .unwrap_or(DEFAULT_MAILBOX_CAPACITY);
+            let limits = spec.limits.resolve(&self.component_limits);
             let settings = InstanceSettings {
-                time_budget: spec
-                    .time_budget
-                    .or(self.time_budget)
-                    .unwrap_or(DEFAULT_TIME_BUDGET),
-                memory_limit: self.memory_limit_of(spec),
+                time_budget: limits.time_budget,
+                memory_limit: limits.memory_limit,
                 wasi: spec.wasi.clone(),
             };
-            let policy = spec
-                .restart_policy
-                .or(self.restart_policy)
-                .unwrap_or_default();
-            let mailbox = parts.subscriber.subscribe(id.clone(), capacity);
+            let mailbox = parts.subscriber.subscribe(
+                id.clone(),
+                MailboxLimits {
+                    capacity: limits.mailbox_capacity,
+                    callback_queue_bytes: limits.callback_queue_bytes,
+                    max_pending_requests: limits.max_pending_requests,
+                },
+            );
             let counters = Arc::clone(&mailbox.counters);
             let wiring = ActorWiring {
                 router: Arc::clone(&parts.router) as Arc<dyn MessageRouter>,
@@ -329,7 +380,8 @@ impl SystemBuilder {
                 callback_sink: mailbox.callback_sink,
                 messages: mailbox.messages,
                 callbacks: mailbox.callbacks,
-                policy,
+                policy: limits.restart_policy,
+                max_payload_bytes: self.limits.max_payload_bytes,
                 events: parts.events.clone(),
                 counters: mailbox.counters,
             };
@@ -368,16 +420,10 @@ impl SystemBuilder {
         }
     }
 
-    fn memory_limit_of(&self, spec: &ComponentSpec) -> usize {
-        spec.memory_limit
-            .or(self.memory_limit)
-            .unwrap_or(DEFAULT_MEMORY_LIMIT)
-    }
-
     fn largest_memory_limit(&self) -> usize {
         self.components
             .iter()
-            .map(|spec| self.memory_limit_of(spec))
+            .map(|spec| spec.limits.resolve(&self.component_limits).memory_limit)
             .max()
             .unwrap_or(DEFAULT_MEMORY_LIMIT)
     }

@@ -47,4 +47,22 @@ pub enum SystemError {
         /// The name that is not a component.
         missing: String,
     },
+
+    /// A limit was set outside its range (see [`LIMIT_RANGES`]).
+    ///
+    /// [`LIMIT_RANGES`]: crate::LIMIT_RANGES
+    #[error(
+        "{}{limit} = {value} is out of range: it may be {allowed}",
+        .component.as_ref().map(|name| format!("component {name:?}: ")).unwrap_or_default()
+    )]
+    LimitOutOfRange {
+        /// The component whose limit it is; `None` for a system-wide limit.
+        component: Option<String>,
+        /// The limit, named as its `SystemBuilder` / `ComponentSpec` method.
+        limit: &'static str,
+        /// The value it was given (durations in ms).
+        value: String,
+        /// What it may be.
+        allowed: &'static str,
+    },
 }

@@ -6,6 +6,7 @@ pub(crate) mod builder;
 pub(crate) mod compile;
 pub(crate) mod errors;
 pub(crate) mod inbox;
+pub(crate) mod limits;
 pub(crate) mod progress;
 pub(crate) mod running;
 pub(crate) mod spec;

@@ -106,6 +106,11 @@ pub struct ShutdownReport {
 pub struct SystemStats {
     /// Messages and callbacks queued or being handled, plus pending requests.
     pub in_flight: usize,
+    /// Bytes of payload those messages and callbacks hold: what the host
+    /// holds for components right now.
+    pub bytes_in_flight: usize,
+    /// The most [`bytes_in_flight`](Self::bytes_in_flight) ever reached.
+    pub peak_bytes_in_flight: usize,
     /// Every component's counters added up: messages accepted, handled,
     /// failed, trapped, callbacks delivered.
     pub messages: ComponentStats,
@@ -269,6 +274,8 @@ impl System {
     pub fn stats(&self) -> SystemStats {
         SystemStats {
             in_flight: self.activity.in_flight(),
+            bytes_in_flight: self.activity.bytes(),
+            peak_bytes_in_flight: self.activity.peak_bytes(),
             messages: self.counters.iter().map(|(_, c)| c.snapshot()).sum(),
             refused: self.router.refused(),
             requests: self.tracker.stats(),

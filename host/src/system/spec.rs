@@ -1,5 +1,4 @@
-//! [`ComponentSpec`]: one component of a system, and the defaults of its
-//! limits.
+//! [`ComponentSpec`]: one component of a system.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,36 +6,7 @@ use std::time::Duration;
 
 use crate::core::component::supervision::RestartPolicy;
 use crate::runtime::wasi::{DirGrant, WasiGrants};
-
-/// Default mailbox capacity of a component, in messages.
-///
-/// ```
-/// use airssys_wasm::DEFAULT_MAILBOX_CAPACITY;
-/// use airssys_wasm::ComponentSpec;
-/// let bursty = ComponentSpec::from_file("ingest", "ingest.wasm").mailbox_capacity(DEFAULT_MAILBOX_CAPACITY * 8);
-/// # let _ = bursty;
-/// ```
-pub const DEFAULT_MAILBOX_CAPACITY: usize = 1024;
-
-/// Default time one `handle-message` or `handle-callback` call may run.
-///
-/// ```
-/// use airssys_wasm::DEFAULT_TIME_BUDGET;
-/// use airssys_wasm::ComponentSpec;
-/// let quick = ComponentSpec::from_file("lookup", "lookup.wasm").time_budget(DEFAULT_TIME_BUDGET / 100);
-/// # let _ = quick;
-/// ```
-pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(10);
-
-/// Default limit of a component's linear memory.
-///
-/// ```
-/// use airssys_wasm::DEFAULT_MEMORY_LIMIT;
-/// use airssys_wasm::ComponentSpec;
-/// let hungry = ComponentSpec::from_file("render", "render.wasm").memory_limit(DEFAULT_MEMORY_LIMIT * 4);
-/// # let _ = hungry;
-/// ```
-pub const DEFAULT_MEMORY_LIMIT: usize = 64 * 1024 * 1024;
+use crate::system::limits::LimitOverrides;
 
 /// Where a component's WebAssembly comes from.
 ///
@@ -76,10 +46,8 @@ pub struct ComponentSpec {
     pub(crate) source: WasmSource,
     pub(crate) grants: Vec<String>,
     pub(crate) grant_any: bool,
-    pub(crate) mailbox_capacity: Option<usize>,
-    pub(crate) time_budget: Option<Duration>,
-    pub(crate) memory_limit: Option<usize>,
-    pub(crate) restart_policy: Option<RestartPolicy>,
+    /// Its own limits; unset ones fall back to the system's.
+    pub(crate) limits: LimitOverrides,
     pub(crate) wasi: WasiGrants,
 }
 
@@ -112,10 +80,7 @@ impl ComponentSpec {
             source,
             grants: Vec::new(),
             grant_any: false,
-            mailbox_capacity: None,
-            time_budget: None,
-            memory_limit: None,
-            restart_policy: None,
+            limits: LimitOverrides::default(),
             wasi: WasiGrants::default(),
         }
     }
@@ -164,12 +129,14 @@ impl ComponentSpec {
     /// # let _ = spec;
     /// ```
     pub fn mailbox_capacity(mut self, messages: usize) -> Self {
-        self.mailbox_capacity = Some(messages);
+        self.limits.mailbox_capacity = Some(messages);
         self
     }
 
-    /// How long one call into this component may run before it is
-    /// interrupted (measured in epoch ticks of 10 ms).
+    /// How long one call into this component may take before it is cut
+    /// off, on the wall clock from the call's start: time spent running and
+    /// time spent waiting in host calls (a sleep, a blocking read) alike. A
+    /// call cut off fails like a trap.
     ///
     /// ```
     /// use std::time::Duration;
@@ -178,19 +145,19 @@ impl ComponentSpec {
     /// # let _ = spec;
     /// ```
     pub fn time_budget(mut self, budget: Duration) -> Self {
-        self.time_budget = Some(budget);
+        self.limits.time_budget = Some(budget);
         self
     }
 
-    /// Largest linear memory this component may have, in bytes; growing
-    /// past it traps the call that tried.
+    /// How much linear memory this component may have, in bytes, all its
+    /// memories together; growing past it traps the call that tried.
     ///
     /// ```
     /// let spec = airssys_wasm::ComponentSpec::from_file("tiny", "tiny.wasm").memory_limit(4 << 20);
     /// # let _ = spec;
     /// ```
     pub fn memory_limit(mut self, bytes: usize) -> Self {
-        self.memory_limit = Some(bytes);
+        self.limits.memory_limit = Some(bytes);
         self
     }
 
@@ -202,7 +169,37 @@ impl ComponentSpec {
     /// # let _ = spec;
     /// ```
     pub fn restart_policy(mut self, policy: RestartPolicy) -> Self {
-        self.restart_policy = Some(policy);
+        self.limits.restart_policy = Some(policy);
+        self
+    }
+
+    /// How many requests this component may have outstanding: sent and not
+    /// yet answered in its `handle-callback` (or cancelled). Past it,
+    /// `send-request` is refused at once with `TooManyPending` (the guest
+    /// sees `queue-full`).
+    ///
+    /// ```
+    /// // A scatter-gather plugin that asks 500 shards at once.
+    /// let spec = airssys_wasm::ComponentSpec::from_file("scatter", "scatter.wasm").max_pending_requests(512);
+    /// # let _ = spec;
+    /// ```
+    pub fn max_pending_requests(mut self, requests: usize) -> Self {
+        self.limits.max_pending_requests = Some(requests);
+        self
+    }
+
+    /// How many bytes of request outcomes may wait for this component's
+    /// `handle-callback` while it is busy. An outcome that would pass it
+    /// reaches the component as an error naming the sizes instead, so the
+    /// host never holds more for a component that does not keep up.
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("gather", "gather.wasm")
+    ///     .callback_queue_bytes(64 << 20);
+    /// # let _ = spec;
+    /// ```
+    pub fn callback_queue_bytes(mut self, bytes: usize) -> Self {
+        self.limits.callback_queue_bytes = Some(bytes);
         self
     }
 

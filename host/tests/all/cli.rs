@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use airssys_test_fixtures::{ECHO_PATH, NOT_A_PLUGIN};
+use airssys_test_fixtures::{ECHO_PATH, HOSTILE_PATH, NOT_A_PLUGIN};
 
 pub(crate) fn airssys(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_airssys"))
@@ -141,4 +141,92 @@ fn inspect_explains_what_is_not_a_plugin() {
         assert!(stderr.contains(why), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
     }
+}
+
+/// `--max-ms` holds while the host waits for an initial request's answer:
+/// a 60 s request to a guest that never answers does not keep the run
+/// past its limit, and the request is failed at shutdown.
+#[test]
+fn max_ms_holds_while_an_initial_request_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("slow.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[[component]]\nname = \"slow\"\nwasm = {ECHO_PATH:?}\ntime-budget-ms = 600000\n\n\
+             [[message]]\nto = \"slow\"\npayload = \"loop\"\npattern = \"request\"\ntimeout-ms = 60000\n"
+        ),
+    )
+    .unwrap();
+    let output = airssys(&["run", manifest.to_str().unwrap(), "--max-ms", "2000"]);
+    assert_prints(
+        &output,
+        &[
+            "--max-ms elapsed; shutting down",
+            "host      <- slow failed: the host shut down before \"slow\" answered",
+        ],
+    );
+}
+
+/// A limit out of its range in a manifest is a manifest error (exit 2)
+/// naming the key, never a panic.
+#[test]
+fn out_of_range_limits_are_manifest_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    for (table, key, value) in [
+        ("component", "mailbox-capacity", "4611686018427387904"),
+        ("component", "time-budget-ms", "0"),
+        ("component", "max-pending-requests", "0"),
+        ("limits", "max-payload-bytes", "0"),
+        ("limits", "default-timeout-ms", "999999999999"),
+    ] {
+        let manifest = dir.path().join("limits.toml");
+        let line = format!("{key} = {value}\n");
+        let (limits, component) = if table == "limits" {
+            (format!("[limits]\n{line}\n"), String::new())
+        } else {
+            (String::new(), line)
+        };
+        std::fs::write(
+            &manifest,
+            format!("{limits}[[component]]\nname = \"a\"\nwasm = {ECHO_PATH:?}\n{component}"),
+        )
+        .unwrap();
+        let output = airssys(&["run", manifest.to_str().unwrap()]);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{key}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{key} = ")) && stderr.contains("out of range"),
+            "{key}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    }
+}
+
+/// What a guest writes and the errors it returns cannot forge a flow line
+/// or reach the terminal as escape codes: `airssys run` prints them
+/// escaped.
+#[test]
+fn guest_text_is_printed_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("forge.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[[component]]\nname = \"forger\"\nwasm = {HOSTILE_PATH:?}\n\n\
+             [[message]]\nto = \"forger\"\npayload = \"forge-log\"\npattern = \"request\"\n"
+        ),
+    )
+    .unwrap();
+    let output = airssys(&["run", manifest.to_str().unwrap()]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'), "a raw escape: {stdout:?}");
+    for forged in ["  response  pong", "  callback  fake"] {
+        assert!(
+            !stdout.lines().any(|line| line.starts_with(forged)),
+            "a forged line {forged:?}: {stdout}"
+        );
+    }
+    assert!(stdout.contains("\\u{1b}[2J"), "{stdout}");
 }

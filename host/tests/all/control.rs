@@ -24,6 +24,12 @@ impl ControlledRun {
     /// Starts `airssys run` with one echo component and waits until its
     /// control socket exists.
     fn start() -> Self {
+        Self::start_at(None)
+    }
+
+    /// Like [`start`](Self::start), with its control socket at `socket`
+    /// when given.
+    fn start_at(socket: Option<PathBuf>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let manifest = dir.path().join("echo.toml");
         std::fs::write(
@@ -31,7 +37,7 @@ impl ControlledRun {
             format!("[[component]]\nname = \"echo\"\nwasm = {ECHO_PATH:?}\n"),
         )
         .unwrap();
-        let socket = dir.path().join("control.sock");
+        let socket = socket.unwrap_or_else(|| dir.path().join("control.sock"));
         let log = dir.path().join("run.log");
         let child = Command::new(env!("CARGO_BIN_EXE_airssys"))
             .args(["run", manifest.to_str().unwrap(), "--control"])
@@ -256,4 +262,131 @@ fn control_example_script_runs() {
             "stop requested",
         ],
     );
+}
+
+/// A run that ends never removes a socket that is not its own: here its
+/// socket was deleted and a second run published another at the same path.
+#[test]
+fn another_runs_socket_is_never_removed() {
+    let first = ControlledRun::start();
+    let path = first.socket.clone();
+    std::fs::remove_file(&path).unwrap();
+    let second = ControlledRun::start_at(Some(path.clone()));
+
+    let mut first = first;
+    let child = first.child.take().expect("running");
+    let terminated = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    let ended = child.wait_with_output().unwrap();
+    assert!(ended.status.success(), "{}", text(&ended.stderr));
+
+    assert!(path.exists(), "the first run removed the second's socket");
+    let answered = second.call(&["request", "echo", "still here"]);
+    assert_eq!(text(&answered.stdout), "still here\n");
+    drop(second.stop());
+}
+
+/// A socket that cannot be probed (its listener's queue is full, so a
+/// connection attempt gets "try again") may belong to a live run: it is
+/// left alone and the new run says so, instead of replacing it.
+#[test]
+fn socket_that_cannot_be_probed_is_left_alone() {
+    use std::os::unix::fs::MetadataExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("busy.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let before = std::fs::metadata(&path).unwrap().ino();
+    // Fill the listener's queue: it never accepts.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let queued = runtime.block_on(async {
+        let mut queued = Vec::new();
+        loop {
+            match tokio::net::UnixStream::connect(&path).await {
+                Ok(stream) => queued.push(stream),
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => break queued,
+                Err(error) => panic!("unexpected: {error}"),
+            }
+        }
+    });
+    assert!(!queued.is_empty());
+
+    let output = airssys(&[
+        "run",
+        "--control",
+        path.to_str().unwrap(),
+        "--max-ms",
+        "2000",
+    ]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot tell whether control socket"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().ino(), before, "replaced");
+    drop((queued, listener));
+}
+
+/// Clients that connect and never send their command cannot exhaust the
+/// run: it serves at most 64 connections at once, closes each silent one
+/// after 2 s with a reply saying why, and answers a real request meanwhile.
+#[test]
+fn silent_clients_are_bounded_and_closed() {
+    use std::io::Read as _;
+    let run = ControlledRun::start();
+    let pid = run.child.as_ref().unwrap().id();
+    let open_files = move || {
+        std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .unwrap()
+            .count()
+    };
+    let baseline = open_files();
+
+    let mut silent: Vec<_> = (0..100)
+        .map(|_| std::os::unix::net::UnixStream::connect(&run.socket).unwrap())
+        .collect();
+    let most = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watcher = {
+        let (most, watching) = (most.clone(), watching.clone());
+        std::thread::spawn(move || {
+            while watching.load(std::sync::atomic::Ordering::Acquire) {
+                most.fetch_max(open_files(), std::sync::atomic::Ordering::AcqRel);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    let answered = run.call(&["request", "echo", "served"]);
+    assert_eq!(
+        text(&answered.stdout),
+        "served\n",
+        "{}",
+        text(&answered.stderr)
+    );
+
+    for client in &mut silent {
+        client
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut reply = String::new();
+        client
+            .read_to_string(&mut reply)
+            .expect("closed by the run, not left open");
+        assert!(reply.contains("no command within 2 s"), "{reply}");
+    }
+    watching.store(false, std::sync::atomic::Ordering::Release);
+    watcher.join().unwrap();
+    let most = most.load(std::sync::atomic::Ordering::Acquire);
+    // Each served connection is one descriptor; a few more come and go.
+    assert!(
+        most <= baseline + 64 + 8,
+        "{most} open files, from {baseline} before the silent clients"
+    );
+    drop(run.stop());
 }

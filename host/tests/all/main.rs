@@ -9,6 +9,7 @@ mod common;
 mod control;
 mod examples;
 mod hostile;
+mod limits;
 mod loading;
 mod messaging;
 mod observability;

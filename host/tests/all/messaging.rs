@@ -166,7 +166,8 @@ async fn many_concurrent_requests_are_each_matched_once() {
         builder = builder.component(
             ComponentSpec::from_bytes(format!("client{n}"), CLIENT)
                 .grant("echo")
-                .grant("host"),
+                .grant("host")
+                .max_pending_requests(PER_CLIENT),
         );
     }
     let (system, mut inbox) = start(builder).await;

@@ -95,20 +95,20 @@ async fn full_mailbox_is_queue_full() {
 /// An oversized payload is `invalid-message` naming its size and the limit.
 #[tokio::test]
 async fn oversized_payload_is_refused() {
-    let (system, _inbox) = start(client_and_echo().max_payload_bytes(64)).await;
-    let error = system.send("echo", vec![0u8; 65]).expect_err("too large");
+    let (system, _inbox) = start(client_and_echo().max_payload_bytes(200)).await;
+    let error = system.send("echo", vec![0u8; 201]).expect_err("too large");
     assert_eq!(
         error,
         MessagingError::PayloadTooLarge {
-            size: 65,
-            limit: 64
+            size: 201,
+            limit: 200
         }
     );
     assert_eq!(
-        command(&system, "client", "send-zeros echo 64").await,
+        command(&system, "client", "send-zeros echo 200").await,
         "sent"
     );
-    let answer = command(&system, "client", "send-zeros echo 65").await;
+    let answer = command(&system, "client", "send-zeros echo 201").await;
     assert!(answer.starts_with("error InvalidMessage("), "{answer}");
 }
 

@@ -39,13 +39,25 @@ fn start_storms(
     seed: u64,
     per_client: usize,
 ) -> Vec<airssys_wasm::PendingResponse> {
+    start_storms_ending(system, seed, per_client, |_| "")
+}
+
+/// Like [`start_storms`], with `ending(n)` appended to client `n`'s command
+/// (`" then-panic"` makes it trap once its storm is sent).
+fn start_storms_ending(
+    system: &System,
+    seed: u64,
+    per_client: usize,
+    ending: impl Fn(usize) -> &'static str,
+) -> Vec<airssys_wasm::PendingResponse> {
     let targets: Vec<String> = (0..RESPONDERS).map(|n| format!("echo{n}")).collect();
     (0..CLIENTS)
         .map(|n| {
             let command = format!(
-                "storm {} {per_client} {}",
+                "storm {} {per_client} {}{}",
                 targets.join(","),
-                seed + n as u64
+                seed + n as u64,
+                ending(n)
             );
             system
                 .request(&format!("client{n}"), command, Duration::from_secs(120))
@@ -87,6 +99,13 @@ impl Ledger {
     }
 
     fn check(&self) {
+        self.check_with_lost(0);
+    }
+
+    /// Every accepted request has exactly one fate: a callback, a cancel,
+    /// or (`lost` of them) none because its requester trapped first, its
+    /// request abandoned or its queued outcome dropped.
+    fn check_with_lost(&self, lost: usize) {
         assert!(!self.accepted.is_empty());
         assert!(
             self.outcomes.is_disjoint(&self.cancelled),
@@ -96,8 +115,8 @@ impl Ledger {
         assert!(self.cancelled.iter().all(|id| self.accepted.contains(id)));
         assert_eq!(
             self.accepted.len(),
-            self.outcomes.len() + self.cancelled.len(),
-            "accepted = callbacks + cancelled"
+            self.outcomes.len() + self.cancelled.len() + lost,
+            "accepted = callbacks + cancelled + lost with a trapped requester"
         );
     }
 
@@ -114,7 +133,18 @@ impl Ledger {
 async fn every_request_has_exactly_one_outcome() {
     let mut system = storm_system().start().await.unwrap();
     let mut inbox = system.take_inbox().unwrap();
-    for storm in start_storms(&system, 1, REQUESTS_PER_CLIENT) {
+    let storms = start_storms(&system, 1, REQUESTS_PER_CLIENT);
+    // Requests whose requester (the host) stops waiting: each outcome finds
+    // nobody to take it and is counted, not lost without a trace.
+    const WALKED_AWAY: u64 = 50;
+    for _ in 0..WALKED_AWAY {
+        drop(
+            system
+                .request("echo0", "spin 1", Duration::from_secs(60))
+                .unwrap(),
+        );
+    }
+    for storm in storms {
         storm.await.expect("storm ran");
     }
     system.wait_idle().await;
@@ -126,7 +156,46 @@ async fn every_request_has_exactly_one_outcome() {
     let stats = system.stats().requests;
     assert_eq!(stats.pending, 0);
     assert_eq!(stats.abandoned, 0);
-    assert_eq!(stats.undeliverable, 0);
+    assert_eq!(stats.undeliverable, WALKED_AWAY);
+}
+
+/// The storm again, with half the requesters trapping right after sending
+/// theirs: each of their requests ends once, either abandoned (still
+/// pending at the trap) or with its queued outcome dropped (the fresh
+/// instance never made it); none reaches the fresh instance, and the
+/// counts still balance. (`supervision::fresh_instance_gets_no_callbacks_
+/// for_its_predecessors_requests` pins the dropped case down on its own.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requester_traps_still_balance() {
+    let mut system = storm_system().start().await.unwrap();
+    let mut inbox = system.take_inbox().unwrap();
+    let panics = |n: usize| n % 2 == 1;
+    let storms = start_storms_ending(&system, 7, REQUESTS_PER_CLIENT, |n| {
+        if panics(n) { " then-panic" } else { "" }
+    });
+    for (n, storm) in storms.into_iter().enumerate() {
+        let ended = storm.await;
+        assert_eq!(ended.is_err(), panics(n), "client{n}: {ended:?}");
+    }
+    system.wait_idle().await;
+
+    let stats = system.stats();
+    let dropped: u64 = (0..CLIENTS)
+        .map(|n| {
+            system
+                .component_stats(&format!("client{n}"))
+                .unwrap()
+                .callbacks_dropped
+        })
+        .sum();
+    let lost = usize::try_from(stats.requests.abandoned + dropped).unwrap();
+    // Every request of a trapping client that it did not cancel was still
+    // outstanding when it trapped: no callback is handled during its storm.
+    assert!(lost > 0, "{stats:?}");
+    let mut ledger = Ledger::default();
+    ledger.drain(&mut inbox);
+    ledger.check_with_lost(lost);
+    assert_eq!(stats.requests.pending, 0);
 }
 
 /// The same storm cut short by a shutdown: requests still pending get the

@@ -127,6 +127,27 @@ async fn trapped_requesters_pending_requests_are_abandoned() {
     drop(system);
 }
 
+/// An outcome that arrives for an instance that has since trapped is not
+/// handed to its fresh instance (which never made that request): it is
+/// dropped and counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fresh_instance_gets_no_callbacks_for_its_predecessors_requests() {
+    let (system, mut inbox) = start(client_and_echo()).await;
+    let died = outcome(&system, "client", "request-then-panic echo hi 300").await;
+    assert!(panicked(&died.unwrap_err()));
+    system.wait_idle().await;
+
+    let client = system.component_stats("client").unwrap();
+    assert_eq!(client.callbacks_dropped, 1, "{client:?}");
+    assert_eq!(client.callbacks, 0, "the fresh instance was handed nothing");
+    assert!(inbox.try_recv().is_none(), "no callback was reported");
+    // The fresh instance works, and gets its own callbacks.
+    let answer = command(&system, "client", "request echo 5000 again").await;
+    assert!(answer.starts_with("requested "), "{answer}");
+    system.wait_idle().await;
+    assert_eq!(system.component_stats("client").unwrap().callbacks, 1);
+}
+
 /// WASI is closed by default: no environment, no files. Grants open
 /// exactly what they name.
 #[tokio::test]

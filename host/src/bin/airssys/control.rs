@@ -3,15 +3,16 @@
 //! it. One JSON line each way per connection, so `socat` can speak it too.
 
 use std::io;
-use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
+use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use airssys_wasm::{RequestError, System};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::task::JoinSet;
 
 /// Longest command line accepted: a payload at the default 1 MiB limit,
@@ -20,6 +21,18 @@ const MAX_COMMAND_BYTES: u64 = 8 * 1024 * 1024;
 
 /// How long a stopped run waits for its clients to read their replies.
 const REPLY_WRITE_LIMIT: Duration = Duration::from_secs(5);
+
+/// How long a client has to send its command once connected; one that
+/// sends nothing is closed, so it cannot hold a connection forever.
+const COMMAND_READ_LIMIT: Duration = Duration::from_secs(2);
+
+/// Connections served at once. Past it the run stops accepting until one
+/// closes; the kernel holds the rest in the listen queue.
+const MAX_CONNECTIONS: usize = 64;
+
+/// How long to wait after `accept` fails (out of file descriptors, say)
+/// before trying again, instead of spinning.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// What a client asks of the running system.
 #[derive(Debug, Serialize, Deserialize)]
@@ -78,6 +91,9 @@ pub(crate) type Envelope = (ControlCommand, oneshot::Sender<ControlReply>);
 pub(crate) struct ControlSocket {
     path: PathBuf,
     listener: UnixListener,
+    /// The socket file this run published (device, inode, change time), so
+    /// it never removes one another run put at the same path since.
+    identity: FileIdentity,
 }
 
 impl ControlSocket {
@@ -91,10 +107,21 @@ impl ControlSocket {
                     "cannot open control socket {shown}: a file that is not a socket is there"
                 ));
             }
-            if UnixStream::connect(path).await.is_ok() {
-                return Err(format!(
-                    "control socket {shown} is in use by another airssys run"
-                ));
+            match UnixStream::connect(path).await {
+                Ok(_) => {
+                    return Err(format!(
+                        "control socket {shown} is in use by another airssys run"
+                    ));
+                }
+                // Only a refused connection proves nobody listens; anything
+                // else (busy, no permission) may be a live run.
+                Err(error) if error.kind() == io::ErrorKind::ConnectionRefused => {}
+                Err(error) => {
+                    return Err(format!(
+                        "cannot tell whether control socket {shown} is in use ({error}); \
+                         remove it if no airssys run listens there"
+                    ));
+                }
             }
             std::fs::remove_file(path)
                 .map_err(|error| format!("cannot replace stale control socket {shown}: {error}"))?;
@@ -115,9 +142,12 @@ impl ControlSocket {
         if let Err(error) = published {
             return Err(format!("cannot open control socket {shown}: {error}"));
         }
+        let identity = FileIdentity::of(path)
+            .map_err(|error| format!("cannot open control socket {shown}: {error}"))?;
         Ok(Self {
             path: path.to_owned(),
             listener,
+            identity,
         })
     }
 
@@ -126,20 +156,51 @@ impl ControlSocket {
     /// Returns the connections still waiting for their reply.
     pub(crate) async fn serve(self, commands: mpsc::Sender<Envelope>) -> OpenConnections {
         let mut connections = JoinSet::new();
+        let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
         loop {
-            let stream = tokio::select! {
-                accepted = self.listener.accept() => match accepted {
-                    Ok((stream, _)) => stream,
+            let (slot, stream) = tokio::select! {
+                accepted = accept(&self.listener, &slots) => match accepted {
+                    Ok(accepted) => accepted,
                     Err(error) => {
-                        tracing::warn!("control socket: accept failed: {error}");
-                        continue;
+                        tracing::warn!("control socket: accept failed: {error}; retrying shortly");
+                        tokio::select! {
+                            () = tokio::time::sleep(ACCEPT_BACKOFF) => continue,
+                            () = commands.closed() => break,
+                        }
                     }
                 },
                 () = commands.closed() => break,
             };
-            connections.spawn(handle_connection(stream, commands.clone()));
+            // Finished connections are reaped as we go, so the set holds only
+            // the open ones.
+            while connections.try_join_next().is_some() {}
+            let sender = commands.clone();
+            connections.spawn(async move {
+                handle_connection(stream, sender).await;
+                drop(slot);
+            });
         }
         OpenConnections(connections)
+    }
+}
+
+/// What tells one file from another at the same path: an inode number can
+/// be reused once its file is deleted, its change time as well not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileIdentity {
+    device: u64,
+    inode: u64,
+    changed: (i64, i64),
+}
+
+impl FileIdentity {
+    fn of(path: &Path) -> io::Result<Self> {
+        let metadata = std::fs::symlink_metadata(path)?;
+        Ok(Self {
+            device: metadata.dev(),
+            inode: metadata.ino(),
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
+        })
     }
 }
 
@@ -171,18 +232,39 @@ impl OpenConnections {
 }
 
 impl Drop for ControlSocket {
+    /// Removes the socket file, if it is still the one this run published.
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if FileIdentity::of(&self.path).is_ok_and(|now| now == self.identity) {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
+}
+
+/// Waits for a free connection slot, then for a connection to fill it.
+async fn accept(
+    listener: &UnixListener,
+    slots: &Arc<Semaphore>,
+) -> io::Result<(OwnedSemaphorePermit, UnixStream)> {
+    let slot = Arc::clone(slots)
+        .acquire_owned()
+        .await
+        .expect("the slots are never closed");
+    let (stream, _) = listener.accept().await?;
+    Ok((slot, stream))
 }
 
 async fn handle_connection(stream: UnixStream, commands: mpsc::Sender<Envelope>) {
     let (read, mut write) = stream.into_split();
     let mut line = String::new();
-    let read = BufReader::new(read)
-        .take(MAX_COMMAND_BYTES)
-        .read_line(&mut line)
-        .await;
+    let mut reader = BufReader::new(read).take(MAX_COMMAND_BYTES);
+    let read = tokio::time::timeout(COMMAND_READ_LIMIT, reader.read_line(&mut line))
+        .await
+        .unwrap_or_else(|_| {
+            Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no command within {} s", COMMAND_READ_LIMIT.as_secs()),
+            ))
+        });
     let reply = match read.map(|_| serde_json::from_str::<ControlCommand>(&line)) {
         Err(error) => ControlReply::BadCommand {
             error: format!("cannot read the command: {error}"),

@@ -4,6 +4,8 @@
 use std::fmt::Display;
 use std::process::ExitCode;
 
+use crate::flow::escape_controls;
+
 /// A command's failure: its message and its exit code.
 #[derive(Debug)]
 pub(crate) struct Failure {
@@ -40,9 +42,10 @@ impl Failure {
         }
     }
 
-    /// Says why on stderr, in one line, and gives the exit code.
+    /// Says why on stderr, in one line (a guest's words in it escaped),
+    /// and gives the exit code.
     pub(crate) fn report(self) -> ExitCode {
-        eprintln!("airssys: {}", self.message);
+        eprintln!("airssys: {}", escape_controls(&self.message));
         ExitCode::from(self.code)
     }
 }

@@ -20,21 +20,38 @@ struct Fields {
 
 impl Visit for Fields {
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message = value.to_owned();
-        } else {
-            self.values.insert(field.name(), value.to_owned());
-        }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let text = format!("{value:?}");
+        let text = escape_controls(value);
         if field.name() == "message" {
             self.message = text;
         } else {
             self.values.insert(field.name(), text);
         }
     }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let text = escape_controls(&format!("{value:?}"));
+        if field.name() == "message" {
+            self.message = text;
+        } else {
+            self.values.insert(field.name(), text);
+        }
+    }
+}
+
+/// `text` with control characters (newlines, terminal escapes) written as
+/// escapes: a guest's words, in a log line or an error, stay on their line
+/// and cannot forge another or repaint the terminal. (The host escapes its
+/// guests' log lines itself; this also covers the texts of their errors.)
+pub(crate) fn escape_controls(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
 }
 
 impl Fields {

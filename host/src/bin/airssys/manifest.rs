@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use airssys_wasm::{ComponentSpec, RestartPolicy, SystemBuilder};
+use airssys_wasm::{ComponentSpec, RestartPolicy, SystemBuilder, SystemError};
 use serde::Deserialize;
 
 /// A whole manifest file.
@@ -28,6 +28,9 @@ pub(crate) struct Limits {
     pub(crate) max_payload_bytes: Option<usize>,
     pub(crate) mailbox_capacity: Option<usize>,
     pub(crate) time_budget_ms: Option<u64>,
+    pub(crate) memory_limit_bytes: Option<usize>,
+    pub(crate) max_pending_requests: Option<usize>,
+    pub(crate) callback_queue_bytes: Option<usize>,
 }
 
 /// One `[[component]]` table.
@@ -43,6 +46,8 @@ pub(crate) struct Component {
     pub(crate) mailbox_capacity: Option<usize>,
     pub(crate) time_budget_ms: Option<u64>,
     pub(crate) memory_limit_bytes: Option<usize>,
+    pub(crate) max_pending_requests: Option<usize>,
+    pub(crate) callback_queue_bytes: Option<usize>,
     /// `"never"`, or restarts allowed per window (the default: 5 a minute).
     pub(crate) restart: Option<Restart>,
     /// WASI capabilities; none unless listed.
@@ -134,9 +139,34 @@ impl Manifest {
         Ok(manifest)
     }
 
+    /// A system builder for this manifest, checked (names, grants, every
+    /// limit in its range) without loading anything; wasm paths are resolved
+    /// against `base`, the manifest's directory. The error names the key as
+    /// the manifest spells it.
+    pub(crate) fn checked_builder(&self, base: &Path) -> Result<SystemBuilder, String> {
+        let builder = self.builder(base);
+        builder.check().map_err(|error| match error {
+            SystemError::LimitOutOfRange {
+                component,
+                limit,
+                value,
+                allowed,
+            } => format!(
+                "{}{} = {value} is out of range: it may be {allowed}",
+                component.map_or_else(
+                    || "[limits] ".to_owned(),
+                    |name| format!("[[component]] {name:?}: ")
+                ),
+                manifest_key(limit)
+            ),
+            other => other.to_string(),
+        })?;
+        Ok(builder)
+    }
+
     /// A system builder for this manifest; wasm paths are resolved against
     /// `base`, the manifest's directory.
-    pub(crate) fn builder(&self, base: &Path) -> SystemBuilder {
+    fn builder(&self, base: &Path) -> SystemBuilder {
         let mut builder = SystemBuilder::new();
         if let Some(ms) = self.limits.default_timeout_ms {
             builder = builder.default_timeout(Duration::from_millis(ms));
@@ -149,6 +179,15 @@ impl Manifest {
         }
         if let Some(ms) = self.limits.time_budget_ms {
             builder = builder.time_budget(Duration::from_millis(ms));
+        }
+        if let Some(bytes) = self.limits.memory_limit_bytes {
+            builder = builder.memory_limit(bytes);
+        }
+        if let Some(requests) = self.limits.max_pending_requests {
+            builder = builder.max_pending_requests(requests);
+        }
+        if let Some(bytes) = self.limits.callback_queue_bytes {
+            builder = builder.callback_queue_bytes(bytes);
         }
         for component in &self.components {
             let mut spec = ComponentSpec::from_file(&component.name, base.join(&component.wasm));
@@ -167,6 +206,12 @@ impl Manifest {
             }
             if let Some(bytes) = component.memory_limit_bytes {
                 spec = spec.memory_limit(bytes);
+            }
+            if let Some(requests) = component.max_pending_requests {
+                spec = spec.max_pending_requests(requests);
+            }
+            if let Some(bytes) = component.callback_queue_bytes {
+                spec = spec.callback_queue_bytes(bytes);
             }
             if let Some(restart) = &component.restart {
                 spec = spec.restart_policy(match restart {
@@ -192,6 +237,21 @@ impl Manifest {
             builder = builder.component(spec);
         }
         builder
+    }
+}
+
+/// The manifest's name for a limit the builder names `limit`.
+fn manifest_key(limit: &str) -> &str {
+    match limit {
+        "time_budget" => "time-budget-ms",
+        "memory_limit" => "memory-limit-bytes",
+        "default_timeout" => "default-timeout-ms",
+        "restart_policy" => "restart.within-ms",
+        "mailbox_capacity" => "mailbox-capacity",
+        "max_pending_requests" => "max-pending-requests",
+        "callback_queue_bytes" => "callback-queue-bytes",
+        "max_payload_bytes" => "max-payload-bytes",
+        other => other,
     }
 }
 
@@ -286,5 +346,65 @@ mod tests {
     fn missing_field_is_named() {
         let error = Manifest::parse("[[component]]\nname = \"a\"\n").unwrap_err();
         assert!(error.contains("missing field `wasm`"), "{error}");
+    }
+
+    mod numbers {
+        //! Fuzz-like: any number in any numeric key is a manifest, or an
+        //! error naming that key; never a panic.
+
+        use proptest::prelude::*;
+
+        use super::*;
+
+        const COMPONENT_KEYS: [&str; 5] = [
+            "mailbox-capacity",
+            "time-budget-ms",
+            "memory-limit-bytes",
+            "max-pending-requests",
+            "callback-queue-bytes",
+        ];
+        const LIMITS_KEYS: [&str; 7] = [
+            "default-timeout-ms",
+            "max-payload-bytes",
+            "mailbox-capacity",
+            "time-budget-ms",
+            "memory-limit-bytes",
+            "max-pending-requests",
+            "callback-queue-bytes",
+        ];
+
+        fn number() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<u64>().prop_map(|n| n.to_string()),
+                (0i64..70_000).prop_map(|n| n.to_string()),
+                Just("4611686018427387904".to_owned()),
+                Just("1e9".to_owned()),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(500))]
+
+            #[test]
+            fn any_number_is_a_limit_or_an_error_naming_its_key(
+                in_limits in any::<bool>(),
+                which in 0..7usize,
+                value in number(),
+            ) {
+                let (key, text) = if in_limits {
+                    let key = LIMITS_KEYS[which];
+                    (key, format!("[limits]\n{key} = {value}\n\n[[component]]\nname = \"a\"\nwasm = \"a.wasm\"\n"))
+                } else {
+                    let key = COMPONENT_KEYS[which % COMPONENT_KEYS.len()];
+                    (key, format!("[[component]]\nname = \"a\"\nwasm = \"a.wasm\"\n{key} = {value}\n"))
+                };
+                let checked = Manifest::parse(&text)
+                    .and_then(|manifest| manifest.checked_builder(Path::new(".")).map(drop));
+                if let Err(error) = checked {
+                    prop_assert!(error.contains(key), "{key} = {value}: {error}");
+                }
+            }
+        }
     }
 }

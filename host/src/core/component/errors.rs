@@ -41,6 +41,7 @@ pub enum ComponentError {
 /// let advice = match trap {
 ///     Trap::TimeBudget { .. } => "raise time_budget or split the work",
 ///     Trap::MemoryLimit { .. } => "raise memory_limit",
+///     Trap::TableLimit { .. } => "a plugin gone wrong: real ones hold far fewer table elements",
 ///     Trap::Guest(_) => "a bug in the plugin (panic, unreachable, bad access)",
 /// };
 /// # let _ = advice;
@@ -53,12 +54,24 @@ pub enum Trap {
         /// The budget, in milliseconds.
         budget_ms: u64,
     },
-    /// The call tried to grow the component's memory past its limit.
-    #[error("tried to grow its memory to {requested} bytes, past its limit of {limit} bytes")]
+    /// The call tried to grow the component's memory past its limit. The
+    /// limit covers all its linear memories together.
+    #[error(
+        "tried to grow its memories to {requested} bytes in all, past its limit of {limit} bytes"
+    )]
     MemoryLimit {
-        /// The size the guest asked for, in bytes.
+        /// The total size the guest asked for, in bytes.
         requested: usize,
         /// The component's memory limit, in bytes.
+        limit: usize,
+    },
+    /// The call tried to grow the component's tables past the host's limit
+    /// on table elements (all its tables together).
+    #[error("tried to grow its tables to {requested} elements in all, past the limit of {limit}")]
+    TableLimit {
+        /// The total number of elements the guest asked for.
+        requested: usize,
+        /// The limit.
         limit: usize,
     },
     /// The guest itself trapped: a panic, `unreachable`, an out-of-bounds

@@ -1,7 +1,7 @@
 //! What waits in a mailbox: messages for `handle-message`, outcomes for `handle-callback`.
 
 use crate::core::component::id::ComponentId;
-use crate::core::messaging::activity::Work;
+use crate::core::messaging::activity::{Reservation, Work};
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::errors::RequestError;
 use crate::core::messaging::payload::MessagePayload;
@@ -60,4 +60,6 @@ pub(crate) struct Callback {
     pub(crate) outcome: RequestOutcome,
     /// Counts the callback as work in flight until it has been handled.
     pub(crate) work: Work,
+    /// Its bytes in the requester's callback queue, until handled.
+    pub(crate) queued: Reservation,
 }

@@ -52,6 +52,17 @@ pub enum MessagingError {
         capacity: usize,
     },
 
+    /// The sender already has as many requests outstanding as it may
+    /// (sent, and not yet answered in its `handle-callback` or cancelled).
+    /// A guest sees `queue-full`: try again once some are answered.
+    #[error("{requester:?} already has {limit} requests outstanding, its limit")]
+    TooManyPending {
+        /// The component that asked.
+        requester: ComponentId,
+        /// Its limit on outstanding requests.
+        limit: usize,
+    },
+
     /// The payload is larger than the system allows.
     #[error("payload of {size} bytes exceeds the limit of {limit} bytes")]
     PayloadTooLarge {
@@ -155,6 +166,34 @@ pub enum RequestError {
         responder: ComponentId,
         /// Why.
         trap: Trap,
+    },
+
+    /// The responder's answer (its return value, or its error's text) was
+    /// larger than the system's payload limit, so it was not passed on. The
+    /// responder is not faulted for it.
+    #[error("{responder:?} answered with {size} bytes, past the limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// The component that answered.
+        responder: ComponentId,
+        /// The answer's size, in bytes.
+        size: usize,
+        /// The payload limit, in bytes.
+        limit: usize,
+    },
+
+    /// The response arrived while the requester's callback queue already
+    /// held its limit of bytes (the requester was busy and did not keep
+    /// up), so the host passed on this error instead of holding more.
+    #[error(
+        "the response ({size} bytes) was dropped: the requester's callback queue holds {queued} bytes and its limit is {limit} bytes"
+    )]
+    CallbackQueueFull {
+        /// The response's size, in bytes.
+        size: usize,
+        /// Bytes already waiting for the requester.
+        queued: usize,
+        /// The requester's callback queue limit, in bytes.
+        limit: usize,
     },
 
     /// The responder stopped before it handled the request.

@@ -27,7 +27,8 @@ fn handle_message(_sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Com
                 Err(error) => format!("error {error:?}"),
             }
         }
-        ["request", target, timeout_ms, payload] => {
+        ["request", target, timeout_ms, payload @ ..] => {
+            let payload = payload.join(" ");
             match request(target, payload.as_bytes(), millis(timeout_ms)?) {
                 Ok(id) => format!("requested {id}"),
                 Err(error) => format!("error {error:?}"),
@@ -57,7 +58,23 @@ fn handle_message(_sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Com
             format!("accepted {accepted} queue-full {full}")
         }
         ["storm", targets, count, seed] => storm(targets, count, seed)?,
+        ["storm", targets, count, seed, "then-panic"] => {
+            // Dies with its requests pending and their outcomes queued.
+            storm(targets, count, seed)?;
+            panic!("asked to panic after the storm")
+        }
         ["panic"] => panic!("asked to panic"),
+        ["request-then-panic", target, payload, spin_ms] => {
+            // The answer arrives in the callback queue while this call
+            // still runs; then the instance dies without having seen it.
+            request(target, payload.as_bytes(), Duration::from_secs(30))?;
+            let spin = millis(spin_ms)?;
+            let start = std::time::Instant::now();
+            while start.elapsed() < spin {
+                std::hint::spin_loop();
+            }
+            panic!("asked to panic after a request")
+        }
         ["burst", target, timeout_ms, count] => {
             let count: u32 = count
                 .parse()

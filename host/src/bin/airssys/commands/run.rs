@@ -10,6 +10,7 @@ use airssys_wasm::{ComponentSpec, PendingResponse, StartProgress, System, System
 #[cfg(unix)]
 use crate::control;
 use crate::failure::{Failure, chain};
+use crate::flow::escape_controls;
 use crate::manifest::{InitialMessage, Manifest, Pattern};
 
 /// How often `run` reports that a slow start is still going.
@@ -45,7 +46,9 @@ impl Plan {
                 path.display(),
                 manifest.components.len()
             ),
-            builder: manifest.builder(base),
+            builder: manifest
+                .checked_builder(base)
+                .map_err(|error| format!("{}: {error}", path.display()))?,
             messages: manifest.messages,
         })
     }
@@ -79,6 +82,8 @@ async fn run_plan(
 ) -> Result<(), Failure> {
     say!("airssys: running {}", plan.title);
     let started = Instant::now();
+    // `--max-ms` counts from here, through start-up and every wait after.
+    let deadline = max.map(|max| tokio::time::Instant::now() + max);
     // Open the socket first: a path in use should fail before compiling.
     #[cfg(unix)]
     let control = match control {
@@ -95,9 +100,19 @@ async fn run_plan(
         return Err(Failure::usage("--control needs Unix domain sockets"));
     }
 
-    let mut system = start(plan.builder, started)
-        .await
-        .map_err(|error| Failure::failed(chain(&error)))?;
+    let mut system = tokio::select! {
+        started = start(plan.builder, started) => {
+            started.map_err(|error| Failure::failed(chain(&error)))?
+        }
+        () = until(deadline) => {
+            say!("airssys: --max-ms elapsed while starting; stopping");
+            return Ok(());
+        }
+        () = interrupted() => {
+            say!("airssys: interrupted while starting; stopping");
+            return Ok(());
+        }
+    };
     say!(
         "airssys: started {} components in {} ms",
         system.component_ids().len(),
@@ -123,17 +138,25 @@ async fn run_plan(
             refused += 1;
         }
     }
-    for (to, response) in responses {
-        match response.await {
-            Ok(payload) => say!("  host      <- {to} response {payload:?}"),
-            Err(error) => say!("  host      <- {to} failed: {error}"),
+    // Responses are printed as they come, by a task of their own, so no
+    // wait for one holds up a stop.
+    let printer = tokio::spawn(async move {
+        for (to, response) in responses {
+            match response.await {
+                Ok(payload) => say!("  host      <- {to} response {payload:?}"),
+                Err(error) => say!(
+                    "  host      <- {to} failed: {}",
+                    escape_controls(&error.to_string())
+                ),
+            }
         }
-    }
+    });
 
     match control {
         #[cfg(unix)]
         Some((path, socket)) => {
-            let (reason, open_connections) = serve_until_stopped(&system, &path, socket, max).await;
+            let (reason, open_connections) =
+                serve_until_stopped(&system, &path, socket, deadline).await;
             say!("airssys: {reason}; shutting down");
             summarize(system, started).await;
             // Only now is every reply decided: shutdown answered or failed
@@ -143,7 +166,7 @@ async fn run_plan(
         _ => {
             let stopped_early = tokio::select! {
                 () = system.wait_idle() => None,
-                () = sleep_or_forever(max) => Some("--max-ms elapsed"),
+                () = until(deadline) => Some("--max-ms elapsed"),
                 () = interrupted() => Some("interrupted"),
             };
             if let Some(reason) = stopped_early {
@@ -152,6 +175,8 @@ async fn run_plan(
             summarize(system, started).await;
         }
     }
+    // Shutdown settled every initial request: the printer has its last.
+    let _ = printer.await;
     match refused {
         0 => Ok(()),
         1 => Err(Failure::failed("1 initial message was refused")),
@@ -197,7 +222,7 @@ async fn serve_until_stopped(
     system: &System,
     path: &Path,
     socket: control::ControlSocket,
-    max: Option<Duration>,
+    deadline: Option<tokio::time::Instant>,
 ) -> (&'static str, control::OpenConnections) {
     say!(
         "airssys: listening on {path}; try `airssys request --control {path} <component> <payload>`",
@@ -213,7 +238,7 @@ async fn serve_until_stopped(
                 }
             }
         } => "stop requested",
-        () = sleep_or_forever(max) => "--max-ms elapsed",
+        () = until(deadline) => "--max-ms elapsed",
         () = interrupted() => "interrupted",
     };
     // Closing the queue stops the server, which removes the socket file;
@@ -239,9 +264,10 @@ fn send_initial(
     }
 }
 
-async fn sleep_or_forever(max: Option<Duration>) {
-    match max {
-        Some(duration) => tokio::time::sleep(duration).await,
+/// Waits until `deadline`, or forever without one.
+async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
     }
 }
