@@ -164,7 +164,10 @@ pub enum MessagingError {
     CorrelationTimeout(String),
     /// The message was refused as it stands (too large, a bad argument).
     InvalidMessage(String),
-    /// The target's mailbox is full; try again later.
+    /// The target's mailbox is full, or this plugin already has as many
+    /// requests outstanding as the host allows; nothing was queued. Try
+    /// again later: outstanding requests clear only once this handler
+    /// returns and their callbacks run, so do not retry in a loop inside it.
     QueueFull,
     /// No component runs under that name.
     TargetNotFound(String),
@@ -175,7 +178,9 @@ pub enum MessagingError {
 impl fmt::Display for MessagingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::QueueFull => f.write_str("message queue is full"),
+            Self::QueueFull => f.write_str(
+                "message queue is full (the target's mailbox, or this plugin's outstanding requests)",
+            ),
             Self::DeliveryFailed(text)
             | Self::CorrelationTimeout(text)
             | Self::InvalidMessage(text)

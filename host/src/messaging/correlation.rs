@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap as HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -59,8 +59,6 @@ struct Shared {
 #[derive(Default)]
 struct State {
     pending: HashMap<CorrelationId, Entry>,
-    /// How many entries each requester has; each entry holds one count.
-    per_requester: HashMap<ComponentId, Arc<AtomicUsize>>,
     /// Deadlines in order; `seq` breaks ties between equal instants.
     deadlines: BTreeMap<(Instant, u64), CorrelationId>,
     next_seq: u64,
@@ -86,17 +84,6 @@ struct Entry {
     /// Counts the request as work in flight until the entry is dropped,
     /// after its outcome has been handed on.
     _work: Option<Work>,
-    /// Counts it among its requester's, until the same moment.
-    _requester_count: RequesterCount,
-}
-
-/// One of a requester's pending requests, counted until dropped.
-struct RequesterCount(Arc<AtomicUsize>);
-
-impl Drop for RequesterCount {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
 }
 
 /// Counters kept by the tracker.
@@ -323,14 +310,6 @@ impl CorrelationTracker for CorrelationTrackerImpl {
         }
         let seq = state.next_seq;
         state.next_seq += 1;
-        let count = Arc::clone(
-            state
-                .per_requester
-                .entry(request.requester.clone())
-                .or_default(),
-        );
-        count.fetch_add(1, Ordering::AcqRel);
-        let count = RequesterCount(count);
         let earliest = state.timer_wakes_at.is_none_or(|wakes_at| at < wakes_at);
         if earliest {
             state.timer_wakes_at = Some(at);
@@ -347,7 +326,6 @@ impl CorrelationTracker for CorrelationTrackerImpl {
                     .activity
                     .as_ref()
                     .map(|activity| activity.begin(0)),
-                _requester_count: count,
             },
         );
         drop(state);
@@ -435,14 +413,6 @@ impl CorrelationTracker for CorrelationTrackerImpl {
             self.shared.deliver(correlation_id, entry, outcome);
         }
         count
-    }
-
-    fn pending_for(&self, requester: &ComponentId) -> usize {
-        self.shared
-            .lock()
-            .per_requester
-            .get(requester)
-            .map_or(0, |count| count.load(Ordering::Acquire))
     }
 
     fn pending_count(&self) -> usize {

@@ -1,11 +1,14 @@
 //! [`ComponentCounters`]: what happened to one component's messages,
 //! counted as it happens and read as [`ComponentStats`].
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::core::messaging::activity::ByteBudget;
 
 /// Live counters of one component. Each is written by one place (its
 /// mailbox or its actor), so they cost one uncontended atomic add.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct ComponentCounters {
     accepted: AtomicU64,
     handled: AtomicU64,
@@ -13,6 +16,8 @@ pub(crate) struct ComponentCounters {
     trapped: AtomicU64,
     callbacks: AtomicU64,
     callbacks_dropped: AtomicU64,
+    /// The bytes of outcomes waiting in its callback queue, read live.
+    waiting_callbacks: Arc<ByteBudget>,
 }
 
 /// A snapshot of one component's counters (or their sum over a system).
@@ -37,13 +42,30 @@ pub struct ComponentStats {
     pub trapped: u64,
     /// Request outcomes delivered to its `handle-callback`.
     pub callbacks: u64,
-    /// Outcomes of requests a trapped instance made, which arrived after
-    /// it was replaced and were dropped: its fresh instance never made
-    /// those requests.
+    /// Outcomes it never saw: of requests a trapped instance made, which
+    /// reached its fresh instance (which never made them), or still queued
+    /// when the component failed for good. Dropped, not handed on.
     pub callbacks_dropped: u64,
+    /// Bytes of outcomes waiting for its `handle-callback` now (summed over
+    /// components in [`SystemStats`](crate::SystemStats)).
+    pub waiting_callback_bytes: u64,
 }
 
 impl ComponentCounters {
+    /// Counters at zero for a component whose callback queue is
+    /// `waiting_callbacks`.
+    pub(crate) fn new(waiting_callbacks: Arc<ByteBudget>) -> Self {
+        Self {
+            accepted: AtomicU64::new(0),
+            handled: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            trapped: AtomicU64::new(0),
+            callbacks: AtomicU64::new(0),
+            callbacks_dropped: AtomicU64::new(0),
+            waiting_callbacks,
+        }
+    }
+
     /// Counts a message or request queued in the mailbox.
     pub(crate) fn count_accepted(&self) {
         self.accepted.fetch_add(1, Ordering::Relaxed);
@@ -82,6 +104,7 @@ impl ComponentCounters {
             trapped: self.trapped.load(Ordering::Relaxed),
             callbacks: self.callbacks.load(Ordering::Relaxed),
             callbacks_dropped: self.callbacks_dropped.load(Ordering::Relaxed),
+            waiting_callback_bytes: self.waiting_callbacks.used() as u64,
         }
     }
 }
@@ -108,6 +131,7 @@ impl std::ops::Add for ComponentStats {
             trapped: self.trapped + other.trapped,
             callbacks: self.callbacks + other.callbacks,
             callbacks_dropped: self.callbacks_dropped + other.callbacks_dropped,
+            waiting_callback_bytes: self.waiting_callback_bytes + other.waiting_callback_bytes,
         }
     }
 }

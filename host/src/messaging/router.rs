@@ -150,7 +150,16 @@ impl ResponseRouter {
             return Err(MessagingError::HostTakesNoRequests);
         }
         let timeout_ms = self.limits.timeout_for(timeout_ms)?;
-        self.check_outstanding(sender)?;
+        // A component's own mailbox holds its count of outstanding
+        // requests; the host has none and no such cap.
+        let requester = if sender.is_host() {
+            None
+        } else {
+            Some(self.subscriber.mailbox(sender)?)
+        };
+        if let Some(requester) = &requester {
+            requester.take_request_place()?;
+        }
         let correlation_id = CorrelationId::generate();
         tracing::info!(
             target: "airssys_wasm::flow",
@@ -161,22 +170,14 @@ impl ResponseRouter {
         let envelope = Envelope::new(sender, payload, Some(correlation_id.clone()));
         let pending = PendingRequest::new(sender, target, reply_to);
         self.enqueue_request(target, envelope, pending, timeout_ms)
-            .inspect_err(|error| flow_refused(sender, target, Some(&correlation_id), error))?;
+            .inspect_err(|error| {
+                // Never accepted: its place is free again.
+                if let Some(requester) = &requester {
+                    requester.give_back();
+                }
+                flow_refused(sender, target, Some(&correlation_id), error);
+            })?;
         Ok(correlation_id)
-    }
-
-    /// A component may have only so many requests outstanding: pending, or
-    /// answered and waiting in its callback queue. The host has no such cap.
-    fn check_outstanding(&self, requester: &ComponentId) -> Result<(), MessagingError> {
-        if requester.is_host() {
-            return Ok(());
-        }
-        match self.subscriber.mailbox(requester) {
-            Ok(own) => own.may_request(self.tracker.pending_for(requester)),
-            // A requester with no mailbox of its own is no component of
-            // this system (a benchmark driving the router by hand).
-            Err(_) => Ok(()),
-        }
     }
 
     /// Look up the mailbox, register the request, queue it; if the mailbox
@@ -251,6 +252,12 @@ impl MessageRouter for ResponseRouter {
         correlation_id: &CorrelationId,
     ) -> Result<(), MessagingError> {
         self.tracker.cancel(sender, correlation_id)?;
+        // Cancelled: no outcome will hold its place.
+        if !sender.is_host()
+            && let Ok(requester) = self.subscriber.mailbox(sender)
+        {
+            requester.give_back();
+        }
         tracing::info!(
             target: "airssys_wasm::flow",
             requester = %sender, correlation = %correlation_id,

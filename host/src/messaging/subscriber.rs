@@ -7,11 +7,10 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::mpsc;
 
 use crate::core::component::id::ComponentId;
-use crate::core::messaging::activity::{Activity, ByteBudget};
+use crate::core::messaging::activity::{Activity, ByteBudget, Outstanding};
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::{Callback, Envelope, RequestOutcome};
 use crate::core::messaging::errors::{MessagingError, RequestError};
-use crate::core::messaging::payload::MessagePayload;
 use crate::core::messaging::traits::{MailboxRegistry, ResponseSink};
 use crate::messaging::counters::ComponentCounters;
 
@@ -58,8 +57,8 @@ pub(crate) struct Mailbox {
     id: ComponentId,
     messages: mpsc::Sender<Envelope>,
     capacity: usize,
-    /// The outcomes waiting in its callback queue.
-    callbacks: Arc<ByteBudget>,
+    /// Its own requests outstanding, and how many may be.
+    outstanding: Arc<Outstanding>,
     max_pending_requests: usize,
     counters: Arc<ComponentCounters>,
     /// Counts queued messages as work in flight; `None` for the host
@@ -68,18 +67,23 @@ pub(crate) struct Mailbox {
 }
 
 impl Mailbox {
-    /// Whether this component may make one more request, given `pending`
-    /// requests of its own still waiting for their outcome.
-    pub(crate) fn may_request(&self, pending: usize) -> Result<(), MessagingError> {
-        // What waits in its callback queue is outstanding too: the
-        // component has not seen it yet.
-        if pending + self.callbacks.items() < self.max_pending_requests {
+    /// Takes a place for one more request of this component's own, or
+    /// refuses if it has as many outstanding as it may. The place is given
+    /// back with [`give_back`](Self::give_back) if the request ends without
+    /// an outcome, else by the outcome's callback once handled.
+    pub(crate) fn take_request_place(&self) -> Result<(), MessagingError> {
+        if self.outstanding.try_take(self.max_pending_requests) {
             return Ok(());
         }
         Err(MessagingError::TooManyPending {
             requester: self.id.clone(),
             limit: self.max_pending_requests,
         })
+    }
+
+    /// Gives back the place of a request that ended without an outcome.
+    pub(crate) fn give_back(&self) {
+        self.outstanding.release(1);
     }
 
     /// Queues `envelope`, or says at once why not; a refused envelope is
@@ -114,6 +118,9 @@ pub(crate) struct MailboxReceivers {
     pub(crate) callback_sink: Arc<CallbackSink>,
     /// The component's counters; the mailbox counts what it accepts.
     pub(crate) counters: Arc<ComponentCounters>,
+    /// Its requests outstanding: the actor gives back those its trapped
+    /// instance abandoned.
+    pub(crate) outstanding: Arc<Outstanding>,
 }
 
 /// Queues request outcomes for one component's `handle-callback`, within a
@@ -125,43 +132,46 @@ pub(crate) struct CallbackSink {
     activity: Arc<Activity>,
     /// Bytes of outcomes waiting in the queue, and their limit.
     queued: Arc<ByteBudget>,
+    /// The component's outstanding requests: each callback holds its
+    /// request's place.
+    outstanding: Arc<Outstanding>,
 }
 
 impl ResponseSink for CallbackSink {
+    /// Queues the outcome if the queue has room for it, else an error saying
+    /// it was dropped: the requester still gets its one outcome, and the
+    /// host holds no more for it than the limit (and one outcome).
     fn deliver(&self, correlation_id: CorrelationId, outcome: RequestOutcome) -> bool {
-        let outcome = self.within_limit(outcome);
-        let bytes = outcome_bytes(&outcome);
+        let size = outcome_bytes(&outcome);
+        let (outcome, queued) = match self.queued.try_reserve(size) {
+            Some(reservation) => (outcome, reservation),
+            None => {
+                let dropped = Err(RequestError::CallbackQueueFull {
+                    size,
+                    queued: self.queued.used(),
+                    limit: self.queued.limit(),
+                });
+                let bytes = outcome_bytes(&dropped);
+                (dropped, self.queued.reserve(bytes))
+            }
+        };
         let callback = Callback {
             correlation_id,
+            work: self.activity.begin(outcome_bytes(&outcome)),
             outcome,
-            work: self.activity.begin(bytes),
-            queued: self.queued.reserve(bytes),
+            queued,
+            outstanding: self.outstanding.handed_on(),
         };
         self.callbacks.send(callback).is_ok()
     }
 }
 
-impl CallbackSink {
-    /// The outcome itself if the queue has room for it, else an error
-    /// saying it was dropped: the requester still gets its one outcome, and
-    /// the host holds no more for it than the limit.
-    fn within_limit(&self, outcome: RequestOutcome) -> RequestOutcome {
-        let size = outcome_bytes(&outcome);
-        let queued = self.queued.used();
-        if queued.saturating_add(size) <= self.queued.limit() {
-            return outcome;
-        }
-        Err(RequestError::CallbackQueueFull {
-            size,
-            queued,
-            limit: self.queued.limit(),
-        })
-    }
-}
-
-/// What an outcome holds in bytes of payload.
+/// What an outcome holds in bytes: its payload, or its error's text.
 fn outcome_bytes(outcome: &RequestOutcome) -> usize {
-    outcome.as_ref().map_or(0, MessagePayload::len)
+    match outcome {
+        Ok(payload) => payload.len(),
+        Err(error) => error.to_string().len(),
+    }
 }
 
 impl ComponentSubscriber {
@@ -201,13 +211,14 @@ impl ComponentSubscriber {
     ) -> MailboxReceivers {
         let (messages_tx, messages) = mpsc::channel(limits.capacity.max(1));
         let (callbacks_tx, callbacks) = mpsc::unbounded_channel();
-        let counters = Arc::new(ComponentCounters::default());
-        let callbacks_waiting = Arc::new(ByteBudget::new(limits.callback_queue_bytes));
+        let waiting_callbacks = Arc::new(ByteBudget::new(limits.callback_queue_bytes));
+        let counters = Arc::new(ComponentCounters::new(Arc::clone(&waiting_callbacks)));
+        let outstanding = Arc::new(Outstanding::default());
         let mailbox = Mailbox {
             id: id.clone(),
             messages: messages_tx,
             capacity: limits.capacity,
-            callbacks: Arc::clone(&callbacks_waiting),
+            outstanding: Arc::clone(&outstanding),
             max_pending_requests: limits.max_pending_requests,
             counters: Arc::clone(&counters),
             activity,
@@ -219,9 +230,11 @@ impl ComponentSubscriber {
             callback_sink: Arc::new(CallbackSink {
                 callbacks: callbacks_tx,
                 activity: Arc::clone(&self.activity),
-                queued: callbacks_waiting,
+                queued: waiting_callbacks,
+                outstanding: Arc::clone(&outstanding),
             }),
             counters,
+            outstanding,
         }
     }
 

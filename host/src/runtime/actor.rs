@@ -11,6 +11,7 @@ use tracing::Instrument;
 use crate::core::component::errors::Trap;
 use crate::core::component::id::ComponentId;
 use crate::core::component::supervision::{RestartPolicy, SupervisionEvent, SupervisionEventKind};
+use crate::core::messaging::activity::Outstanding;
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::{Callback, Envelope, RequestOutcome};
 use crate::core::messaging::errors::RequestError;
@@ -62,6 +63,9 @@ pub(crate) struct ActorWiring {
     pub(crate) events: broadcast::Sender<SupervisionEvent>,
     /// The component's counters.
     pub(crate) counters: Arc<ComponentCounters>,
+    /// Its requests outstanding: those its trapped instance abandoned are
+    /// given back here.
+    pub(crate) outstanding: Arc<Outstanding>,
 }
 
 /// Whether the actor goes on after a call.
@@ -236,13 +240,8 @@ impl ComponentActor {
             outcome,
             work: _work,
             queued: _queued,
+            outstanding: _outstanding,
         } = callback;
-        tracing::info!(
-            target: "airssys_wasm::flow",
-            to = %self.id, correlation = %correlation_id,
-            outcome = %match &outcome { Ok(p) => format!("ok {p:?}"), Err(e) => format!("error: {e}") },
-            "callback"
-        );
         let Some(instance) = self.instance.as_mut() else {
             tracing::warn!(
                 component = %self.id, correlation = %correlation_id,
@@ -260,6 +259,12 @@ impl ComponentActor {
             self.wiring.counters.count_callback_dropped();
             return AfterCall::Continue;
         }
+        tracing::info!(
+            target: "airssys_wasm::flow",
+            to = %self.id, correlation = %correlation_id,
+            outcome = %match &outcome { Ok(p) => format!("ok {p:?}"), Err(e) => format!("error: {e}") },
+            "callback"
+        );
         let span = tracing::info_span!(
             "handle_callback",
             component = %self.id,
@@ -312,6 +317,7 @@ impl ComponentActor {
         };
         self.publish(SupervisionEventKind::Trapped { trap });
         let abandoned = self.wiring.tracker.abandon(&self.id);
+        self.wiring.outstanding.release(abandoned);
         if abandoned > 0 {
             tracing::warn!(
                 component = %self.id, abandoned,
@@ -399,8 +405,9 @@ impl ComponentActor {
         while let Ok(callback) = self.wiring.callbacks.try_recv() {
             tracing::warn!(
                 component = %self.id, correlation = %callback.correlation_id,
-                "callback undeliverable: the component has failed"
+                "callback dropped: the component has failed"
             );
+            self.wiring.counters.count_callback_dropped();
         }
     }
 }

@@ -38,7 +38,9 @@ pub(crate) fn log_line(
     level: LogLevel,
     message: String,
 ) {
-    let mut message = escape_controls(&message).into_owned();
+    // Cut first, so escaping (up to 6 bytes a character) works on at
+    // most 4 KiB of the guest's text.
+    let mut message = message;
     if message.len() > MAX_LOG_LINE {
         let cut = (0..=MAX_LOG_LINE)
             .rev()
@@ -47,6 +49,7 @@ pub(crate) fn log_line(
         message.truncate(cut);
         message.push_str("… (cut)");
     }
+    let message = escape_controls(&message);
     let correlation = correlation.map(CorrelationId::as_str);
     match level {
         LogLevel::Trace => {

@@ -147,6 +147,19 @@ pub(crate) fn classify_trap(error: &wasmtime::Error) -> Trap {
             limit: exceeded.limit,
         }
     } else {
-        Trap::Guest(format!("{error:#}"))
+        let mut text = format!("{error:#}");
+        if text.len() > MAX_TRAP_TEXT {
+            let cut = (0..=MAX_TRAP_TEXT)
+                .rev()
+                .find(|&at| text.is_char_boundary(at))
+                .unwrap_or(0);
+            text.truncate(cut);
+            text.push_str("… (cut)");
+        }
+        Trap::Guest(text)
     }
 }
+
+/// The longest trap text passed on (to a requester, to the logs): a
+/// guest's backtrace is its own to make long.
+const MAX_TRAP_TEXT: usize = 4096;

@@ -384,6 +384,7 @@ impl SystemBuilder {
                 max_payload_bytes: self.limits.max_payload_bytes,
                 events: parts.events.clone(),
                 counters: mailbox.counters,
+                outstanding: mailbox.outstanding,
             };
             let start = ComponentActor::start(id.clone(), component, settings, wiring);
             let progress = self.progress.clone();

@@ -86,7 +86,7 @@ pub const LIMIT_RANGES: [(&str, &str); 9] = [
     ("callback_queue_bytes", "1 KiB to 4 GiB"),
     ("max_payload_bytes", "1 byte to 1 GiB"),
     ("default_timeout", "1 ms to 1 hour"),
-    ("restart_policy", "within at most 1 day"),
+    ("restart_policy", "within 1 ms to 1 day"),
 ];
 
 const MESSAGES: RangeInclusive<usize> = 1..=1 << 20;
@@ -98,7 +98,9 @@ const CALLBACK_BYTES: RangeInclusive<usize> = 1024..=1 << 32;
 const PAYLOAD: RangeInclusive<usize> = 1..=1 << 30;
 const DEFAULT_TIMEOUT: RangeInclusive<Duration> =
     Duration::from_millis(1)..=Duration::from_secs(3600);
-const RESTART_WINDOW: RangeInclusive<Duration> = Duration::ZERO..=Duration::from_secs(24 * 3600);
+// A window of 0 would never hold a restart, so restarts would never end.
+const RESTART_WINDOW: RangeInclusive<Duration> =
+    Duration::from_millis(1)..=Duration::from_secs(24 * 3600);
 
 /// The per-component limits as set: each unset one falls back to the
 /// system's setting, then to its default.

@@ -158,7 +158,7 @@ fn max_ms_holds_while_an_initial_request_waits() {
         ),
     )
     .unwrap();
-    let output = airssys(&["run", manifest.to_str().unwrap(), "--max-ms", "2000"]);
+    let output = airssys(&["run", manifest.to_str().unwrap(), "--max-ms", "5000"]);
     assert_prints(
         &output,
         &[

@@ -268,12 +268,12 @@ fn control_example_script_runs() {
 /// socket was deleted and a second run published another at the same path.
 #[test]
 fn another_runs_socket_is_never_removed() {
-    let first = ControlledRun::start();
+    let mut first = ControlledRun::start();
+    first.wait_for_flow("listening on");
     let path = first.socket.clone();
     std::fs::remove_file(&path).unwrap();
     let second = ControlledRun::start_at(Some(path.clone()));
 
-    let mut first = first;
     let child = first.child.take().expect("running");
     let terminated = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -298,6 +298,11 @@ fn socket_that_cannot_be_probed_is_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("busy.sock");
     let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    // The shortest listen queue, so it fills after one or two connections.
+    use std::os::fd::AsRawFd as _;
+    // SAFETY: `listen` on a socket this test owns; no memory is involved.
+    let listening = unsafe { libc::listen(listener.as_raw_fd(), 0) };
+    assert_eq!(listening, 0);
     let before = std::fs::metadata(&path).unwrap().ino();
     // Fill the listener's queue: it never accepts.
     let runtime = tokio::runtime::Builder::new_current_thread()

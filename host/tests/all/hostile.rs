@@ -73,10 +73,10 @@ async fn sleeping_guest_is_cut_off_at_its_time_budget() {
     assert_eq!(answer(&system, "sleeper", "hi").await.as_bytes(), b"hi");
 }
 
-/// `read`: a guest blocked in a read that never completes (a FIFO no one
-/// writes) is cut off at its time budget.
+/// `read`: a guest blocked in a host file call that never completes
+/// (opening a FIFO no one writes) is cut off at its time budget.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn guest_blocked_in_a_read_is_cut_off() {
+async fn guest_blocked_in_a_file_call_is_cut_off() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
     let made = std::process::Command::new("mkfifo")
@@ -84,6 +84,7 @@ async fn guest_blocked_in_a_read_is_cut_off() {
         .status()
         .expect("mkfifo runs");
     assert!(made.success());
+    let _unblock = UnblockOnDrop(fifo.clone());
     let system = SystemBuilder::new()
         .component(
             ComponentSpec::from_bytes("reader", HOSTILE)
@@ -98,9 +99,23 @@ async fn guest_blocked_in_a_read_is_cut_off() {
         .expect_err("cut off");
     assert!(cut_off(&error, 300), "{error}");
     assert_eq!(answer(&system, "reader", "hi").await.as_bytes(), b"hi");
-    // The host thread still blocked in the open gets its writer, so the
-    // runtime can shut down.
-    drop(std::fs::OpenOptions::new().write(true).open(&fifo));
+}
+
+/// Opening a FIFO for reading blocks until someone opens it for writing:
+/// the host thread doing the guest's open waits there. Dropped, even on a
+/// failed assertion, this opens it for writing, so that thread ends and the
+/// runtime can shut down.
+struct UnblockOnDrop(std::path::PathBuf);
+
+impl Drop for UnblockOnDrop {
+    fn drop(&mut self) {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // Non-blocking: with no reader waiting it fails at once, harmlessly.
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&self.0);
+    }
 }
 
 /// `grow`: a guest that allocates without end traps at its memory limit;

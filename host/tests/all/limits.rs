@@ -17,7 +17,7 @@ const LIMITS: [(&str, u64, u64); 6] = [
     ("memory_limit", 64 * 1024, 1 << 32),
     ("max_pending_requests", 1, 1 << 16),
     ("callback_queue_bytes", 1024, 1 << 32),
-    ("restart_policy", 0, 24 * 3_600_000),
+    ("restart_policy", 1, 24 * 3_600_000),
 ];
 
 fn with_limit(spec: ComponentSpec, limit: &str, value: u64) -> ComponentSpec {

@@ -23,7 +23,9 @@ fn storm_system() -> SystemBuilder {
             .component(ComponentSpec::from_bytes(format!("echo{n}"), ECHO).mailbox_capacity(4096));
     }
     for n in 0..CLIENTS {
-        let mut client = ComponentSpec::from_bytes(format!("client{n}"), CLIENT).grant("host");
+        let mut client = ComponentSpec::from_bytes(format!("client{n}"), CLIENT)
+            .grant("host")
+            .max_pending_requests(REQUESTS_PER_CLIENT);
         for m in 0..RESPONDERS {
             client = client.grant(format!("echo{m}"));
         }
@@ -145,7 +147,12 @@ async fn every_request_has_exactly_one_outcome() {
         );
     }
     for storm in storms {
-        storm.await.expect("storm ran");
+        let answer = storm.await.expect("storm ran");
+        let answer = String::from_utf8(answer.into_bytes()).unwrap();
+        assert!(
+            answer.ends_with(" refused 0"),
+            "every request was accepted: {answer}"
+        );
     }
     system.wait_idle().await;
 

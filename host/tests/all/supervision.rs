@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use airssys_test_fixtures::ECHO;
+use airssys_test_fixtures::{CLIENT, ECHO};
 use airssys_wasm::{
     ComponentId, ComponentSpec, MessagingError, RequestError, RestartPolicy, SupervisionEvent,
     SupervisionEventKind, SystemBuilder, Trap,
@@ -132,9 +132,36 @@ async fn trapped_requesters_pending_requests_are_abandoned() {
 /// dropped and counted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fresh_instance_gets_no_callbacks_for_its_predecessors_requests() {
-    let (system, mut inbox) = start(client_and_echo()).await;
-    let died = outcome(&system, "client", "request-then-panic echo hi 300").await;
-    assert!(panicked(&died.unwrap_err()));
+    let dir = tempfile::tempdir().unwrap();
+    let builder = SystemBuilder::new()
+        .host_inbox(16)
+        .component(ComponentSpec::from_bytes("echo", ECHO))
+        .component(
+            ComponentSpec::from_bytes("client", CLIENT)
+                .grant("echo")
+                .grant("host")
+                .wasi_dir(dir.path(), "/signal", false),
+        );
+    let (system, mut inbox) = start(builder).await;
+    let dying = system
+        .request(
+            "client",
+            "request-then-panic echo hi /signal/go",
+            Duration::from_secs(30),
+        )
+        .unwrap();
+    // Readiness, not timing: once echo's answer waits in the client's
+    // callback queue, let the client panic.
+    while system
+        .component_stats("client")
+        .unwrap()
+        .waiting_callback_bytes
+        == 0
+    {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    std::fs::write(dir.path().join("go"), "").unwrap();
+    assert!(panicked(&dying.await.unwrap_err()));
     system.wait_idle().await;
 
     let client = system.component_stats("client").unwrap();

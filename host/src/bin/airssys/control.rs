@@ -22,12 +22,18 @@ const MAX_COMMAND_BYTES: u64 = 8 * 1024 * 1024;
 /// How long a stopped run waits for its clients to read their replies.
 const REPLY_WRITE_LIMIT: Duration = Duration::from_secs(5);
 
+/// How long a running system gives a client to read its reply before it
+/// closes the connection (and frees its place).
+const REPLY_READ_LIMIT: Duration = Duration::from_secs(30);
+
 /// How long a client has to send its command once connected; one that
 /// sends nothing is closed, so it cannot hold a connection forever.
 const COMMAND_READ_LIMIT: Duration = Duration::from_secs(2);
 
 /// Connections served at once. Past it the run stops accepting until one
-/// closes; the kernel holds the rest in the listen queue.
+/// closes; the kernel holds the rest in the listen queue. A connection is
+/// held while its command runs (a request up to its timeout), so 64
+/// requests that wait long fill it; Ctrl-C and SIGTERM still stop the run.
 const MAX_CONNECTIONS: usize = 64;
 
 /// How long to wait after `accept` fails (out of file descriptors, say)
@@ -285,9 +291,10 @@ async fn handle_connection(stream: UnixStream, commands: mpsc::Sender<Envelope>)
             }
         }
     };
-    // The client may have gone away; nothing is lost but its copy of the
-    // reply, which the flow log also shows.
-    let _ = write_line(&mut write, &reply).await;
+    // The client may have gone away, or not read: nothing is lost but its
+    // copy of the reply, which the flow log also shows, and its connection
+    // is not held for ever.
+    let _ = tokio::time::timeout(REPLY_READ_LIMIT, write_line(&mut write, &reply)).await;
 }
 
 async fn write_line(

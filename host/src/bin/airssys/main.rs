@@ -34,6 +34,7 @@ mod flow;
 mod manifest;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use tracing_subscriber::Layer as _;
@@ -57,6 +58,14 @@ fn main() -> ExitCode {
 fn dispatch(command: Command) -> Result<(), Failure> {
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|error| Failure::failed(format!("cannot start the async runtime: {error}")))?;
+    let outcome = execute(&runtime, command);
+    // Threads still blocked in a guest's host call (a read that never ends)
+    // or in a compilation a stop cut short must not keep the process alive.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    outcome
+}
+
+fn execute(runtime: &tokio::runtime::Runtime, command: Command) -> Result<(), Failure> {
     match command {
         Command::Inspect { file } => commands::inspect::inspect(&file),
         Command::Run {

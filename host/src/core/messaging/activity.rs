@@ -1,4 +1,6 @@
-//! [`Activity`]: how much work is still in flight, counted by guards.
+//! Accounting by guards: [`Activity`] (how much work is still in flight),
+//! [`ByteBudget`] (what a queue holds) and [`Outstanding`] (a component's
+//! requests not yet seen through).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -83,13 +85,11 @@ impl Drop for Work {
     }
 }
 
-/// Bytes (and items) a queue holds, against its byte limit. Whoever admits
-/// something checks [`used`](Self::used) first; what waits holds a
+/// Bytes a queue holds, against its limit. What waits holds a
 /// [`Reservation`] that gives its bytes back when dropped.
 #[derive(Debug)]
 pub(crate) struct ByteBudget {
     used: AtomicUsize,
-    items: AtomicUsize,
     limit: usize,
 }
 
@@ -104,14 +104,8 @@ impl ByteBudget {
     pub(crate) fn new(limit: usize) -> Self {
         Self {
             used: AtomicUsize::new(0),
-            items: AtomicUsize::new(0),
             limit,
         }
-    }
-
-    /// Items waiting now.
-    pub(crate) fn items(&self) -> usize {
-        self.items.load(Ordering::Acquire)
     }
 
     /// Bytes held now.
@@ -124,9 +118,26 @@ impl ByteBudget {
         self.limit
     }
 
-    /// Holds `bytes` until the reservation drops.
+    /// Holds `bytes` until the reservation drops, if they fit the limit;
+    /// an empty queue takes anything, so one item larger than the limit is
+    /// not refused for ever. The check and the hold are one step, so
+    /// reservations made at once cannot pass the limit together.
+    pub(crate) fn try_reserve(self: &Arc<Self>, bytes: usize) -> Option<Reservation> {
+        self.used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                let fits = used == 0 || used.saturating_add(bytes) <= self.limit;
+                fits.then(|| used.saturating_add(bytes))
+            })
+            .ok()?;
+        Some(Reservation {
+            budget: Arc::clone(self),
+            bytes,
+        })
+    }
+
+    /// Holds `bytes` until the reservation drops, limit or not: for what
+    /// must be queued anyway and is small.
     pub(crate) fn reserve(self: &Arc<Self>, bytes: usize) -> Reservation {
-        self.items.fetch_add(1, Ordering::AcqRel);
         self.used.fetch_add(bytes, Ordering::AcqRel);
         Reservation {
             budget: Arc::clone(self),
@@ -138,7 +149,61 @@ impl ByteBudget {
 impl Drop for Reservation {
     fn drop(&mut self) {
         self.budget.used.fetch_sub(self.bytes, Ordering::AcqRel);
-        self.budget.items.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The requests one component has outstanding: accepted, and neither
+/// handled in its `handle-callback`, nor cancelled, nor abandoned with its
+/// instance. One number, taken and given back one at a time, so the cap on
+/// it never counts a request twice or misses one in transit.
+#[derive(Debug, Default)]
+pub(crate) struct Outstanding(AtomicUsize);
+
+/// One outstanding request; dropping it gives its place back. Its outcome's
+/// callback carries it, so the place is held until the component has seen
+/// the outcome.
+#[derive(Debug)]
+pub(crate) struct OutstandingRequest(Arc<Outstanding>);
+
+impl Outstanding {
+    /// Takes a place if fewer than `limit` are taken; the caller gives it
+    /// back with [`release`](Self::release) or hands it on as an
+    /// [`OutstandingRequest`].
+    pub(crate) fn try_take(&self, limit: usize) -> bool {
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |taken| {
+                (taken < limit).then_some(taken + 1)
+            })
+            .is_ok()
+    }
+
+    /// Gives back `places` taken for requests that ended without an outcome
+    /// to hand on (cancelled, refused after all, abandoned).
+    pub(crate) fn release(&self, places: usize) {
+        let before = self
+            .0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |taken| {
+                Some(taken.saturating_sub(places))
+            })
+            .unwrap_or_else(|taken| taken);
+        debug_assert!(before >= places, "gave back more places than taken");
+    }
+
+    /// The place of a request whose outcome is being handed on.
+    pub(crate) fn handed_on(self: &Arc<Self>) -> OutstandingRequest {
+        OutstandingRequest(Arc::clone(self))
+    }
+
+    /// Places taken now.
+    #[cfg(test)]
+    pub(crate) fn taken(&self) -> usize {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for OutstandingRequest {
+    fn drop(&mut self) {
+        self.0.release(1);
     }
 }
 
@@ -161,5 +226,37 @@ mod tests {
         activity.wait_idle().await;
         assert_eq!((activity.in_flight(), activity.bytes()), (0, 0));
         assert_eq!(activity.peak_bytes(), 15);
+    }
+
+    /// A full budget refuses, an empty one takes anything, and dropped
+    /// reservations give their bytes back.
+    #[test]
+    fn byte_budget_holds_to_its_limit() {
+        let budget = Arc::new(ByteBudget::new(10));
+        let big = budget
+            .try_reserve(25)
+            .expect("an empty queue takes anything");
+        assert!(budget.try_reserve(1).is_none());
+        drop(big);
+        let six = budget.try_reserve(6).unwrap();
+        assert!(budget.try_reserve(5).is_none());
+        let four = budget.try_reserve(4).unwrap();
+        assert_eq!(budget.used(), 10);
+        drop((six, four));
+        assert_eq!(budget.used(), 0);
+    }
+
+    /// Places are taken up to the limit and come back when released or
+    /// when a handed-on request drops.
+    #[test]
+    fn outstanding_places_are_taken_and_given_back() {
+        let outstanding = Arc::new(Outstanding::default());
+        assert!(outstanding.try_take(2) && outstanding.try_take(2));
+        assert!(!outstanding.try_take(2));
+        let handed_on = outstanding.handed_on();
+        outstanding.release(1);
+        assert_eq!(outstanding.taken(), 1);
+        drop(handed_on);
+        assert_eq!(outstanding.taken(), 0);
     }
 }

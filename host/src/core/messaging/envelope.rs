@@ -1,7 +1,7 @@
 //! What waits in a mailbox: messages for `handle-message`, outcomes for `handle-callback`.
 
 use crate::core::component::id::ComponentId;
-use crate::core::messaging::activity::{Reservation, Work};
+use crate::core::messaging::activity::{OutstandingRequest, Reservation, Work};
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::errors::RequestError;
 use crate::core::messaging::payload::MessagePayload;
@@ -62,4 +62,7 @@ pub(crate) struct Callback {
     pub(crate) work: Work,
     /// Its bytes in the requester's callback queue, until handled.
     pub(crate) queued: Reservation,
+    /// Its request's place among the requester's outstanding ones, until
+    /// handled.
+    pub(crate) outstanding: OutstandingRequest,
 }

@@ -245,22 +245,6 @@ pub trait CorrelationTracker: Send + Sync {
     /// ```
     fn fail_all(&self, error: fn(ComponentId) -> RequestError) -> usize;
 
-    /// How many requests `requester` made that are waiting for their
-    /// outcome. An entry counts until its outcome has been handed on, so a
-    /// requester's count never dips while its outcome travels.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use airssys_wasm::{CorrelationId, CorrelationTracker, CorrelationTrackerImpl, PendingRequest, ReplyTo};
-    /// let tracker = CorrelationTrackerImpl::new();
-    /// let (reply_to, _outcome) = ReplyTo::channel();
-    /// tracker.register(&CorrelationId::generate(), PendingRequest::new("a", "b", reply_to), 1000).unwrap();
-    /// assert_eq!((tracker.pending_for(&"a".into()), tracker.pending_for(&"b".into())), (1, 0));
-    /// # }
-    /// ```
-    fn pending_for(&self, requester: &ComponentId) -> usize;
-
     /// How many requests are waiting for their outcome.
     ///
     /// ```

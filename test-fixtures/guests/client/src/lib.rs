@@ -64,14 +64,13 @@ fn handle_message(_sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Com
             panic!("asked to panic after the storm")
         }
         ["panic"] => panic!("asked to panic"),
-        ["request-then-panic", target, payload, spin_ms] => {
+        ["request-then-panic", target, payload, signal] => {
             // The answer arrives in the callback queue while this call
-            // still runs; then the instance dies without having seen it.
+            // still runs (the host creates the file `signal` once it has);
+            // then the instance dies without having seen it.
             request(target, payload.as_bytes(), Duration::from_secs(30))?;
-            let spin = millis(spin_ms)?;
-            let start = std::time::Instant::now();
-            while start.elapsed() < spin {
-                std::hint::spin_loop();
+            while std::fs::metadata(signal).is_err() {
+                std::thread::sleep(Duration::from_millis(1));
             }
             panic!("asked to panic after a request")
         }

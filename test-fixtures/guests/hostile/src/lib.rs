@@ -6,7 +6,7 @@
 //! | --- | --- |
 //! | `loop` | never returns, burning CPU |
 //! | `sleep <ms>` | waits in a host call (a WASI clock) instead of running |
-//! | `read <path>` | blocks in a host call (a read, say of a FIFO no one writes) |
+//! | `read <path>` | blocks in a host file call (say opening a FIFO no one writes) |
 //! | `grow` | allocates memory until something stops it |
 //! | `flood <target> <bytes>` | requests `target` with `bytes`-byte payloads, one-hour timeouts, in a loop it never leaves |
 //! | `answer <bytes>` | answers with a response of `bytes` bytes |

@@ -105,12 +105,10 @@ async fn run_plan(
             started.map_err(|error| Failure::failed(chain(&error)))?
         }
         () = until(deadline) => {
-            say!("airssys: --max-ms elapsed while starting; stopping");
-            return Ok(());
+            return Err(Failure::failed("--max-ms elapsed while the system was starting"));
         }
         () = interrupted() => {
-            say!("airssys: interrupted while starting; stopping");
-            return Ok(());
+            return Err(Failure::failed("interrupted while the system was starting"));
         }
     };
     say!(
@@ -158,7 +156,7 @@ async fn run_plan(
             let (reason, open_connections) =
                 serve_until_stopped(&system, &path, socket, deadline).await;
             say!("airssys: {reason}; shutting down");
-            summarize(system, started).await;
+            summarize(system, started, drain_after(reason)).await;
             // Only now is every reply decided: shutdown answered or failed
             // the requests from the shell that were still in flight.
             open_connections.finish().await;
@@ -166,13 +164,18 @@ async fn run_plan(
         _ => {
             let stopped_early = tokio::select! {
                 () = system.wait_idle() => None,
-                () = until(deadline) => Some("--max-ms elapsed"),
+                () = until(deadline) => Some(MAX_MS_ELAPSED),
                 () = interrupted() => Some("interrupted"),
             };
             if let Some(reason) = stopped_early {
                 say!("airssys: {reason}; shutting down");
             }
-            summarize(system, started).await;
+            summarize(
+                system,
+                started,
+                drain_after(stopped_early.unwrap_or("idle")),
+            )
+            .await;
         }
     }
     // Shutdown settled every initial request: the printer has its last.
@@ -238,7 +241,7 @@ async fn serve_until_stopped(
                 }
             }
         } => "stop requested",
-        () = until(deadline) => "--max-ms elapsed",
+        () = until(deadline) => MAX_MS_ELAPSED,
         () = interrupted() => "interrupted",
     };
     // Closing the queue stops the server, which removes the socket file;
@@ -291,9 +294,31 @@ async fn interrupted() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-async fn summarize(system: System, started: Instant) {
+/// How long shutdown may drain in-flight work after the run stopped for
+/// `reason`: past `--max-ms` not at all, since the limit is the limit;
+/// otherwise a few seconds, so requests in flight are answered.
+fn drain_after(reason: &str) -> Duration {
+    if reason == MAX_MS_ELAPSED {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(5)
+    }
+}
+
+const MAX_MS_ELAPSED: &str = "--max-ms elapsed";
+
+/// Shuts the system down, draining for up to `drain`, and prints what is
+/// left. A second Ctrl-C or SIGTERM stops waiting for the drain.
+async fn summarize(system: System, started: Instant, drain: Duration) {
+    tokio::select! {
+        () = shut_down(system, started, drain) => {}
+        () = interrupted() => say!("airssys: interrupted again; stopping now"),
+    }
+}
+
+async fn shut_down(system: System, started: Instant, drain: Duration) {
     let stats = system.stats().requests;
-    let report = system.shutdown(Duration::from_secs(5)).await;
+    let report = system.shutdown(drain).await;
     say!(
         "airssys: done in {} ms: {} timed out, {} late responses dropped, {} requests failed at shutdown{}",
         started.elapsed().as_millis(),
