@@ -17,6 +17,7 @@ fn main() {
         .package("event-log-listener")
         .package("typed-orders-shop")
         .package("typed-orders-warehouse")
+        .package("host-service-plugin")
         .watch("../guest-sdk")
         .watch("../guest-macros")
         .watch("../wit")

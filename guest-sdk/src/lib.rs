@@ -143,6 +143,7 @@ pub mod bindings;
 pub mod codec;
 mod host;
 pub mod log;
+pub mod timer;
 mod types;
 
 pub use crate::codec::{Json, MsgPack, ToPayload};

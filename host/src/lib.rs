@@ -129,6 +129,7 @@ pub use crate::core::messaging::correlation::CorrelationId;
 pub use crate::core::messaging::envelope::RequestOutcome;
 pub use crate::core::messaging::errors::{MessagingError, RequestError};
 pub use crate::core::messaging::payload::MessagePayload;
+pub use crate::core::messaging::pending::PendingResponse;
 pub use crate::core::messaging::traits::{
     CorrelationTracker, MessageRouter, PendingRequest, ReplyTo, ResponseSink,
 };
@@ -136,6 +137,7 @@ pub use crate::core::runtime::errors::WasmError;
 pub use crate::messaging::codec::{CodecError, Json, MsgPack};
 pub use crate::messaging::correlation::{CorrelationTrackerImpl, TrackerStats};
 pub use crate::messaging::counters::ComponentStats;
+pub use crate::messaging::service::{Service, ServiceCall, ServiceContext, ServiceResult};
 pub use crate::runtime::guest_output::GUEST_LOG;
 pub use crate::runtime::loader::{Inspection, inspect};
 pub use crate::system::builder::SystemBuilder;
@@ -146,5 +148,5 @@ pub use crate::system::limits::{
     DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_BUDGET, LIMIT_RANGES,
 };
 pub use crate::system::progress::{StartCounts, StartProgress};
-pub use crate::system::running::{PendingResponse, ShutdownReport, System, SystemStats};
+pub use crate::system::running::{ShutdownReport, System, SystemStats};
 pub use crate::system::spec::{ComponentSpec, WasmSource};

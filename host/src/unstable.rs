@@ -71,7 +71,7 @@ impl BareRouter {
         let limits = MailboxLimits {
             capacity,
             callback_queue_bytes: DEFAULT_CALLBACK_QUEUE_BYTES,
-            max_pending_requests: DEFAULT_MAX_PENDING_REQUESTS,
+            max_pending_requests: Some(DEFAULT_MAX_PENDING_REQUESTS),
         };
         BareMailbox(self.subscriber.subscribe(ComponentId::new(name), limits))
     }

@@ -62,6 +62,10 @@ pub const SHOP: &[u8] = include_bytes!(env!("AIRSSYS_WASM_TYPED_ORDERS_SHOP"));
 /// every item to start with.
 pub const WAREHOUSE: &[u8] = include_bytes!(env!("AIRSSYS_WASM_TYPED_ORDERS_WAREHOUSE"));
 
+/// The host-service example's plugin: asks the `inventory` service, keeps
+/// a periodic tick with the timer service.
+pub const ASSISTANT: &[u8] = include_bytes!(env!("AIRSSYS_WASM_HOST_SERVICE_PLUGIN"));
+
 /// Where the echo component was written, for tests that load from a file.
 pub const ECHO_PATH: &str = env!("AIRSSYS_WASM_FIXTURE_ECHO");
 

@@ -6,4 +6,6 @@ pub(crate) mod correlation;
 pub(crate) mod counters;
 pub(crate) mod patterns;
 pub(crate) mod router;
+pub(crate) mod service;
 pub(crate) mod subscriber;
+pub(crate) mod timer;

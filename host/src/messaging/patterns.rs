@@ -4,8 +4,9 @@
 
 use crate::core::component::id::ComponentId;
 use crate::core::messaging::correlation::CorrelationId;
-use crate::core::messaging::envelope::RequestOutcome;
-use crate::core::messaging::traits::CorrelationTracker;
+use crate::core::messaging::envelope::{Envelope, RequestOutcome};
+use crate::core::messaging::errors::RequestError;
+use crate::core::messaging::traits::{CorrelationTracker, MailboxRegistry};
 
 /// Fire-and-forget: the return value is dropped; an error is logged, never
 /// delivered.
@@ -51,4 +52,22 @@ pub(crate) fn capture_response(
             "late response dropped: the request had timed out or was cancelled"
         ),
     }
+}
+
+/// At shutdown, a message still queued is not handled: a request gets the
+/// shutdown error (unless already settled: exactly one outcome), and the
+/// skip is counted.
+pub(crate) fn skip_at_shutdown(
+    tracker: &dyn CorrelationTracker,
+    registry: &dyn MailboxRegistry,
+    target: &ComponentId,
+    envelope: Envelope,
+) {
+    if let Some(correlation_id) = &envelope.correlation {
+        let shutdown = RequestError::Shutdown {
+            target: target.clone(),
+        };
+        let _ = tracker.complete(correlation_id, Err(shutdown));
+    }
+    registry.count_skipped();
 }

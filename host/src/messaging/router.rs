@@ -294,7 +294,7 @@ mod tests {
         let limits = MailboxLimits {
             capacity,
             callback_queue_bytes: 1 << 20,
-            max_pending_requests: 2,
+            max_pending_requests: Some(2),
         };
         let target = subscriber.subscribe(ComponentId::new("b"), limits);
         let requester = subscriber.subscribe(ComponentId::new("a"), limits);

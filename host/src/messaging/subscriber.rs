@@ -46,9 +46,10 @@ pub(crate) struct MailboxLimits {
     pub(crate) capacity: usize,
     /// Bytes of outcomes waiting for `handle-callback`.
     pub(crate) callback_queue_bytes: usize,
-    /// Requests of its own outstanding: pending, or answered and waiting
-    /// in its callback queue.
-    pub(crate) max_pending_requests: usize,
+    /// Requests of its own it may have outstanding: pending, or answered
+    /// and waiting in its callback queue. `None` for participants whose
+    /// requests are awaited, not queued (the host, services): no cap.
+    pub(crate) max_pending_requests: Option<usize>,
 }
 
 /// The sending side of one component's mailbox.
@@ -59,7 +60,7 @@ pub(crate) struct Mailbox {
     capacity: usize,
     /// Its own requests outstanding, and how many may be.
     outstanding: Arc<Outstanding>,
-    max_pending_requests: usize,
+    max_pending_requests: Option<usize>,
     counters: Arc<ComponentCounters>,
     /// Counts queued messages as work in flight; `None` for the host
     /// application's inbox, whose messages are the host's to read.
@@ -72,18 +73,23 @@ impl Mailbox {
     /// back with [`give_back`](Self::give_back) if the request ends without
     /// an outcome, else by the outcome's callback once handled.
     pub(crate) fn take_request_place(&self) -> Result<(), MessagingError> {
-        if self.outstanding.try_take(self.max_pending_requests) {
+        let Some(limit) = self.max_pending_requests else {
+            return Ok(());
+        };
+        if self.outstanding.try_take(limit) {
             return Ok(());
         }
         Err(MessagingError::TooManyPending {
             requester: self.id.clone(),
-            limit: self.max_pending_requests,
+            limit,
         })
     }
 
     /// Gives back the place of a request that ended without an outcome.
     pub(crate) fn give_back(&self) {
-        self.outstanding.release(1);
+        if self.max_pending_requests.is_some() {
+            self.outstanding.release(1);
+        }
     }
 
     /// Queues `envelope`, or says at once why not; a refused envelope is
@@ -198,7 +204,7 @@ impl ComponentSubscriber {
             capacity,
             // The host's own requests are awaited, never queued here.
             callback_queue_bytes: 0,
-            max_pending_requests: 0,
+            max_pending_requests: None,
         };
         self.open(ComponentId::host(), limits, None).messages
     }
@@ -321,7 +327,7 @@ mod tests {
         MailboxLimits {
             capacity,
             callback_queue_bytes: 1024,
-            max_pending_requests: 4,
+            max_pending_requests: Some(4),
         }
     }
 

@@ -139,7 +139,12 @@ impl ComponentActor {
     /// ends when it drops, after the outcome has been handed on.
     async fn on_message(&mut self, envelope: Envelope) -> AfterCall {
         if self.wiring.registry.is_closing() {
-            self.skip(envelope);
+            patterns::skip_at_shutdown(
+                &*self.wiring.tracker,
+                &*self.wiring.registry,
+                &self.id,
+                envelope,
+            );
             return AfterCall::Continue;
         }
         let Envelope {
@@ -368,19 +373,6 @@ impl ComponentActor {
         RequestError::TargetStopped {
             target: self.id.clone(),
         }
-    }
-
-    /// At shutdown, a message still queued is not handled: a request gets the
-    /// shutdown error (unless already settled), and the skip is counted.
-    fn skip(&self, envelope: Envelope) {
-        if let Some(correlation_id) = &envelope.correlation {
-            let shutdown = RequestError::Shutdown {
-                target: self.id.clone(),
-            };
-            // Already settled (timed out, cancelled) is fine: exactly one outcome.
-            let _ = self.wiring.tracker.complete(correlation_id, Err(shutdown));
-        }
-        self.wiring.registry.count_skipped();
     }
 
     /// After giving up: every message still queued fails visibly, requests

@@ -287,7 +287,7 @@ mod tests {
         let limits = MailboxLimits {
             capacity: 4,
             callback_queue_bytes: 1 << 20,
-            max_pending_requests: 4,
+            max_pending_requests: Some(4),
         };
         let mailbox = subscriber.subscribe(ComponentId::new("echo"), limits);
         let settings = InstanceSettings {

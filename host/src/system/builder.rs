@@ -15,7 +15,11 @@ use crate::messaging::capability::Grants;
 use crate::messaging::correlation::CorrelationTrackerImpl;
 use crate::messaging::counters::ComponentCounters;
 use crate::messaging::router::{ResponseRouter, RouterLimits};
+use crate::messaging::service::{
+    Service, ServiceActor, ServiceCall, ServiceContext, ServiceResult,
+};
 use crate::messaging::subscriber::{ComponentSubscriber, MailboxLimits};
+use crate::messaging::timer::{TIMER, timer_service};
 use crate::runtime::actor::{ActorWiring, ComponentActor};
 use crate::runtime::engine::WasmEngine;
 use crate::runtime::host_services::InstanceSettings;
@@ -56,6 +60,8 @@ pub struct SystemBuilder {
     /// Limits for components that set none of their own.
     component_limits: LimitOverrides,
     host_inbox: Option<usize>,
+    /// The host application's services, by name.
+    services: Vec<(String, Service)>,
     progress: StartProgress,
 }
 
@@ -221,6 +227,52 @@ impl SystemBuilder {
         self
     }
 
+    /// Offers components a service named `name`, written in Rust:
+    /// `handler` takes each call and answers it (see [`Service::new`]).
+    /// Components reach it like a component, given a grant to `name`.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use airssys_wasm::{ComponentSpec, SystemBuilder};
+    /// let system = SystemBuilder::new()
+    ///     .service("clock", |_call| async move {
+    ///         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    ///         Ok(now.as_secs().to_string().into())
+    ///     })
+    ///     .component(ComponentSpec::from_file("scheduler", "scheduler.wasm").grant("clock"))
+    ///     .start()
+    ///     .await?;
+    /// # let _ = system;
+    /// # Ok(()) }
+    /// ```
+    pub fn service<F, Fut>(self, name: impl Into<String>, handler: F) -> Self
+    where
+        F: Fn(ServiceCall) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ServiceResult> + Send + 'static,
+    {
+        self.service_with(name, Service::new(handler))
+    }
+
+    /// Offers components `service` under `name`: one built with
+    /// [`Service::json`], [`Service::msgpack`] or with its own concurrency
+    /// and queue.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use airssys_wasm::{ComponentSpec, Service, SystemBuilder};
+    /// let system = SystemBuilder::new()
+    ///     .service_with("upper", Service::json(|_call, text: String| async move { Ok(text.to_uppercase()) }).concurrency(4))
+    ///     .component(ComponentSpec::from_file("app", "app.wasm").grant("upper"))
+    ///     .start()
+    ///     .await?;
+    /// # let _ = system;
+    /// # Ok(()) }
+    /// ```
+    pub fn service_with(mut self, name: impl Into<String>, service: Service) -> Self {
+        self.services.push((name.into(), service));
+        self
+    }
+
     /// Counts compilations and instantiations into `progress` as
     /// [`start`](Self::start) goes, so another task can report them (see
     /// [`StartProgress`]).
@@ -274,13 +326,24 @@ impl SystemBuilder {
                 return Err(error.into());
             }
         };
-        let (tasks, counters) = actors
+        let (mut tasks, mut counters): (Vec<_>, Vec<_>) = actors
             .into_iter()
             .map(|(id, counters, actor)| {
                 let task = (id.clone(), tokio::spawn(actor.run()));
                 (task, (id, counters))
             })
             .unzip();
+        for (name, service) in self.services.iter().cloned() {
+            let (id, service_counters, actor) = parts.service(&name, service);
+            counters.push((id.clone(), service_counters));
+            tasks.push((id, tokio::spawn(actor.run())));
+        }
+        let (timer, timer_counters, actor) = parts.service(
+            TIMER,
+            timer_service(Arc::clone(&parts.grants), Arc::clone(&parts.activity)),
+        );
+        counters.push((timer, timer_counters));
+        let built_in = vec![tokio::spawn(actor.run())];
         Ok(System {
             router: parts.router,
             tracker: parts.tracker,
@@ -288,6 +351,7 @@ impl SystemBuilder {
             activity: parts.activity,
             events: parts.events,
             tasks,
+            built_in,
             inbox,
             counters,
             _engine: engine,
@@ -369,7 +433,7 @@ impl SystemBuilder {
                 MailboxLimits {
                     capacity: limits.mailbox_capacity,
                     callback_queue_bytes: limits.callback_queue_bytes,
-                    max_pending_requests: limits.max_pending_requests,
+                    max_pending_requests: Some(limits.max_pending_requests),
                 },
             );
             let counters = Arc::clone(&mailbox.counters);
@@ -429,16 +493,21 @@ impl SystemBuilder {
             .unwrap_or(DEFAULT_MEMORY_LIMIT)
     }
 
+    /// Every component's and service's name, each unique and none reserved
+    /// (`host`, and `timer` for the built-in timer service, which is then
+    /// added as a name grants may use).
     fn check_names(&self) -> Result<HashSet<String>, SystemError> {
         let mut names = HashSet::new();
-        for spec in &self.components {
-            if spec.name.is_empty() || spec.name == ComponentId::HOST {
-                return Err(SystemError::InvalidName(spec.name.clone()));
+        let own = self.components.iter().map(|spec| &spec.name);
+        for name in own.chain(self.services.iter().map(|(name, _)| name)) {
+            if name.is_empty() || name == ComponentId::HOST || name == TIMER {
+                return Err(SystemError::InvalidName(name.clone()));
             }
-            if !names.insert(spec.name.clone()) {
-                return Err(SystemError::DuplicateName(spec.name.clone()));
+            if !names.insert(name.clone()) {
+                return Err(SystemError::DuplicateName(name.clone()));
             }
         }
+        names.insert(TIMER.to_owned());
         Ok(names)
     }
 }
@@ -449,6 +518,7 @@ type StartedActor = (ComponentId, Arc<ComponentCounters>, ComponentActor);
 /// The messaging parts every actor shares: the concrete types, wired here
 /// and nowhere else.
 struct Parts {
+    grants: Arc<Grants>,
     activity: Arc<Activity>,
     subscriber: Arc<ComponentSubscriber>,
     tracker: Arc<CorrelationTrackerImpl>,
@@ -458,6 +528,7 @@ struct Parts {
 
 impl Parts {
     fn new(grants: Grants, limits: RouterLimits) -> Self {
+        let grants = Arc::new(grants);
         let activity = Arc::new(Activity::default());
         let subscriber = Arc::new(ComponentSubscriber::new(Arc::clone(&activity)));
         let tracker = Arc::new(CorrelationTrackerImpl::with_activity(Some(Arc::clone(
@@ -466,11 +537,12 @@ impl Parts {
         let router = Arc::new(ResponseRouter::new(
             Arc::clone(&subscriber),
             Arc::clone(&tracker) as Arc<dyn CorrelationTracker>,
-            Arc::new(grants),
+            Arc::clone(&grants),
             limits,
         ));
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         Self {
+            grants,
             activity,
             subscriber,
             tracker,
@@ -479,6 +551,40 @@ impl Parts {
         }
     }
 }
+
+impl Parts {
+    /// A service's mailbox and actor. A service is the host application's
+    /// code: like the host, it may message every component, and its own
+    /// requests are awaited, not queued, so it has no cap on them.
+    fn service(&self, name: &str, service: Service) -> StartedService {
+        let id = ComponentId::new(name);
+        self.grants.grant_any(id.clone());
+        let mailbox = self.subscriber.subscribe(
+            id.clone(),
+            MailboxLimits {
+                capacity: service.mailbox_capacity,
+                callback_queue_bytes: 0,
+                max_pending_requests: None,
+            },
+        );
+        let actor = ServiceActor {
+            id: id.clone(),
+            service,
+            messages: mailbox.messages,
+            context: ServiceContext::new(
+                id.clone(),
+                Arc::clone(&self.router) as Arc<dyn MessageRouter>,
+            ),
+            tracker: Arc::clone(&self.tracker) as Arc<dyn CorrelationTracker>,
+            registry: Arc::clone(&self.subscriber) as Arc<dyn MailboxRegistry>,
+            counters: Arc::clone(&mailbox.counters),
+        };
+        (id, mailbox.counters, actor)
+    }
+}
+
+/// A service ready to run, with its name and counters.
+type StartedService = (ComponentId, Arc<ComponentCounters>, ServiceActor);
 
 fn check_grant(names: &HashSet<String>, sender: &str, target: &str) -> Result<(), SystemError> {
     // "host" is a valid target (the host application's inbox), never a sender.

@@ -31,7 +31,7 @@ pub enum SystemError {
 
     /// A component name is empty or reserved.
     #[error(
-        "{0:?} cannot name a component: names must be non-empty and \"host\" is reserved for the host application"
+        "{0:?} cannot name a component or service: names must be non-empty, and \"host\" (the host application) and \"timer\" (the built-in timer service) are reserved"
     )]
     InvalidName(String),
 

@@ -1,22 +1,19 @@
 //! [`System`]: a running system, and the host application's side of it.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 use crate::core::component::id::ComponentId;
 use crate::core::component::supervision::SupervisionEvent;
 use crate::core::messaging::activity::Activity;
 use crate::core::messaging::correlation::CorrelationId;
-use crate::core::messaging::envelope::RequestOutcome;
 use crate::core::messaging::errors::{MessagingError, RequestError};
 use crate::core::messaging::payload::MessagePayload;
-use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, ReplyTo};
+use crate::core::messaging::pending::PendingResponse;
+use crate::core::messaging::traits::{CorrelationTracker, MessageRouter};
 use crate::messaging::correlation::{CorrelationTrackerImpl, TrackerStats};
 use crate::messaging::counters::{ComponentCounters, ComponentStats};
 use crate::messaging::router::ResponseRouter;
@@ -51,7 +48,11 @@ pub struct System {
     pub(crate) tracker: Arc<CorrelationTrackerImpl>,
     pub(crate) subscriber: Arc<ComponentSubscriber>,
     pub(crate) activity: Arc<Activity>,
+    /// The components' and the host application's services' actors.
     pub(crate) tasks: Vec<(ComponentId, JoinHandle<()>)>,
+    /// The built-in services' actors (the timer): stopped with the system,
+    /// not listed as its components.
+    pub(crate) built_in: Vec<JoinHandle<()>>,
     pub(crate) inbox: Option<HostInbox>,
     pub(crate) events: broadcast::Sender<SupervisionEvent>,
     /// Each component's counters, in the order they were added.
@@ -169,26 +170,13 @@ impl System {
         payload: impl Into<MessagePayload>,
         timeout: Duration,
     ) -> Result<PendingResponse, MessagingError> {
-        let (reply_to, response) = ReplyTo::channel();
-        // Zero asks for the default; anything else is at least 1 ms, so a
-        // sub-millisecond timeout does not turn into the default.
-        let timeout_ms = match u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX) {
-            0 if !timeout.is_zero() => 1,
-            ms => ms,
-        };
-        let target = ComponentId::new(target);
-        let correlation_id = self.router.request(
+        PendingResponse::request(
+            &*self.router,
             &ComponentId::host(),
-            &target,
+            &ComponentId::new(target),
             payload.into(),
-            timeout_ms,
-            reply_to,
-        )?;
-        Ok(PendingResponse {
-            correlation_id,
-            target,
-            response,
-        })
+            timeout,
+        )
     }
 
     /// Cancels a pending request the host made; its future then resolves to
@@ -238,7 +226,7 @@ impl System {
         self.events.subscribe()
     }
 
-    /// The names of the running components.
+    /// The names of the running components and services.
     ///
     /// ```no_run
     /// # fn demo(system: &airssys_wasm::System) {
@@ -351,6 +339,9 @@ impl System {
             tracing::warn!(component = %id, "still busy at the shutdown deadline; stopped");
             report.aborted.push(id);
         }
+        for task in std::mem::take(&mut self.built_in) {
+            task.abort();
+        }
         report.undeliverable_outcomes = self.tracker.stats().undeliverable - undeliverable_before;
         tracing::info!(
             target: "airssys_wasm::flow",
@@ -374,6 +365,9 @@ impl Drop for System {
         for (_, task) in &self.tasks {
             task.abort();
         }
+        for task in &self.built_in {
+            task.abort();
+        }
         self.tracker
             .fail_all(|target| RequestError::Shutdown { target });
     }
@@ -385,54 +379,5 @@ impl std::fmt::Debug for System {
             .field("components", &self.component_ids())
             .field("stats", &self.stats())
             .finish_non_exhaustive()
-    }
-}
-
-/// The response to a request the host made; await it.
-///
-/// ```no_run
-/// # async fn demo(system: &airssys_wasm::System) -> Result<(), Box<dyn std::error::Error>> {
-/// use std::time::Duration;
-/// // Start several requests, then await them together.
-/// let a = system.request("shard-a", "count", Duration::from_secs(1))?;
-/// let b = system.request("shard-b", "count", Duration::from_secs(1))?;
-/// let (a, b) = tokio::join!(a, b);
-/// println!("{:?} {:?}", a?, b?);
-/// # Ok(()) }
-/// ```
-#[derive(Debug)]
-pub struct PendingResponse {
-    correlation_id: CorrelationId,
-    target: ComponentId,
-    response: oneshot::Receiver<RequestOutcome>,
-}
-
-impl PendingResponse {
-    /// The request's correlation id, for [`System::cancel`].
-    ///
-    /// ```no_run
-    /// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::MessagingError> {
-    /// let pending = system.request("report", "build", std::time::Duration::from_secs(60))?;
-    /// println!("started {}", pending.correlation_id()); // the id in the flow logs
-    /// # Ok(()) }
-    /// ```
-    pub fn correlation_id(&self) -> &CorrelationId {
-        &self.correlation_id
-    }
-}
-
-impl Future for PendingResponse {
-    type Output = Result<MessagePayload, RequestError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let target = self.target.clone();
-        Pin::new(&mut self.response)
-            .poll(cx)
-            .map(|received| match received {
-                Ok(outcome) => outcome,
-                // The tracker dropped the reply without an outcome: only a
-                // successful cancel does that.
-                Err(_) => Err(RequestError::Cancelled { target }),
-            })
     }
 }

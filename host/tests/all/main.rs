@@ -14,6 +14,7 @@ mod loading;
 mod messaging;
 mod observability;
 mod refusals;
+mod services;
 mod shutdown;
 mod stress;
 mod supervision;

@@ -43,6 +43,7 @@ pub enum ComponentError {
 ///     Trap::MemoryLimit { .. } => "raise memory_limit",
 ///     Trap::TableLimit { .. } => "a plugin gone wrong: real ones hold far fewer table elements",
 ///     Trap::Guest(_) => "a bug in the plugin (panic, unreachable, bad access)",
+///     Trap::Panic(_) => "a bug in a host service",
 /// };
 /// # let _ = advice;
 /// ```
@@ -78,4 +79,8 @@ pub enum Trap {
     /// access. The text is wasmtime's, with the guest's backtrace when known.
     #[error("{0}")]
     Guest(String),
+    /// A host [`Service`](crate::Service)'s handler panicked; the text is
+    /// the panic's message.
+    #[error("its handler panicked: {0}")]
+    Panic(String),
 }

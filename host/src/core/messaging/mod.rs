@@ -6,4 +6,5 @@ pub(crate) mod correlation;
 pub(crate) mod envelope;
 pub(crate) mod errors;
 pub(crate) mod payload;
+pub(crate) mod pending;
 pub(crate) mod traits;

@@ -1,0 +1,90 @@
+//! [`PendingResponse`]: the outcome of a request, to await.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::core::component::id::ComponentId;
+use crate::core::messaging::correlation::CorrelationId;
+use crate::core::messaging::envelope::RequestOutcome;
+use crate::core::messaging::errors::{MessagingError, RequestError};
+use crate::core::messaging::payload::MessagePayload;
+use crate::core::messaging::traits::{MessageRouter, ReplyTo};
+
+/// The response to a request the host made; await it.
+///
+/// ```no_run
+/// # async fn demo(system: &airssys_wasm::System) -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// // Start several requests, then await them together.
+/// let a = system.request("shard-a", "count", Duration::from_secs(1))?;
+/// let b = system.request("shard-b", "count", Duration::from_secs(1))?;
+/// let (a, b) = tokio::join!(a, b);
+/// println!("{:?} {:?}", a?, b?);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct PendingResponse {
+    correlation_id: CorrelationId,
+    target: ComponentId,
+    response: oneshot::Receiver<RequestOutcome>,
+}
+
+impl PendingResponse {
+    /// Sends a request from `sender` through `router` and returns its
+    /// response to await. A zero `timeout` asks for the router's default;
+    /// any other is at least 1 ms, so a sub-millisecond one does not turn
+    /// into the default.
+    pub(crate) fn request(
+        router: &dyn MessageRouter,
+        sender: &ComponentId,
+        target: &ComponentId,
+        payload: MessagePayload,
+        timeout: Duration,
+    ) -> Result<Self, MessagingError> {
+        let (reply_to, response) = ReplyTo::channel();
+        let timeout_ms = match u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX) {
+            0 if !timeout.is_zero() => 1,
+            ms => ms,
+        };
+        let correlation_id = router.request(sender, target, payload, timeout_ms, reply_to)?;
+        Ok(Self {
+            correlation_id,
+            target: target.clone(),
+            response,
+        })
+    }
+}
+
+impl PendingResponse {
+    /// The request's correlation id, for [`System::cancel`].
+    ///
+    /// ```no_run
+    /// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::MessagingError> {
+    /// let pending = system.request("report", "build", std::time::Duration::from_secs(60))?;
+    /// println!("started {}", pending.correlation_id()); // the id in the flow logs
+    /// # Ok(()) }
+    /// ```
+    pub fn correlation_id(&self) -> &CorrelationId {
+        &self.correlation_id
+    }
+}
+
+impl Future for PendingResponse {
+    type Output = Result<MessagePayload, RequestError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let target = self.target.clone();
+        Pin::new(&mut self.response)
+            .poll(cx)
+            .map(|received| match received {
+                Ok(outcome) => outcome,
+                // The tracker dropped the reply without an outcome: only a
+                // successful cancel does that.
+                Err(_) => Err(RequestError::Cancelled { target }),
+            })
+    }
+}
