@@ -13,4 +13,7 @@ wit_bindgen::generate!({
     pub_export_macro: true,
     export_macro_name: "export_plugin",
     default_bindings_module: "airssys_wasm_guest::bindings",
+    // The standard WASI interfaces of the world (config, key-value, HTTP)
+    // and what they use, generated here too.
+    generate_all,
 });

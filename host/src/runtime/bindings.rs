@@ -11,7 +11,7 @@
 use crate::core::component::errors::ComponentError;
 
 wasmtime::component::bindgen!({
-    world: "plugin",
+    world: "plugin-core",
     path: "../wit",
     // Exports are called with `call_async` so that epoch ticks can yield a
     // busy guest back to tokio.
@@ -29,3 +29,9 @@ impl From<types::ComponentError> for ComponentError {
         }
     }
 }
+
+/// The plugin's exports, as the host calls them.
+pub(crate) type Plugin = PluginCore;
+
+/// A plugin linked and ready to instantiate.
+pub(crate) type PluginPre<T> = PluginCorePre<T>;
