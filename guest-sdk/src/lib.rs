@@ -141,7 +141,10 @@ pub mod __private;
 #[doc(hidden)]
 pub mod bindings;
 pub mod codec;
+pub mod config;
 mod host;
+pub mod http;
+pub mod keyvalue;
 pub mod log;
 pub mod timer;
 mod types;

@@ -140,7 +140,7 @@ pub use crate::messaging::counters::ComponentStats;
 pub use crate::messaging::service::{Service, ServiceCall, ServiceContext, ServiceResult};
 pub use crate::runtime::guest_output::GUEST_LOG;
 pub use crate::runtime::loader::{Inspection, inspect};
-pub use crate::system::builder::SystemBuilder;
+pub use crate::system::builder::{DEFAULT_KEYVALUE_PATH, SystemBuilder};
 pub use crate::system::errors::SystemError;
 pub use crate::system::inbox::{HostInbox, InboxMessage};
 pub use crate::system::limits::{

@@ -152,6 +152,9 @@ impl BareInstances {
             time_budget: Duration::from_secs(10),
             memory_limit: DEFAULT_MEMORY_LIMIT,
             wasi: Default::default(),
+            config: Default::default(),
+            keyvalue: Default::default(),
+            http: Default::default(),
         };
         let router = Arc::clone(&self.router.router) as Arc<dyn MessageRouter>;
         let state = HostState::new(

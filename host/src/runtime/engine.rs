@@ -10,6 +10,7 @@ use wasmtime::{Config, Engine};
 use crate::core::runtime::errors::WasmError;
 use crate::runtime::bindings::Plugin;
 use crate::runtime::host_services::HostState;
+use crate::runtime::keyvalue;
 use crate::runtime::limits::EPOCH_TICK;
 
 /// The wasmtime engine and the linker every component is instantiated with,
@@ -42,6 +43,11 @@ impl WasmEngine {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(WasmError::Engine)?;
         Plugin::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |state| state)
+            .map_err(WasmError::Engine)?;
+        wasmtime_wasi_config::add_to_linker(&mut linker, HostState::config)
+            .map_err(WasmError::Engine)?;
+        keyvalue::add_to_linker(&mut linker, HostState::keyvalue).map_err(WasmError::Engine)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
             .map_err(WasmError::Engine)?;
 
         let ticker = Arc::new(AtomicBool::new(true));

@@ -6,6 +6,8 @@ use std::time::Duration;
 use rustc_hash::FxHashSet;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_config::WasiConfig;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::core::component::id::ComponentId;
 use crate::core::messaging::correlation::CorrelationId;
@@ -13,12 +15,15 @@ use crate::core::messaging::errors::MessagingError;
 use crate::core::messaging::traits::{MessageRouter, ReplyTo, ResponseSink};
 use crate::core::runtime::errors::WasmError;
 use crate::runtime::bindings::airssys::wasm::{host_services, types};
+use crate::runtime::config::ConfigGrant;
 use crate::runtime::guest_output;
+use crate::runtime::http::{HttpGrant, HttpPolicy};
+use crate::runtime::keyvalue::{KeyValueGrant, KeyValueView};
 use crate::runtime::limits::StoreLimiter;
 use crate::runtime::wasi::WasiGrants;
 
 /// The limits and grants every instance of one component gets.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct InstanceSettings {
     /// How long one call may run before it is interrupted.
     pub(crate) time_budget: Duration,
@@ -26,6 +31,12 @@ pub(crate) struct InstanceSettings {
     pub(crate) memory_limit: usize,
     /// The WASI capabilities granted.
     pub(crate) wasi: WasiGrants,
+    /// What its `wasi:config/store` holds.
+    pub(crate) config: ConfigGrant,
+    /// The `wasi:keyvalue` buckets it may open.
+    pub(crate) keyvalue: KeyValueGrant,
+    /// The origins its `wasi:http` requests may reach.
+    pub(crate) http: Arc<HttpGrant>,
 }
 
 /// The state of one component's `Store`: who it is, how it reaches the
@@ -39,6 +50,10 @@ pub(crate) struct HostState {
     callbacks: Arc<dyn ResponseSink>,
     wasi: WasiCtx,
     table: ResourceTable,
+    config: ConfigGrant,
+    keyvalue: KeyValueGrant,
+    http: WasiHttpCtx,
+    http_policy: HttpPolicy,
     pub(crate) limiter: StoreLimiter,
     /// How long one call may take, host awaits included.
     pub(crate) time_budget: Duration,
@@ -62,12 +77,21 @@ impl HostState {
         settings: &InstanceSettings,
     ) -> Result<Self, WasmError> {
         let wasi = settings.wasi.build(&id)?;
+        let id_for_http = id.clone();
         Ok(Self {
             id,
             router,
             callbacks,
             wasi,
             table: ResourceTable::new(),
+            config: settings.config.clone(),
+            keyvalue: settings.keyvalue.clone(),
+            http: WasiHttpCtx::new(),
+            http_policy: HttpPolicy::new(
+                id_for_http,
+                Arc::clone(&settings.http),
+                settings.time_budget,
+            ),
             limiter: StoreLimiter::new(settings.memory_limit),
             time_budget: settings.time_budget,
             handling: None,
@@ -100,6 +124,32 @@ impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
             ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.http_policy,
+        }
+    }
+}
+
+impl HostState {
+    /// What its `wasi:config/store` answers from.
+    pub(crate) fn config(&mut self) -> WasiConfig<'_> {
+        WasiConfig::from(&*self.config.variables)
+    }
+
+    /// What its `wasi:keyvalue` functions see.
+    pub(crate) fn keyvalue(&mut self) -> KeyValueView<'_> {
+        KeyValueView {
+            component: &self.id,
+            grant: &self.keyvalue,
             table: &mut self.table,
         }
     }

@@ -294,6 +294,9 @@ mod tests {
             time_budget: Duration::from_secs(1),
             memory_limit: 16 << 20,
             wasi: Default::default(),
+            config: Default::default(),
+            keyvalue: Default::default(),
+            http: Default::default(),
         };
         let state = HostState::new(
             ComponentId::new("echo"),

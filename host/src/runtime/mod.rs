@@ -3,10 +3,13 @@
 
 pub(crate) mod actor;
 pub(crate) mod bindings;
+pub(crate) mod config;
 pub(crate) mod engine;
 pub(crate) mod guest_output;
 pub(crate) mod host_services;
+pub(crate) mod http;
 pub(crate) mod instance;
+pub(crate) mod keyvalue;
 pub(crate) mod limits;
 pub(crate) mod loader;
 pub(crate) mod wasi;

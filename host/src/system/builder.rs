@@ -1,6 +1,7 @@
 //! [`SystemBuilder`]: describe a system, then start it in a few named steps.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +22,12 @@ use crate::messaging::service::{
 use crate::messaging::subscriber::{ComponentSubscriber, MailboxLimits};
 use crate::messaging::timer::{TIMER, timer_service};
 use crate::runtime::actor::{ActorWiring, ComponentActor};
+use crate::runtime::config::ConfigGrant;
 use crate::runtime::engine::WasmEngine;
+use crate::runtime::http::{DEFAULT_MAX_RESPONSE_BYTES, HttpGrant, HttpOrigin};
+use crate::runtime::keyvalue::{
+    DEFAULT_BUCKET_QUOTA, KeyValueGrant, KeyValueStore, valid_bucket_name,
+};
 use crate::runtime::host_services::InstanceSettings;
 use crate::runtime::loader::LoadedComponent;
 use crate::system::compile;
@@ -62,7 +68,20 @@ pub struct SystemBuilder {
     host_inbox: Option<usize>,
     /// The host application's services, by name.
     services: Vec<(String, Service)>,
+    /// Where the key-value database is; `None` for the default.
+    keyvalue_path: Option<PathBuf>,
     progress: StartProgress,
+}
+
+/// The key-value database's file when none is set: in the working
+/// directory.
+pub const DEFAULT_KEYVALUE_PATH: &str = "airssys-state.redb";
+
+/// What one component was granted beyond messaging, resolved at start.
+struct Capabilities {
+    config: ConfigGrant,
+    keyvalue: KeyValueGrant,
+    http: Arc<HttpGrant>,
 }
 
 impl SystemBuilder {
@@ -273,6 +292,28 @@ impl SystemBuilder {
         self
     }
 
+    /// Where the durable key-value database is: one file for every
+    /// component's buckets, created if missing, opened only when some
+    /// component was granted a bucket. Defaults to
+    /// [`DEFAULT_KEYVALUE_PATH`] in the working directory (`airssys run`:
+    /// next to the manifest). One system at a time may hold it open.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use airssys_wasm::{ComponentSpec, SystemBuilder};
+    /// let system = SystemBuilder::new()
+    ///     .keyvalue_path("/var/lib/shop/state.redb")
+    ///     .component(ComponentSpec::from_file("cart", "cart.wasm").keyvalue_bucket("carts"))
+    ///     .start()
+    ///     .await?;
+    /// # let _ = system;
+    /// # Ok(()) }
+    /// ```
+    pub fn keyvalue_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.keyvalue_path = Some(path.into());
+        self
+    }
+
     /// Counts compilations and instantiations into `progress` as
     /// [`start`](Self::start) goes, so another task can report them (see
     /// [`StartProgress`]).
@@ -313,13 +354,15 @@ impl SystemBuilder {
     pub async fn start(self) -> Result<System, SystemError> {
         self.check_limits()?;
         let grants = self.check_grants()?;
+        self.check_capabilities()?;
+        let capabilities = self.resolve_capabilities()?;
         let engine = Arc::new(WasmEngine::new(self.largest_memory_limit())?);
         let loaded = compile::load_all(&engine, &self.components, &self.progress).await?;
         let parts = Parts::new(grants, self.limits);
         let inbox = self
             .host_inbox
             .map(|capacity| HostInbox::new(parts.subscriber.subscribe_host_inbox(capacity)));
-        let actors = match self.start_actors(&parts, loaded).await {
+        let actors = match self.start_actors(&parts, loaded, capabilities).await {
             Ok(actors) => actors,
             Err(error) => {
                 parts.subscriber.close_all();
@@ -373,7 +416,66 @@ impl SystemBuilder {
     /// ```
     pub fn check(&self) -> Result<(), SystemError> {
         self.check_limits()?;
-        self.check_grants().map(drop)
+        self.check_grants()?;
+        self.check_capabilities()
+    }
+
+    /// Checks every bucket name and HTTP origin.
+    fn check_capabilities(&self) -> Result<(), SystemError> {
+        for spec in &self.components {
+            if let Some(bucket) = spec.buckets.iter().find(|name| !valid_bucket_name(name)) {
+                return Err(SystemError::InvalidBucket {
+                    component: spec.name.clone(),
+                    bucket: bucket.clone(),
+                });
+            }
+            http_origins(spec)?;
+        }
+        Ok(())
+    }
+
+    /// Each component's configuration, buckets and HTTP origins; opens the
+    /// key-value database if any component has a bucket.
+    fn resolve_capabilities(&self) -> Result<Vec<Capabilities>, SystemError> {
+        let store = if self.components.iter().any(|spec| !spec.buckets.is_empty()) {
+            let path = self
+                .keyvalue_path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_KEYVALUE_PATH));
+            let store = KeyValueStore::open(&path).map_err(|source| SystemError::KeyValueStore {
+                path,
+                source: Box::new(source),
+            })?;
+            Some(Arc::new(store))
+        } else {
+            None
+        };
+        self.components
+            .iter()
+            .map(|spec| {
+                let config = spec.config.resolve().map_err(|missing| SystemError::MissingConfigEnv {
+                    component: spec.name.clone(),
+                    key: missing.key,
+                    var: missing.var,
+                })?;
+                let keyvalue = KeyValueGrant {
+                    store: store.clone().filter(|_| !spec.buckets.is_empty()),
+                    buckets: spec.buckets.clone(),
+                    quota: spec.bucket_quota.unwrap_or(DEFAULT_BUCKET_QUOTA),
+                };
+                let http = HttpGrant {
+                    allow: http_origins(spec)?,
+                    max_response_bytes: spec
+                        .max_http_response_bytes
+                        .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                };
+                Ok(Capabilities {
+                    config,
+                    keyvalue,
+                    http: Arc::new(http),
+                })
+            })
+            .collect()
     }
 
     fn check_limits(&self) -> Result<(), SystemError> {
@@ -417,16 +519,21 @@ impl SystemBuilder {
         &self,
         parts: &Parts,
         loaded: Vec<LoadedComponent>,
+        capabilities: Vec<Capabilities>,
     ) -> Result<Vec<StartedActor>, WasmError> {
         self.progress.expect_starts(loaded.len());
         let mut starting = Vec::with_capacity(loaded.len());
-        for (spec, component) in self.components.iter().zip(loaded) {
+        let each = self.components.iter().zip(loaded).zip(capabilities);
+        for ((spec, component), capabilities) in each {
             let id = ComponentId::new(&spec.name);
             let limits = spec.limits.resolve(&self.component_limits);
             let settings = InstanceSettings {
                 time_budget: limits.time_budget,
                 memory_limit: limits.memory_limit,
                 wasi: spec.wasi.clone(),
+                config: capabilities.config,
+                keyvalue: capabilities.keyvalue,
+                http: capabilities.http,
             };
             let mailbox = parts.subscriber.subscribe(
                 id.clone(),
@@ -510,6 +617,20 @@ impl SystemBuilder {
         names.insert(TIMER.to_owned());
         Ok(names)
     }
+}
+
+/// The origins `spec` may reach over HTTP, parsed.
+fn http_origins(spec: &ComponentSpec) -> Result<Vec<HttpOrigin>, SystemError> {
+    spec.http_allow
+        .iter()
+        .map(|origin| {
+            HttpOrigin::parse(origin).map_err(|reason| SystemError::InvalidHttpGrant {
+                component: spec.name.clone(),
+                origin: origin.clone(),
+                reason,
+            })
+        })
+        .collect()
 }
 
 /// An actor instantiated and ready to run, with its name and counters.

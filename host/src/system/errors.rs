@@ -65,4 +65,51 @@ pub enum SystemError {
         /// What it may be.
         allowed: &'static str,
     },
+
+    /// A configuration value names a host environment variable that is not
+    /// set.
+    #[error(
+        "component {component:?}: config key {key:?} takes its value from the environment variable {var}, which is not set"
+    )]
+    MissingConfigEnv {
+        /// The component.
+        component: String,
+        /// The configuration key.
+        key: String,
+        /// The environment variable.
+        var: String,
+    },
+
+    /// A key-value bucket name is not 1 to 64 letters, digits, `-`, `_`
+    /// or `.`.
+    #[error(
+        "component {component:?}: {bucket:?} cannot name a key-value bucket: use 1 to 64 letters, digits, '-', '_' or '.'"
+    )]
+    InvalidBucket {
+        /// The component.
+        component: String,
+        /// The name it was given.
+        bucket: String,
+    },
+
+    /// An HTTP grant is not an origin.
+    #[error("component {component:?}: HTTP grant {origin:?} is not an origin: {reason}")]
+    InvalidHttpGrant {
+        /// The component.
+        component: String,
+        /// The grant as given.
+        origin: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The key-value database could not be opened.
+    #[error("cannot open the key-value database {}", .path.display())]
+    KeyValueStore {
+        /// The database file.
+        path: std::path::PathBuf,
+        /// Why (locked by another process, unreadable, corrupt beyond repair).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::core::component::supervision::RestartPolicy;
+use crate::runtime::config::{ConfigSpec, ConfigValue};
 use crate::runtime::wasi::{DirGrant, WasiGrants};
 use crate::system::limits::LimitOverrides;
 
@@ -49,6 +50,13 @@ pub struct ComponentSpec {
     /// Its own limits; unset ones fall back to the system's.
     pub(crate) limits: LimitOverrides,
     pub(crate) wasi: WasiGrants,
+    pub(crate) config: ConfigSpec,
+    /// The `wasi:keyvalue` buckets it may open.
+    pub(crate) buckets: Vec<String>,
+    pub(crate) bucket_quota: Option<u64>,
+    /// The origins its `wasi:http` requests may reach, as given.
+    pub(crate) http_allow: Vec<String>,
+    pub(crate) max_http_response_bytes: Option<u64>,
 }
 
 impl ComponentSpec {
@@ -82,6 +90,11 @@ impl ComponentSpec {
             grant_any: false,
             limits: LimitOverrides::default(),
             wasi: WasiGrants::default(),
+            config: ConfigSpec::default(),
+            buckets: Vec::new(),
+            bucket_quota: None,
+            http_allow: Vec::new(),
+            max_http_response_bytes: None,
         }
     }
 
@@ -246,6 +259,97 @@ impl ComponentSpec {
     /// ```
     pub fn wasi_network(mut self) -> Self {
         self.wasi.network = true;
+        self
+    }
+
+    /// Sets configuration key `key` to `value`: the component reads it
+    /// through `wasi:config/store` (the guest SDK's `config::get`). A
+    /// component sees its own keys only, and none unless given.
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("shop", "shop.wasm")
+    ///     .config("currency", "EUR");
+    /// # let _ = spec;
+    /// ```
+    pub fn config(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config
+            .0
+            .push((key.into(), ConfigValue::Literal(value.into())));
+        self
+    }
+
+    /// Sets configuration key `key` to the value of the host's environment
+    /// variable `var`, read when the system starts: a secret stays out of
+    /// code and manifests. Start fails with
+    /// [`SystemError::MissingConfigEnv`](crate::SystemError::MissingConfigEnv)
+    /// if it is not set.
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("mailer", "mailer.wasm")
+    ///     .config_from_env("smtp-password", "MAILER_SMTP_PASSWORD");
+    /// # let _ = spec;
+    /// ```
+    pub fn config_from_env(mut self, key: impl Into<String>, var: impl Into<String>) -> Self {
+        self.config.0.push((key.into(), ConfigValue::Env(var.into())));
+        self
+    }
+
+    /// Lets the component open the durable `wasi:keyvalue` bucket `name`,
+    /// its own: another component's bucket of the same name is another
+    /// bucket. Names are 1 to 64 letters, digits, `-`, `_` or `.`. The
+    /// buckets live in the system's database (see
+    /// [`SystemBuilder::keyvalue_path`](crate::SystemBuilder::keyvalue_path)).
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("counter", "counter.wasm")
+    ///     .keyvalue_bucket("default");
+    /// # let _ = spec;
+    /// ```
+    pub fn keyvalue_bucket(mut self, name: impl Into<String>) -> Self {
+        self.buckets.push(name.into());
+        self
+    }
+
+    /// How many bytes (keys and values) each of this component's buckets
+    /// may hold; a write past it is refused. Defaults to 64 MiB.
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("cache", "cache.wasm")
+    ///     .keyvalue_bucket("pages")
+    ///     .keyvalue_quota(1 << 30);
+    /// # let _ = spec;
+    /// ```
+    pub fn keyvalue_quota(mut self, bytes: u64) -> Self {
+        self.bucket_quota = Some(bytes);
+        self
+    }
+
+    /// Lets the component's `wasi:http` requests reach `origin`:
+    /// `scheme://host[:port]` (the port defaults to the scheme's), with
+    /// `*.` before the host for any of its subdomains. Every other origin
+    /// is refused: the guest gets `HTTP-request-denied`.
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("weather", "weather.wasm")
+    ///     .http_allow("https://api.weather.example")
+    ///     .http_allow("http://127.0.0.1:8080");
+    /// # let _ = spec;
+    /// ```
+    pub fn http_allow(mut self, origin: impl Into<String>) -> Self {
+        self.http_allow.push(origin.into());
+        self
+    }
+
+    /// Largest HTTP response body the component may read, in bytes; reading
+    /// past it fails with `HTTP-response-body-size`. Defaults to 16 MiB.
+    ///
+    /// ```
+    /// let spec = airssys_wasm::ComponentSpec::from_file("weather", "weather.wasm")
+    ///     .max_http_response_bytes(1 << 20);
+    /// # let _ = spec;
+    /// ```
+    pub fn max_http_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_http_response_bytes = Some(bytes);
         self
     }
 }

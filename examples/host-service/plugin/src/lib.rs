@@ -7,12 +7,17 @@
 //! | `ask <item>` | asks the host's `inventory` service; the answer comes to `handle_callback`, which reports it to the host |
 //! | `start-ticks <ms>` / `stop-ticks` | a periodic message from the built-in `timer` service; each counts a tick |
 //! | `ticks` | how many ticks it has counted |
+//! | `greeting` | its configuration key `greeting` (`wasi:config`) |
+//! | `count` | adds one to the counter `visits` in its key-value bucket `state` and answers the new value; it survives restarts and host crashes (`wasi:keyvalue`) |
+//! | `visits` | the counter's value, without adding |
+//! | `fetch <url>` | `GET url` (`wasi:http`); answers `<status> <body>`, or fails with why, for example when the origin was not granted |
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use airssys_wasm_guest::keyvalue::Bucket;
 use airssys_wasm_guest::{
-    ComponentError, ComponentId, CorrelationId, Json, export, request, send, timer,
+    ComponentError, ComponentId, CorrelationId, Json, config, export, http, request, send, timer,
 };
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +66,24 @@ fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Comp
             "stopped".to_owned()
         }
         "ticks" => TICKS.load(Ordering::Relaxed).to_string(),
+        "greeting" => config::get("greeting")
+            .map_err(|why| ComponentError::failed(why.to_string()))?
+            .unwrap_or_else(|| "(no greeting configured)".to_owned()),
+        "count" => state()?
+            .increment("visits", 1)
+            .map_err(|why| ComponentError::failed(why.to_string()))?
+            .to_string(),
+        "visits" => {
+            let visits = state()?
+                .get("visits")
+                .map_err(|why| ComponentError::failed(why.to_string()))?;
+            visits.map_or_else(|| "0".to_owned(), |bytes| String::from_utf8_lossy(&bytes).into_owned())
+        }
+        "fetch" => {
+            let response =
+                http::get(argument).map_err(|why| ComponentError::failed(why.to_string()))?;
+            format!("{} {}", response.status, response.text())
+        }
         _ => {
             return Err(ComponentError::unsupported(format!(
                 "unknown command {text:?}"
@@ -68,6 +91,11 @@ fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Comp
         }
     };
     Ok(answer.into_bytes())
+}
+
+/// The bucket this plugin keeps its state in.
+fn state() -> Result<Bucket, ComponentError> {
+    Bucket::open("state").map_err(|why| ComponentError::failed(why.to_string()))
 }
 
 /// The inventory's answer, reported to the host.
