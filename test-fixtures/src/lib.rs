@@ -63,7 +63,9 @@ pub const SHOP: &[u8] = include_bytes!(env!("AIRSSYS_WASM_TYPED_ORDERS_SHOP"));
 pub const WAREHOUSE: &[u8] = include_bytes!(env!("AIRSSYS_WASM_TYPED_ORDERS_WAREHOUSE"));
 
 /// The host-service example's plugin: asks the `inventory` service, keeps
-/// a periodic tick with the timer service.
+/// a periodic tick with the timer service, reads its config (`greeting`),
+/// counts in its key-value bucket `state` (`count`, `visits`) and fetches
+/// URLs (`fetch <url>`).
 pub const ASSISTANT: &[u8] = include_bytes!(env!("AIRSSYS_WASM_HOST_SERVICE_PLUGIN"));
 
 /// Where the echo component was written, for tests that load from a file.
@@ -74,3 +76,6 @@ pub const CLIENT_PATH: &str = env!("AIRSSYS_WASM_FIXTURE_CLIENT");
 
 /// Where the hostile component was written.
 pub const HOSTILE_PATH: &str = env!("AIRSSYS_WASM_FIXTURE_HOSTILE");
+
+/// Where the host-service example's plugin was written.
+pub const ASSISTANT_PATH: &str = env!("AIRSSYS_WASM_HOST_SERVICE_PLUGIN");

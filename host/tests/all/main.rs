@@ -4,6 +4,7 @@
 // These two run the `airssys` binary, which only the `cli` feature builds.
 #[cfg(feature = "cli")]
 mod cli;
+mod capabilities;
 mod common;
 #[cfg(all(unix, feature = "cli"))]
 mod control;

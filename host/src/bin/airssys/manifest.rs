@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use airssys_wasm::{ComponentSpec, RestartPolicy, SystemBuilder, SystemError};
+use airssys_wasm::{
+    ComponentSpec, DEFAULT_KEYVALUE_PATH, RestartPolicy, SystemBuilder, SystemError,
+};
 use serde::Deserialize;
 
 /// A whole manifest file.
@@ -14,6 +16,8 @@ use serde::Deserialize;
 pub(crate) struct Manifest {
     #[serde(default)]
     pub(crate) limits: Limits,
+    #[serde(default)]
+    pub(crate) keyvalue: KeyValueStore,
     #[serde(default, rename = "component")]
     pub(crate) components: Vec<Component>,
     #[serde(default, rename = "message")]
@@ -31,6 +35,15 @@ pub(crate) struct Limits {
     pub(crate) memory_limit_bytes: Option<usize>,
     pub(crate) max_pending_requests: Option<usize>,
     pub(crate) callback_queue_bytes: Option<usize>,
+}
+
+/// `[keyvalue]`: where the durable key-value database is.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct KeyValueStore {
+    /// The database file, relative to the manifest; `airssys-state.redb`
+    /// next to it when absent.
+    pub(crate) path: Option<PathBuf>,
 }
 
 /// One `[[component]]` table.
@@ -53,6 +66,44 @@ pub(crate) struct Component {
     /// WASI capabilities; none unless listed.
     #[serde(default)]
     pub(crate) wasi: Wasi,
+    /// `[component.config]`: its configuration keys (`wasi:config`).
+    #[serde(default)]
+    pub(crate) config: BTreeMap<String, ConfigValue>,
+    /// `[component.keyvalue]`: its durable buckets (`wasi:keyvalue`).
+    #[serde(default)]
+    pub(crate) keyvalue: KeyValue,
+    /// `[component.http]`: the origins it may reach (`wasi:http`).
+    #[serde(default)]
+    pub(crate) http: Http,
+}
+
+/// A configuration value: the text itself, or `{ env = "VAR" }` for the
+/// host's environment variable, read at start.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum ConfigValue {
+    Literal(String),
+    Env {
+        env: String,
+    },
+}
+
+/// `[component.keyvalue]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct KeyValue {
+    #[serde(default)]
+    pub(crate) buckets: Vec<String>,
+    pub(crate) quota_bytes: Option<u64>,
+}
+
+/// `[component.http]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct Http {
+    #[serde(default)]
+    pub(crate) allow: Vec<String>,
+    pub(crate) max_response_bytes: Option<u64>,
 }
 
 /// A component's restart policy.
@@ -167,7 +218,12 @@ impl Manifest {
     /// A system builder for this manifest; wasm paths are resolved against
     /// `base`, the manifest's directory.
     fn builder(&self, base: &Path) -> SystemBuilder {
-        let mut builder = SystemBuilder::new();
+        let state = self
+            .keyvalue
+            .path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_KEYVALUE_PATH));
+        let mut builder = SystemBuilder::new().keyvalue_path(base.join(state));
         if let Some(ms) = self.limits.default_timeout_ms {
             builder = builder.default_timeout(Duration::from_millis(ms));
         }
@@ -233,6 +289,24 @@ impl Manifest {
             }
             if component.wasi.network {
                 spec = spec.wasi_network();
+            }
+            for (key, value) in &component.config {
+                spec = match value {
+                    ConfigValue::Literal(text) => spec.config(key, text),
+                    ConfigValue::Env { env } => spec.config_from_env(key, env),
+                };
+            }
+            for bucket in &component.keyvalue.buckets {
+                spec = spec.keyvalue_bucket(bucket);
+            }
+            if let Some(bytes) = component.keyvalue.quota_bytes {
+                spec = spec.keyvalue_quota(bytes);
+            }
+            for origin in &component.http.allow {
+                spec = spec.http_allow(origin);
+            }
+            if let Some(bytes) = component.http.max_response_bytes {
+                spec = spec.max_http_response_bytes(bytes);
             }
             builder = builder.component(spec);
         }
@@ -305,6 +379,50 @@ mod tests {
             !manifest.components[0].wasi.network,
             "WASI is closed by default"
         );
+    }
+
+    /// Configuration, buckets and HTTP origins parse; a config value is
+    /// text or a reference to an environment variable.
+    #[test]
+    fn parses_config_keyvalue_and_http() {
+        let manifest = Manifest::parse(
+            r#"
+            [keyvalue]
+            path = "state/db.redb"
+
+            [[component]]
+            name = "a"
+            wasm = "a.wasm"
+
+            [component.config]
+            greeting = "hello"
+            api-key = { env = "A_API_KEY" }
+
+            [component.keyvalue]
+            buckets = ["state", "cache"]
+            quota-bytes = 1048576
+
+            [component.http]
+            allow = ["https://api.example.com", "http://127.0.0.1:8080"]
+            max-response-bytes = 65536
+            "#,
+        )
+        .unwrap();
+        assert_eq!(manifest.keyvalue.path, Some(PathBuf::from("state/db.redb")));
+        let a = &manifest.components[0];
+        assert!(matches!(&a.config["greeting"], ConfigValue::Literal(text) if text == "hello"));
+        assert!(matches!(&a.config["api-key"], ConfigValue::Env { env } if env == "A_API_KEY"));
+        assert_eq!(a.keyvalue.buckets, ["state", "cache"]);
+        assert_eq!(a.keyvalue.quota_bytes, Some(1 << 20));
+        assert_eq!(a.http.allow.len(), 2);
+        assert_eq!(a.http.max_response_bytes, Some(65536));
+
+        let bad = "[[component]]\nname = \"a\"\nwasm = \"a.wasm\"\n[component.http]\nallow = [\"api.example.com\"]\n";
+        let error = Manifest::parse(bad)
+            .unwrap()
+            .checked_builder(Path::new("."))
+            .unwrap_err();
+        assert!(error.contains("api.example.com") && error.contains("scheme"), "{error}");
     }
 
     /// A restart policy with a limit parses; a misspelt one names the field.

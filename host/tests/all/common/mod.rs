@@ -1,4 +1,5 @@
 //! Shared set-up for the integration tests.
 
+pub(crate) mod http_server;
 pub(crate) mod log_capture;
 pub(crate) mod system;

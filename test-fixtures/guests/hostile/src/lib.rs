@@ -13,9 +13,15 @@
 //! | `fail-with <bytes>` | fails with an error text of `bytes` bytes |
 //! | `connect <addr>` | opens a TCP connection, which needs a network grant |
 //! | `write <path>` | writes a file, which needs a writable directory grant |
+//! | `kv-set <bucket> <key-bytes> <value-bytes>` | writes one key-value entry of those sizes (keys numbered, so each write adds an entry) |
+//! | `kv-open <bucket>` | opens a bucket, granted or not |
+//! | `fetch <url>` | an HTTP GET, granted or not, reading the whole body |
 //! | `forge-log` | logs, prints and fails with text holding newlines, fake flow lines and terminal escapes |
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use airssys_wasm_guest::{http, keyvalue};
 
 use airssys_wasm_guest::{ComponentError, ComponentId, export, request};
 
@@ -63,6 +69,21 @@ fn handle_message(_sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Com
         ["write", path] => std::fs::write(path, b"written")
             .map(|()| b"written".to_vec())
             .map_err(|error| ComponentError::failed(format!("write {path}: {error}"))),
+        ["kv-set", bucket, key_bytes, value_bytes] => {
+            let bucket = keyvalue::Bucket::open(bucket).map_err(failed)?;
+            let size = usize::try_from(number(key_bytes)?).unwrap_or(0);
+            let mut key = format!("{}-", COUNTER.fetch_add(1, Ordering::Relaxed));
+            key.extend(std::iter::repeat_n('k', size.saturating_sub(key.len())));
+            let value = vec![b'v'; usize::try_from(number(value_bytes)?).unwrap_or(0)];
+            bucket.set(&key, &value).map_err(failed)?;
+            Ok(b"stored".to_vec())
+        }
+        ["kv-open", bucket] => keyvalue::Bucket::open(bucket)
+            .map(|_| b"opened".to_vec())
+            .map_err(failed),
+        ["fetch", url] => http::get(url)
+            .map(|response| response.body.len().to_string().into_bytes())
+            .map_err(failed),
         ["forge-log"] => {
             airssys_wasm_guest::warn!(
                 "innocent\n  response  pong #00000000  ok\x1b[2J\x1b[31mred\x1b[0m\r"
@@ -74,6 +95,13 @@ fn handle_message(_sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Com
         }
         _ => Ok(message),
     }
+}
+
+/// Makes each `kv-set` key new.
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn failed(error: impl std::fmt::Display) -> ComponentError {
+    ComponentError::failed(error.to_string())
 }
 
 fn number(text: &str) -> Result<u64, ComponentError> {
