@@ -20,6 +20,14 @@ use crate::bindings::wasi::config::store;
 
 /// Why the configuration could not be read (a host whose configuration
 /// lives elsewhere may fail; airssys never does).
+///
+/// ```no_run
+/// let port = match airssys_wasm_guest::config::get("port") {
+///     Ok(port) => port.unwrap_or_else(|| "8080".to_owned()),
+///     Err(why) => panic!("configuration unreadable: {why}"),
+/// };
+/// # let _ = port;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigError {
     /// The store behind the configuration failed.

@@ -28,6 +28,16 @@ const WRITE_CHUNK: usize = 4096;
 const READ_CHUNK: u64 = 64 << 10;
 
 /// Why a request got no response.
+///
+/// ```no_run
+/// use airssys_wasm_guest::http::{self, HttpError};
+///
+/// match http::get("https://api.example.com/status") {
+///     Ok(response) => airssys_wasm_guest::info!("status {}", response.status),
+///     Err(HttpError::Denied) => airssys_wasm_guest::warn!("ask the host to grant the origin"),
+///     Err(other) => airssys_wasm_guest::warn!("{other}"),
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HttpError {
     /// The URL is not `http(s)://host[:port][/path][?query]`.
@@ -47,13 +57,18 @@ impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidUrl(why) => write!(f, "invalid URL: {why}"),
-            Self::Denied => f.write_str(
-                "HTTP request denied: this component was not granted the URL's origin",
-            ),
-            Self::ResponseTooLarge(Some(limit)) => {
-                write!(f, "response body larger than the host's limit of {limit} bytes")
+            Self::Denied => {
+                f.write_str("HTTP request denied: this component was not granted the URL's origin")
             }
-            Self::ResponseTooLarge(None) => f.write_str("response body larger than the host allows"),
+            Self::ResponseTooLarge(Some(limit)) => {
+                write!(
+                    f,
+                    "response body larger than the host's limit of {limit} bytes"
+                )
+            }
+            Self::ResponseTooLarge(None) => {
+                f.write_str("response body larger than the host allows")
+            }
             Self::Failed(why) => write!(f, "HTTP request failed: {why}"),
         }
     }
@@ -72,6 +87,15 @@ impl From<ErrorCode> for HttpError {
 }
 
 /// A response, read whole.
+///
+/// ```
+/// let response = airssys_wasm_guest::http::Response {
+///     status: 200,
+///     headers: vec![("content-type".into(), b"text/plain".to_vec())],
+///     body: b"sunny".to_vec(),
+/// };
+/// assert_eq!(response.text(), "sunny");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     /// The status code.
@@ -84,11 +108,22 @@ pub struct Response {
 
 impl Response {
     /// The body as text, invalid UTF-8 replaced.
+    ///
+    /// ```
+    /// # let response = airssys_wasm_guest::http::Response { status: 200, headers: vec![], body: b"21 C".to_vec() };
+    /// assert_eq!(response.text(), "21 C");
+    /// ```
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
     /// The first value of header `name` (any case), as text.
+    ///
+    /// ```
+    /// # let response = airssys_wasm_guest::http::Response { status: 200, headers: vec![("content-type".into(), b"text/plain".to_vec())], body: vec![] };
+    /// assert_eq!(response.header("Content-Type").as_deref(), Some("text/plain"));
+    /// assert_eq!(response.header("etag"), None);
+    /// ```
     pub fn header(&self, name: &str) -> Option<String> {
         self.headers
             .iter()
@@ -120,7 +155,12 @@ pub fn get(url: &str) -> Result<Response, HttpError> {
 /// # Ok::<(), airssys_wasm_guest::http::HttpError>(())
 /// ```
 pub fn post(url: &str, content_type: &str, body: &[u8]) -> Result<Response, HttpError> {
-    send("POST", url, &[("content-type", content_type.as_bytes())], body)
+    send(
+        "POST",
+        url,
+        &[("content-type", content_type.as_bytes())],
+        body,
+    )
 }
 
 /// Any request: `method` (`"GET"`, `"PUT"`, ...), `url`, headers and body.
@@ -161,7 +201,9 @@ pub fn send(
         other => Method::Other(other.to_owned()),
     };
     let invalid = |what: &str| HttpError::InvalidUrl(format!("{what} not accepted in {url:?}"));
-    request.set_method(&method).map_err(|()| invalid("method"))?;
+    request
+        .set_method(&method)
+        .map_err(|()| invalid("method"))?;
     request
         .set_scheme(Some(&target.scheme))
         .map_err(|()| invalid("scheme"))?;
@@ -208,7 +250,9 @@ fn write_body(outgoing: &OutgoingBody, body: &[u8]) -> Result<(), HttpError> {
         .write()
         .map_err(|()| HttpError::Failed("request body stream already taken".to_owned()))?;
     for chunk in body.chunks(WRITE_CHUNK) {
-        stream.blocking_write_and_flush(chunk).map_err(stream_error)?;
+        stream
+            .blocking_write_and_flush(chunk)
+            .map_err(stream_error)?;
     }
     Ok(())
 }

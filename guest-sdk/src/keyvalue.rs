@@ -23,6 +23,16 @@ use std::fmt;
 use crate::bindings::wasi::keyvalue::{atomics, batch, store};
 
 /// Why a key-value operation failed.
+///
+/// ```no_run
+/// use airssys_wasm_guest::keyvalue::{Bucket, KeyValueError};
+///
+/// match Bucket::open("state") {
+///     Ok(bucket) => drop(bucket),
+///     Err(KeyValueError::AccessDenied) => airssys_wasm_guest::warn!("bucket not granted"),
+///     Err(other) => airssys_wasm_guest::warn!("{other}"),
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyValueError {
     /// The host has no such store.
@@ -57,6 +67,15 @@ impl From<store::Error> for KeyValueError {
 }
 
 /// An open bucket.
+///
+/// ```no_run
+/// use airssys_wasm_guest::keyvalue::Bucket;
+///
+/// let bucket = Bucket::open("state")?;
+/// bucket.set("last-seen", b"2026-11-29")?;
+/// assert_eq!(bucket.get("last-seen")?.as_deref(), Some(&b"2026-11-29"[..]));
+/// # Ok::<(), airssys_wasm_guest::keyvalue::KeyValueError>(())
+/// ```
 #[derive(Debug)]
 pub struct Bucket(store::Bucket);
 
@@ -166,7 +185,10 @@ impl Bucket {
     pub fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>, KeyValueError> {
         let keys: Vec<String> = keys.iter().map(|key| (*key).to_owned()).collect();
         let found = batch::get_many(&self.0, &keys)?;
-        Ok(found.into_iter().map(|entry| entry.map(|(_, value)| value)).collect())
+        Ok(found
+            .into_iter()
+            .map(|entry| entry.map(|(_, value)| value))
+            .collect())
     }
 
     /// Sets every pair, all or none.

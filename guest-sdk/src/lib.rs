@@ -134,7 +134,37 @@
 //! A plugin's instance lives as long as the host runs it, so state kept in a
 //! `static` (a `Mutex`, an atomic, a `thread_local!`) persists between
 //! messages. If the plugin traps, the host starts a fresh instance and the
-//! state is lost.
+//! state is lost. State that must outlive traps, restarts and the host
+//! process goes in a [`keyvalue`] bucket.
+//!
+//! # What the host offers
+//!
+//! Each is closed until the host grants it to this component (in its
+//! builder or the manifest); a use without the grant is an error saying so.
+//!
+//! | module | what | through |
+//! | --- | --- | --- |
+//! | [`config`] | the component's configuration keys; secrets from the host's environment | `wasi:config/store` |
+//! | [`keyvalue`] | durable buckets: get, set, delete, list, increment, batches; every acknowledged write survives a host crash | `wasi:keyvalue` (store, atomics, batch) |
+//! | [`http`] | outbound `GET`/`POST`/any request to the origins granted, response size limited | `wasi:http/outgoing-handler` |
+//! | [`timer`] | a message to itself (or a granted target) after a delay or every period, cancellable | the built-in `timer` service |
+//! | [`request`] to a service name | whatever the host application offers as a native service | the router, like any component |
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use airssys_wasm_guest::keyvalue::Bucket;
+//! use airssys_wasm_guest::{config, http, timer};
+//!
+//! let api = config::get("api-origin")?.unwrap_or_default();
+//! let visits = Bucket::open("state")?.increment("visits", 1)?;
+//! let weather = http::get(&format!("{api}/weather"))?.text();
+//! timer::every("refresh", Duration::from_secs(60), "refresh")?;
+//! # let _ = (visits, weather);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A plugin in another language imports the same WIT interfaces (`wit/`,
+//! world `plugin`) and sends the timer service JSON; see the `timer` module.
 
 #[doc(hidden)]
 pub mod __private;

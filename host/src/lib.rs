@@ -42,6 +42,17 @@
 //!   [`PendingResponse`] to await from a task on the same runtime. With
 //!   [`SystemBuilder::host_inbox`], components granted `"host"` can send to
 //!   the host, read from [`System::take_inbox`].
+//! - **Offer components more**, each closed until granted per component:
+//!   native Rust services ([`SystemBuilder::service`],
+//!   [`SystemBuilder::service_with`] with a [`Service`]), reached by name
+//!   like a component and granted the same way; the built-in `timer`
+//!   service (grant `"timer"`); configuration ([`ComponentSpec::config`],
+//!   [`ComponentSpec::config_from_env`], `wasi:config`); durable key-value
+//!   buckets ([`ComponentSpec::keyvalue_bucket`], stored in one redb file
+//!   at [`SystemBuilder::keyvalue_path`], `wasi:keyvalue`); outbound HTTP
+//!   to listed origins ([`ComponentSpec::http_allow`], `wasi:http`). The
+//!   host inbox is the simplest such participant: a mailbox under the name
+//!   `host` that the application drains itself instead of a handler.
 //! - **Typed payloads**: [`Json`] and [`MsgPack`] encode and decode serde
 //!   values with the same codecs the guest SDK uses.
 //! - **Watch it**: [`System::subscribe_events`] for traps, restarts and
@@ -96,10 +107,13 @@
 //! - `messaging/`: the implementations: `ResponseRouter` (capability and
 //!   size checks, routing), [`CorrelationTrackerImpl`] (pending requests
 //!   and one timer for all deadlines), `ComponentSubscriber` (the
-//!   mailboxes), the capture of responses, and the codecs.
+//!   mailboxes), the capture of responses, the codecs, native services and
+//!   the `timer` service.
 //! - `runtime/`: wasmtime. Compiling and linking components, calling their
 //!   exports within a time budget and a memory limit, `host-services` bound
-//!   to the calling component, and one actor per component.
+//!   to the calling component, one actor per component, and what a
+//!   component is granted beyond messaging (`config.rs`, `keyvalue.rs`,
+//!   `http.rs`).
 //! - `system/`: wires the concrete types together; [`SystemBuilder`] and
 //!   [`System`] are what host applications use.
 //!

@@ -93,7 +93,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let greeting = ask("greeting")?.await?;
-    println!("host: configured greeting: {}", String::from_utf8_lossy(greeting.as_bytes()));
+    println!(
+        "host: configured greeting: {}",
+        String::from_utf8_lossy(greeting.as_bytes())
+    );
     let visits = ask("count")?.await?;
     println!(
         "host: runs counted in {}: {}",
@@ -101,9 +104,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         String::from_utf8_lossy(visits.as_bytes())
     );
     let fetched = system
-        .request("assistant", format!("fetch http://{weather}/today"), Duration::from_secs(5))?
+        .request(
+            "assistant",
+            format!("fetch http://{weather}/today"),
+            Duration::from_secs(5),
+        )?
         .await?;
-    println!("host: granted fetch: {}", String::from_utf8_lossy(fetched.as_bytes()));
+    println!(
+        "host: granted fetch: {}",
+        String::from_utf8_lossy(fetched.as_bytes())
+    );
     match ask("fetch http://example.com/")?.await {
         Ok(answer) => println!("host: ungranted fetch answered?! {answer:?}"),
         Err(refused) => println!("host: ungranted fetch refused: {refused}"),

@@ -109,7 +109,11 @@ pub(crate) struct HttpPolicy {
 }
 
 impl HttpPolicy {
-    pub(crate) fn new(component: ComponentId, grant: Arc<HttpGrant>, time_budget: Duration) -> Self {
+    pub(crate) fn new(
+        component: ComponentId,
+        grant: Arc<HttpGrant>,
+        time_budget: Duration,
+    ) -> Self {
         Self {
             component,
             grant,
@@ -169,7 +173,8 @@ impl WasiHttpHooks for HttpPolicy {
         let options = self.options(options);
         let limit = self.grant.max_response_bytes;
         Box::new(async move {
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            let (response, io) =
+                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
             let declared = response
                 .headers()
                 .get(http::header::CONTENT_LENGTH)
@@ -209,11 +214,18 @@ where
     ) -> Poll<Option<Result<Frame<Bytes>, HttpError>>> {
         let this = self.get_mut();
         let frame = ready!(Pin::new(&mut this.inner).poll_frame(cx));
-        if let Some(Ok(data)) = frame.as_ref().map(|frame| frame.as_ref().map(Frame::data_ref)) {
+        if let Some(Ok(data)) = frame
+            .as_ref()
+            .map(|frame| frame.as_ref().map(Frame::data_ref))
+        {
             let length = data.map_or(0, |data| u64::try_from(data.len()).unwrap_or(u64::MAX));
             match this.remaining.checked_sub(length) {
                 Some(remaining) => this.remaining = remaining,
-                None => return Poll::Ready(Some(Err(HttpError::HttpResponseBodySize(Some(this.limit))))),
+                None => {
+                    return Poll::Ready(Some(Err(HttpError::HttpResponseBodySize(Some(
+                        this.limit,
+                    )))));
+                }
             }
         }
         Poll::Ready(frame)
@@ -252,7 +264,14 @@ mod tests {
 
     #[test]
     fn malformed_origins_say_why() {
-        for bad in ["example.com", "ftp://x", "http://x/path", "http://x:99999", "http://*", "http://u@x"] {
+        for bad in [
+            "example.com",
+            "ftp://x",
+            "http://x/path",
+            "http://x:99999",
+            "http://*",
+            "http://u@x",
+        ] {
             assert!(HttpOrigin::parse(bad).is_err(), "{bad} parsed");
         }
     }

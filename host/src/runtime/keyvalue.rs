@@ -82,7 +82,10 @@ pub(crate) struct KeyValueGrant {
 /// An open bucket, as the guest holds it. (`pub` because the generated
 /// bindings re-export it; the module is private.)
 #[derive(Debug)]
-#[expect(unreachable_pub, reason = "named by the generated bindings' public traits")]
+#[expect(
+    unreachable_pub,
+    reason = "named by the generated bindings' public traits"
+)]
 pub struct Bucket {
     /// Its table: `component/bucket`.
     table: String,
@@ -257,7 +260,7 @@ impl KeyValueView<'_> {
 
 impl store::Host for KeyValueView<'_> {
     async fn open(&mut self, identifier: String) -> wasmtime::Result<KvResult<Resource<Bucket>>> {
-        let granted = self.grant.buckets.iter().any(|name| *name == identifier);
+        let granted = self.grant.buckets.contains(&identifier);
         let (Some(store), true) = (&self.grant.store, granted) else {
             return Ok(Err(store::Error::AccessDenied));
         };

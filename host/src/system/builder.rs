@@ -24,11 +24,11 @@ use crate::messaging::timer::{TIMER, timer_service};
 use crate::runtime::actor::{ActorWiring, ComponentActor};
 use crate::runtime::config::ConfigGrant;
 use crate::runtime::engine::WasmEngine;
+use crate::runtime::host_services::InstanceSettings;
 use crate::runtime::http::{DEFAULT_MAX_RESPONSE_BYTES, HttpGrant, HttpOrigin};
 use crate::runtime::keyvalue::{
     DEFAULT_BUCKET_QUOTA, KeyValueGrant, KeyValueStore, valid_bucket_name,
 };
-use crate::runtime::host_services::InstanceSettings;
 use crate::runtime::loader::LoadedComponent;
 use crate::system::compile;
 use crate::system::errors::SystemError;
@@ -442,10 +442,11 @@ impl SystemBuilder {
                 .keyvalue_path
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_KEYVALUE_PATH));
-            let store = KeyValueStore::open(&path).map_err(|source| SystemError::KeyValueStore {
-                path,
-                source: Box::new(source),
-            })?;
+            let store =
+                KeyValueStore::open(&path).map_err(|source| SystemError::KeyValueStore {
+                    path,
+                    source: Box::new(source),
+                })?;
             Some(Arc::new(store))
         } else {
             None
@@ -453,11 +454,14 @@ impl SystemBuilder {
         self.components
             .iter()
             .map(|spec| {
-                let config = spec.config.resolve().map_err(|missing| SystemError::MissingConfigEnv {
-                    component: spec.name.clone(),
-                    key: missing.key,
-                    var: missing.var,
-                })?;
+                let config =
+                    spec.config
+                        .resolve()
+                        .map_err(|missing| SystemError::MissingConfigEnv {
+                            component: spec.name.clone(),
+                            key: missing.key,
+                            var: missing.var,
+                        })?;
                 let keyvalue = KeyValueGrant {
                     store: store.clone().filter(|_| !spec.buckets.is_empty()),
                     buckets: spec.buckets.clone(),

@@ -9,6 +9,12 @@ use crate::core::messaging::payload::MessagePayload;
 /// Messages components sent to the host application (`send-message` to
 /// `"host"`), in the order they were accepted.
 ///
+/// The inbox is the simplest participant beside the components: like a
+/// [`Service`](crate::Service) it is a mailbox in the same registry under
+/// a name (`host`), reached only with a grant and answering `queue-full`
+/// when full; it differs in that the application drains it itself instead
+/// of a handler, and takes no requests.
+///
 /// ```no_run
 /// # async fn demo(mut system: airssys_wasm::System) {
 /// let mut inbox = system.take_inbox().expect("built with host_inbox");

@@ -290,7 +290,9 @@ impl ComponentSpec {
     /// # let _ = spec;
     /// ```
     pub fn config_from_env(mut self, key: impl Into<String>, var: impl Into<String>) -> Self {
-        self.config.0.push((key.into(), ConfigValue::Env(var.into())));
+        self.config
+            .0
+            .push((key.into(), ConfigValue::Env(var.into())));
         self
     }
 

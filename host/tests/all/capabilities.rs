@@ -24,9 +24,15 @@ async fn config_is_per_component_and_closed_by_default() {
         .start()
         .await
         .unwrap();
-    assert_eq!(command(&system, "configured", "greeting").await, "hello, configured");
+    assert_eq!(
+        command(&system, "configured", "greeting").await,
+        "hello, configured"
+    );
     assert_eq!(command(&system, "from-env", "greeting").await, path);
-    assert_eq!(command(&system, "bare", "greeting").await, "(no greeting configured)");
+    assert_eq!(
+        command(&system, "bare", "greeting").await,
+        "(no greeting configured)"
+    );
 }
 
 /// A configuration value from an environment variable that is not set
@@ -64,7 +70,11 @@ async fn keyvalue_is_durable_private_and_granted() {
     for expected in ["1", "2", "3"] {
         assert_eq!(command(&system, "a", "count").await, expected);
     }
-    assert_eq!(command(&system, "b", "count").await, "1", "b has its own bucket");
+    assert_eq!(
+        command(&system, "b", "count").await,
+        "1",
+        "b has its own bucket"
+    );
     let refused = outcome(&system, "ungranted", "count").await.unwrap_err();
     assert!(refused.to_string().contains("not granted"), "{refused}");
     system.shutdown(std::time::Duration::from_secs(5)).await;
@@ -93,18 +103,30 @@ async fn keyvalue_limits_refuse_without_writing() {
     let refused = |answer: Result<_, airssys_wasm::RequestError>| answer.unwrap_err().to_string();
 
     let long_key = refused(outcome(&system, "hostile", "kv-set b 5000 1").await);
-    assert!(long_key.contains("longer than the limit of 4096 bytes"), "{long_key}");
+    assert!(
+        long_key.contains("longer than the limit of 4096 bytes"),
+        "{long_key}"
+    );
     let big_value = refused(outcome(&system, "hostile", "kv-set b 10 2000000").await);
     assert!(big_value.contains("limit of 1048576 bytes"), "{big_value}");
     let other = refused(outcome(&system, "hostile", "kv-open someone-elses").await);
     assert!(other.contains("not granted"), "{other}");
 
-    assert_eq!(command(&system, "hostile", "kv-set b 10 4000").await, "stored");
-    assert_eq!(command(&system, "hostile", "kv-set b 10 4000").await, "stored");
+    assert_eq!(
+        command(&system, "hostile", "kv-set b 10 4000").await,
+        "stored"
+    );
+    assert_eq!(
+        command(&system, "hostile", "kv-set b 10 4000").await,
+        "stored"
+    );
     let full = refused(outcome(&system, "hostile", "kv-set b 10 4000").await);
     assert!(full.contains("past its quota of 10000 bytes"), "{full}");
     // The refused write took no room: a smaller one still fits.
-    assert_eq!(command(&system, "hostile", "kv-set b 10 1000").await, "stored");
+    assert_eq!(
+        command(&system, "hostile", "kv-set b 10 1000").await,
+        "stored"
+    );
 }
 
 /// Bucket names are checked before anything starts, and one database
@@ -117,7 +139,10 @@ async fn keyvalue_misconfiguration_is_a_start_error() {
         .component(assistant("a").keyvalue_bucket("../other"))
         .check()
         .unwrap_err();
-    assert!(matches!(error, SystemError::InvalidBucket { .. }), "{error:?}");
+    assert!(
+        matches!(error, SystemError::InvalidBucket { .. }),
+        "{error:?}"
+    );
 
     let db = dir.path().join("shared.redb");
     let first = SystemBuilder::new()
@@ -132,7 +157,10 @@ async fn keyvalue_misconfiguration_is_a_start_error() {
         .start()
         .await
         .unwrap_err();
-    assert!(matches!(second, SystemError::KeyValueStore { .. }), "{second:?}");
+    assert!(
+        matches!(second, SystemError::KeyValueStore { .. }),
+        "{second:?}"
+    );
     drop(first);
 }
 
@@ -152,8 +180,13 @@ async fn http_reaches_only_granted_origins() {
     let fetch = |server: &HttpServer| format!("fetch {}/today", server.origin());
     assert_eq!(command(&system, "a", &fetch(&granted)).await, "200 hello");
     for (component, server) in [("a", &other), ("closed", &granted)] {
-        let refused = outcome(&system, component, fetch(server)).await.unwrap_err();
-        assert!(refused.to_string().contains("HTTP request denied"), "{refused}");
+        let refused = outcome(&system, component, fetch(server))
+            .await
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("HTTP request denied"),
+            "{refused}"
+        );
     }
     assert_eq!(granted.requests(), 1, "only the granted request was sent");
     assert_eq!(other.requests(), 0);
@@ -181,7 +214,10 @@ async fn http_response_size_is_limited() {
     let refused = outcome(&system, "hostile", format!("fetch {origin}/bytes/1001"))
         .await
         .unwrap_err();
-    assert!(refused.to_string().contains("limit of 1000 bytes"), "{refused}");
+    assert!(
+        refused.to_string().contains("limit of 1000 bytes"),
+        "{refused}"
+    );
 }
 
 /// An HTTP grant that is not an origin is a configuration error.

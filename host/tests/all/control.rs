@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use airssys_test_fixtures::ECHO_PATH;
+use airssys_test_fixtures::{ASSISTANT_PATH, ECHO_PATH};
 
 use crate::cli::{airssys, assert_prints, text};
 
@@ -30,13 +30,16 @@ impl ControlledRun {
     /// Like [`start`](Self::start), with its control socket at `socket`
     /// when given.
     fn start_at(socket: Option<PathBuf>) -> Self {
+        let echo = format!("[[component]]\nname = \"echo\"\nwasm = {ECHO_PATH:?}\n");
+        Self::start_manifest(&echo, socket)
+    }
+
+    /// Starts `airssys run` on the manifest text `manifest`.
+    fn start_manifest(manifest: &str, socket: Option<PathBuf>) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let manifest = dir.path().join("echo.toml");
-        std::fs::write(
-            &manifest,
-            format!("[[component]]\nname = \"echo\"\nwasm = {ECHO_PATH:?}\n"),
-        )
-        .unwrap();
+        let manifest_path = dir.path().join("system.toml");
+        std::fs::write(&manifest_path, manifest).unwrap();
+        let manifest = manifest_path;
         let socket = socket.unwrap_or_else(|| dir.path().join("control.sock"));
         let log = dir.path().join("run.log");
         let child = Command::new(env!("CARGO_BIN_EXE_airssys"))
@@ -394,4 +397,32 @@ fn silent_clients_are_bounded_and_closed() {
         "{most} open files, from {baseline} before the silent clients"
     );
     drop(run.stop());
+}
+
+/// What a component stored in its key-value bucket survives the host
+/// process being killed outright (SIGKILL, no drain): every write that was
+/// answered was committed.
+#[test]
+fn keyvalue_survives_the_host_being_killed() {
+    let state = tempfile::tempdir().unwrap();
+    let store = state.path().join("state.redb");
+    let manifest = format!(
+        "[keyvalue]\npath = {store:?}\n\n[[component]]\nname = \"assistant\"\nwasm = {ASSISTANT_PATH:?}\n\n[component.keyvalue]\nbuckets = [\"state\"]\n"
+    );
+
+    let mut run = ControlledRun::start_manifest(&manifest, None);
+    for expected in 1..=5 {
+        let counted = run.call(&["request", "assistant", "count"]);
+        assert!(counted.status.success(), "{}", text(&counted.stderr));
+        assert_eq!(text(&counted.stdout), format!("{expected}\n"));
+    }
+    let mut child = run.child.take().expect("still running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(run);
+
+    let run = ControlledRun::start_manifest(&manifest, None);
+    let visits = run.call(&["request", "assistant", "visits"]);
+    assert!(visits.status.success(), "{}", text(&visits.stderr));
+    assert_eq!(text(&visits.stdout), "5\n");
 }

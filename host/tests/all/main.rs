@@ -2,9 +2,9 @@
 //! wasm32-wasip2 by `airssys-test-fixtures`, run through real wasmtime.
 
 // These two run the `airssys` binary, which only the `cli` feature builds.
+mod capabilities;
 #[cfg(feature = "cli")]
 mod cli;
-mod capabilities;
 mod common;
 #[cfg(all(unix, feature = "cli"))]
 mod control;

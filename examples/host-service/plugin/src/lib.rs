@@ -77,7 +77,10 @@ fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Comp
             let visits = state()?
                 .get("visits")
                 .map_err(|why| ComponentError::failed(why.to_string()))?;
-            visits.map_or_else(|| "0".to_owned(), |bytes| String::from_utf8_lossy(&bytes).into_owned())
+            visits.map_or_else(
+                || "0".to_owned(),
+                |bytes| String::from_utf8_lossy(&bytes).into_owned(),
+            )
         }
         "fetch" => {
             let response =

@@ -83,9 +83,7 @@ pub(crate) struct Component {
 #[serde(untagged)]
 pub(crate) enum ConfigValue {
     Literal(String),
-    Env {
-        env: String,
-    },
+    Env { env: String },
 }
 
 /// `[component.keyvalue]`.
@@ -422,7 +420,10 @@ mod tests {
             .unwrap()
             .checked_builder(Path::new("."))
             .unwrap_err();
-        assert!(error.contains("api.example.com") && error.contains("scheme"), "{error}");
+        assert!(
+            error.contains("api.example.com") && error.contains("scheme"),
+            "{error}"
+        );
     }
 
     /// A restart policy with a limit parses; a misspelt one names the field.

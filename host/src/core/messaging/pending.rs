@@ -60,7 +60,7 @@ impl PendingResponse {
 }
 
 impl PendingResponse {
-    /// The request's correlation id, for [`System::cancel`].
+    /// The request's correlation id, for [`System::cancel`](crate::System::cancel).
     ///
     /// ```no_run
     /// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::MessagingError> {
