@@ -7,6 +7,14 @@
 //! [`cancel`] stops it. Timers belong to the plugin, not to its instance:
 //! they go on after a trap and restart.
 //!
+//! Scheduling is a fire-and-forget message to the service: `Err` means the
+//! host refused the message (no grant `"timer"`, a full queue). What the
+//! service itself refuses (a target this plugin may not message, more than
+//! 1,024 timers, a delay over 30 days, a period of 0) is logged by the
+//! host, not returned; to get that answer, `request` the service with the
+//! same JSON (`{"name", "after-ms", "every-ms", "to", "message"}`, or
+//! `{"cancel": name}`) and read it in `handle_callback`.
+//!
 //! ```no_run
 //! use std::time::Duration;
 //! use airssys_wasm_guest::timer;

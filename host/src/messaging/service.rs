@@ -367,7 +367,10 @@ impl ServiceActor {
             correlation: correlation.clone(),
             context: self.context.clone(),
         };
-        let handled = AssertUnwindSafe((self.service.handler)(call)).catch_unwind();
+        // Called inside the future, so a handler that panics before it
+        // returns its future fails this call only, like one that panics in it.
+        let handler = Arc::clone(&self.service.handler);
+        let handled = AssertUnwindSafe(async move { handler(call).await }).catch_unwind();
         let (id, tracker, counters) = (
             self.id.clone(),
             Arc::clone(&self.tracker),

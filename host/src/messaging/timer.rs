@@ -80,6 +80,13 @@ pub(crate) fn timer_service(grants: Arc<Grants>, activity: Arc<Activity>) -> Ser
                 });
             };
             let to = command.to.map_or_else(|| owner.clone(), ComponentId::from);
+            // The timer may message anyone; aimed at itself, its messages
+            // would schedule timers for whoever sent them, past their grants.
+            if owner.as_str() == TIMER || to.as_str() == TIMER {
+                return Err(ComponentError::InvalidInput(
+                    "a timer cannot message the timer service".to_owned(),
+                ));
+            }
             if to != owner {
                 grants
                     .check(&owner, &to)
@@ -164,6 +171,23 @@ impl Timers {
         removed.map(|running| running.task.abort()).is_some()
     }
 
+    /// Runs `deliver` while `owner`'s timer `name` is still the scheduling
+    /// `generation`, holding the table so no cancel can come between.
+    fn while_current<T>(
+        &self,
+        owner: &ComponentId,
+        name: &str,
+        generation: u64,
+        deliver: impl FnOnce() -> T,
+    ) -> Option<T> {
+        let by_name = self.by_name.lock().expect("timer table lock");
+        let key = (owner.clone(), name.to_owned());
+        let current = by_name
+            .get(&key)
+            .is_some_and(|running| running.generation == generation);
+        current.then(deliver)
+    }
+
     /// Forgets a timer that ended on its own, unless it was replaced since.
     fn ended(&self, owner: &ComponentId, name: &str, generation: u64) {
         let mut by_name = self.by_name.lock().expect("timer table lock");
@@ -204,7 +228,20 @@ async fn run(schedule: Schedule, context: ServiceContext, timers: Weak<Timers>, 
             }
             None => tokio::time::sleep_until(first).await,
         }
-        match context.send(to.as_str(), message.as_str()) {
+        let Some(table) = timers.upgrade() else {
+            return;
+        };
+        // Sent under the table's lock, and only while this timer is still
+        // the one scheduled under its name: once `cancel` or a reschedule
+        // returns, this timer sends nothing more.
+        let sent = table.while_current(&owner, &name, generation, || {
+            context.send(to.as_str(), message.as_str())
+        });
+        drop(table);
+        let Some(sent) = sent else {
+            return;
+        };
+        match sent {
             Ok(()) => {}
             Err(MessagingError::QueueFull { .. } | MessagingError::TooManyPending { .. }) => {
                 tracing::warn!(

@@ -126,6 +126,14 @@ impl HttpPolicy {
         if !https && uri.scheme() != Some(&Scheme::HTTP) {
             return false;
         }
+        // User info is refused: the connection is made to the whole
+        // authority, so only a bare `host[:port]` is what was checked.
+        if uri
+            .authority()
+            .is_none_or(|authority| authority.as_str().contains('@'))
+        {
+            return false;
+        }
         let Some(host) = uri.host() else {
             return false;
         };
@@ -260,6 +268,25 @@ mod tests {
         assert!(any.allows(true, "a.b.example.com", 443));
         assert!(!any.allows(true, "example.com", 443));
         assert!(!any.allows(true, "badexample.com", 443));
+    }
+
+    #[test]
+    fn only_bare_granted_authorities_pass() {
+        let policy = HttpPolicy::new(
+            ComponentId::from("c"),
+            Arc::new(HttpGrant {
+                allow: vec![HttpOrigin::parse("http://127.0.0.1:8080").unwrap()],
+                ..HttpGrant::default()
+            }),
+            Duration::from_secs(1),
+        );
+        let allowed = |uri: &str| policy.allowed(&uri.parse().unwrap());
+        assert!(allowed("http://127.0.0.1:8080/x?y"));
+        assert!(!allowed("http://user@127.0.0.1:8080/"));
+        assert!(!allowed("http://127.0.0.1:8080@evil.example:8080/"));
+        assert!(!allowed("https://127.0.0.1:8080/"));
+        assert!(!allowed("http://127.0.0.1/"));
+        assert!(!allowed("/relative"));
     }
 
     #[test]

@@ -30,6 +30,10 @@ use generated::wasi::keyvalue::{atomics, batch, store};
 pub(crate) const MAX_KEY_BYTES: usize = 4 << 10;
 /// Largest value, in bytes.
 pub(crate) const MAX_VALUE_BYTES: usize = 1 << 20;
+
+/// The most one `get-many` answers: keys and values together. The same
+/// key may be asked for many times, so the answer can outgrow the bucket.
+const MAX_BATCH_ANSWER_BYTES: usize = 16 << 20;
 /// Keys and values one bucket may hold, in bytes, unless the component's
 /// spec says otherwise.
 pub(crate) const DEFAULT_BUCKET_QUOTA: u64 = 64 << 20;
@@ -183,7 +187,9 @@ impl Bucket {
     /// Runs `write` in one write transaction on this bucket's table, with
     /// the quota kept: it returns its result and how its writes changed
     /// the bucket's byte count. Committed (to disk) before it returns; an
-    /// error or a quota overrun commits nothing.
+    /// error or a quota overrun commits nothing. It runs to its end on a
+    /// blocking thread even if the guest's call is cut off at its time
+    /// budget meanwhile: such a write may still commit.
     async fn write<T: Send + 'static>(
         &self,
         write: impl FnOnce(&mut redb::Table<'_, &'static str, &'static [u8]>) -> KvResult<(T, i128)>
@@ -427,13 +433,22 @@ impl batch::Host for KeyValueView<'_> {
         }
         Ok(bucket
             .read(move |entries| {
+                let mut answer_bytes = 0usize;
                 keys.into_iter()
                     .map(|key| {
                         let Some(entries) = entries else {
                             return Ok(None);
                         };
-                        let value = entries.get(key.as_str()).map_err(other)?;
-                        Ok(value.map(|value| (key.clone(), value.value().to_vec())))
+                        let Some(value) = entries.get(key.as_str()).map_err(other)? else {
+                            return Ok(None);
+                        };
+                        answer_bytes += key.len() + value.value().len();
+                        if answer_bytes > MAX_BATCH_ANSWER_BYTES {
+                            return Err(store::Error::Other(format!(
+                                "get-many would answer more than {MAX_BATCH_ANSWER_BYTES} bytes; ask for fewer keys"
+                            )));
+                        }
+                        Ok(Some((key, value.value().to_vec())))
                     })
                     .collect()
             })

@@ -289,7 +289,7 @@ impl System {
     /// Shuts down without losing anything silently:
     ///
     /// 1. stops intake (new sends and requests are refused; components may
-    ///    still report to the host's inbox);
+    ///    still report to the host's inbox) and every timer;
     /// 2. lets queued messages and callbacks finish, until the system is
     ///    idle or `deadline` passes;
     /// 3. fails every request still pending with [`RequestError::Shutdown`],
@@ -311,6 +311,11 @@ impl System {
     /// ```
     pub async fn shutdown(mut self, deadline: Duration) -> ShutdownReport {
         self.router.close();
+        // Timers end with the system: none could deliver now, and a pending
+        // one would hold the drain until the deadline.
+        for task in std::mem::take(&mut self.built_in) {
+            task.abort();
+        }
         let until = tokio::time::Instant::now() + deadline;
         let _ = tokio::time::timeout_at(until, self.activity.wait_idle()).await;
 
@@ -338,9 +343,6 @@ impl System {
             task.abort();
             tracing::warn!(component = %id, "still busy at the shutdown deadline; stopped");
             report.aborted.push(id);
-        }
-        for task in std::mem::take(&mut self.built_in) {
-            task.abort();
         }
         report.undeliverable_outcomes = self.tracker.stats().undeliverable - undeliverable_before;
         tracing::info!(

@@ -166,6 +166,55 @@ async fn timeouts_and_panics_fail_only_their_request() {
     assert_eq!((stats.handled, stats.trapped), (1, 1));
 }
 
+/// A handler that panics before it returns its future fails that call
+/// only; the service keeps answering.
+#[tokio::test]
+async fn a_handler_panicking_before_its_future_fails_one_call() {
+    let eager = Service::new(|call| {
+        assert!(call.payload.as_bytes() != b"boom", "panicked early");
+        async move { Ok(call.payload) }
+    });
+    let system = SystemBuilder::new()
+        .service_with("eager", eager)
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome(&system, "eager", "boom").await,
+        Err(RequestError::Trapped {
+            responder: "eager".into(),
+            trap: Trap::Panic("panicked early".into())
+        })
+    );
+    assert_eq!(answer(&system, "eager", "fine").await.as_bytes(), b"fine");
+}
+
+/// Shutdown ends pending timers instead of waiting for them: a timer an
+/// hour away neither holds the drain nor counts as unhandled work.
+#[tokio::test(start_paused = true)]
+async fn shutdown_ends_pending_timers() {
+    let system = SystemBuilder::new()
+        .component(ComponentSpec::from_bytes("assistant", ASSISTANT).grant("timer"))
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer(&system, "assistant", "start-ticks 3600000")
+            .await
+            .as_bytes(),
+        b"ticking"
+    );
+    // The clock is paused: waiting for the deadline would move it 60 s.
+    let before = tokio::time::Instant::now();
+    let report = system.shutdown(Duration::from_secs(60)).await;
+    assert!(
+        before.elapsed() < Duration::from_secs(60),
+        "waited for the deadline"
+    );
+    assert_eq!(report.unhandled, 0, "{report:?}");
+    assert_eq!(report.stopped, vec!["assistant".into()], "{report:?}");
+}
+
 /// A service asks components in turn, as itself, before it answers.
 #[tokio::test]
 async fn a_service_requests_components() {
@@ -261,6 +310,23 @@ async fn a_timer_reaches_only_granted_targets() {
             "callback {id} err \"timer\" returned an error: invalid input: capability denied"
         )),
         "{report}"
+    );
+
+    // Aimed at the timer itself, its message would come from the timer,
+    // which may message anyone: refused.
+    let requested = command(
+        &system,
+        "client",
+        r#"request timer 5000 {"name":"y","after-ms":1,"to":"timer","message":"{\"name\":\"z\",\"after-ms\":1,\"to\":\"echo\",\"message\":\"smuggled\"}"}"#,
+    )
+    .await;
+    let id = id_after(&requested, "requested");
+    let (_, report) = next_report(&mut inbox).await;
+    assert_eq!(
+        report,
+        format!(
+            "callback {id} err \"timer\" returned an error: invalid input: a timer cannot message the timer service"
+        )
     );
 
     system
