@@ -23,7 +23,7 @@ use crate::core::messaging::errors::{MessagingError, RequestError};
 use crate::core::messaging::payload::MessagePayload;
 use crate::core::messaging::pending::PendingResponse;
 use crate::core::messaging::traits::{CorrelationTracker, MailboxRegistry, MessageRouter};
-use crate::messaging::codec::{Json, MsgPack};
+use crate::messaging::codec::{CodecError, Json, MsgPack};
 use crate::messaging::counters::{CallEnd, ComponentCounters};
 use crate::messaging::patterns;
 
@@ -114,18 +114,11 @@ impl Service {
         F: Fn(ServiceCall, Req) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Resp, ComponentError>> + Send + 'static,
     {
-        let handler = Arc::new(handler);
-        Self::new(move |call| {
-            let handler = Arc::clone(&handler);
-            async move {
-                let Json(request) = Json::<Req>::decode(&call.payload)
-                    .map_err(|error| ComponentError::InvalidInput(error.to_string()))?;
-                let response = handler(call, request).await?;
-                Json(response)
-                    .encode()
-                    .map_err(|error| ComponentError::Failed(error.to_string()))
-            }
-        })
+        Self::typed(
+            handler,
+            |payload| Json::decode(payload).map(|Json(request)| request),
+            |response| Json(response).encode(),
+        )
     }
 
     /// Like [`json`](Self::json), in MessagePack.
@@ -142,16 +135,35 @@ impl Service {
         F: Fn(ServiceCall, Req) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Resp, ComponentError>> + Send + 'static,
     {
+        Self::typed(
+            handler,
+            |payload| MsgPack::decode(payload).map(|MsgPack(request)| request),
+            |response| MsgPack(response).encode(),
+        )
+    }
+
+    /// A service whose handler takes `Req` and answers `Resp`, in a codec:
+    /// a payload that does not decode is `invalid-input`, an answer that
+    /// does not encode fails the call.
+    fn typed<Req, Resp, F, Fut>(
+        handler: F,
+        decode: fn(&MessagePayload) -> Result<Req, CodecError>,
+        encode: fn(Resp) -> Result<MessagePayload, CodecError>,
+    ) -> Self
+    where
+        Req: Send + 'static,
+        Resp: Send + 'static,
+        F: Fn(ServiceCall, Req) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Resp, ComponentError>> + Send + 'static,
+    {
         let handler = Arc::new(handler);
         Self::new(move |call| {
             let handler = Arc::clone(&handler);
             async move {
-                let MsgPack(request) = MsgPack::<Req>::decode(&call.payload)
+                let request = decode(&call.payload)
                     .map_err(|error| ComponentError::InvalidInput(error.to_string()))?;
                 let response = handler(call, request).await?;
-                MsgPack(response)
-                    .encode()
-                    .map_err(|error| ComponentError::Failed(error.to_string()))
+                encode(response).map_err(|error| ComponentError::Failed(error.to_string()))
             }
         })
     }
