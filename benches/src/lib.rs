@@ -1,5 +1,5 @@
 //! Shared set-up of the benchmarks (`router.rs`, `wasm.rs`, `latency.rs`,
-//! `scale.rs`, `services.rs`); results and how to run them are in BENCHMARKS.md.
+//! `scale.rs`, `services.rs`, `start.rs`); results and how to run them are in BENCHMARKS.md.
 
 use std::sync::Arc;
 use std::time::Duration;

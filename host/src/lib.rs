@@ -36,7 +36,10 @@
 //!   [`LIMIT_RANGES`]). Unknown grant targets, duplicate names, limits out
 //!   of range and bad components fail [`SystemBuilder::start`] with an error
 //!   that names them; [`SystemBuilder::check`] finds the first three without
-//!   loading anything.
+//!   loading anything. Compiled components are kept in the user's cache
+//!   directory and loaded on the next start
+//!   ([`SystemBuilder::compile_cache`], [`SystemBuilder::no_compile_cache`],
+//!   [`SystemBuilder::precompile`]).
 //! - **Talk to components** as the participant `host`: [`System::send`]
 //!   (fire-and-forget) and [`System::request`], which returns a
 //!   [`PendingResponse`] to await from a task on the same runtime. With

@@ -9,6 +9,7 @@ use wasmtime::{Config, Engine};
 
 use crate::core::runtime::errors::WasmError;
 use crate::runtime::bindings::Plugin;
+use crate::runtime::cache::CompileCache;
 use crate::runtime::host_services::HostState;
 use crate::runtime::keyvalue;
 use crate::runtime::limits::EPOCH_TICK;
@@ -19,6 +20,8 @@ pub(crate) struct WasmEngine {
     engine: Engine,
     linker: Linker<HostState>,
     ticker: Arc<AtomicBool>,
+    /// Where compiled components are kept between starts, if anywhere.
+    cache: Option<CompileCache>,
 }
 
 impl WasmEngine {
@@ -70,7 +73,19 @@ impl WasmEngine {
             engine,
             linker,
             ticker,
+            cache: None,
         })
+    }
+
+    /// Keeps what this engine compiles in `cache`, and loads from it.
+    pub(crate) fn with_cache(mut self, cache: Option<CompileCache>) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// The compile cache, if this engine has one.
+    pub(crate) fn cache(&self) -> Option<&CompileCache> {
+        self.cache.as_ref()
     }
 
     /// The wasmtime engine.

@@ -19,6 +19,8 @@ use crate::runtime::instance::Instance;
 pub(crate) struct LoadedComponent {
     name: String,
     pre: PluginPre<HostState>,
+    /// Loaded from the compile cache rather than compiled.
+    from_cache: bool,
 }
 
 impl LoadedComponent {
@@ -42,12 +44,18 @@ impl LoadedComponent {
         name: &str,
         bytes: &[u8],
     ) -> Result<Self, WasmError> {
-        let component = compile(engine, name, bytes)?;
+        let (component, from_cache) = compile(engine, name, bytes)?;
         let pre = link(engine, name, &component)?;
         Ok(Self {
             name: name.to_owned(),
             pre,
+            from_cache,
         })
+    }
+
+    /// Whether it came from the compile cache.
+    pub(crate) fn was_cached(&self) -> bool {
+        self.from_cache
     }
 
     /// The same compiled component under another name.
@@ -55,6 +63,7 @@ impl LoadedComponent {
         Self {
             name: name.to_owned(),
             pre: self.pre.clone(),
+            from_cache: self.from_cache,
         }
     }
 
@@ -128,7 +137,7 @@ pub struct Inspection {
 pub fn inspect(name: &str, bytes: &[u8]) -> Result<Inspection, WasmError> {
     // Nothing is instantiated, so the memory reservation does not matter.
     let engine = WasmEngine::new(INSPECT_MEMORY_RESERVATION)?;
-    let component = compile(&engine, name, bytes)?;
+    let (component, _) = compile(&engine, name, bytes)?;
     let ty = component.component_type();
     let wasmtime_engine = engine.engine();
     let describe = |(item_name, item): (&str, ComponentExtern<'_>)| match item.ty {
@@ -157,10 +166,16 @@ pub fn inspect(name: &str, bytes: &[u8]) -> Result<Inspection, WasmError> {
 /// The engine [`inspect`] compiles with reserves this much per memory.
 const INSPECT_MEMORY_RESERVATION: usize = 64 << 20;
 
-/// Checks the header, then compiles.
-fn compile(engine: &WasmEngine, name: &str, bytes: &[u8]) -> Result<Component, WasmError> {
+/// Checks the header, then compiles, or loads from the engine's compile
+/// cache; says which.
+fn compile(engine: &WasmEngine, name: &str, bytes: &[u8]) -> Result<(Component, bool), WasmError> {
     check_header(name, bytes)?;
-    Component::new(engine.engine(), bytes).map_err(|source| WasmError::Compile {
+    let compile = || Component::new(engine.engine(), bytes);
+    match engine.cache() {
+        Some(cache) => cache.get_or_compile(engine.engine(), bytes, compile),
+        None => compile().map(|component| (component, false)),
+    }
+    .map_err(|source| WasmError::Compile {
         name: name.to_owned(),
         source,
     })

@@ -22,6 +22,7 @@ use crate::messaging::service::{
 use crate::messaging::subscriber::{ComponentSubscriber, MailboxLimits};
 use crate::messaging::timer::{TIMER, timer_service};
 use crate::runtime::actor::{ActorWiring, ComponentActor};
+use crate::runtime::cache::CompileCache;
 use crate::runtime::config::ConfigGrant;
 use crate::runtime::engine::WasmEngine;
 use crate::runtime::host_services::InstanceSettings;
@@ -34,7 +35,7 @@ use crate::system::compile;
 use crate::system::errors::SystemError;
 use crate::system::inbox::HostInbox;
 use crate::system::limits::{self, DEFAULT_MEMORY_LIMIT, LimitOverrides};
-use crate::system::progress::StartProgress;
+use crate::system::progress::{StartCounts, StartProgress};
 use crate::system::running::System;
 use crate::system::spec::ComponentSpec;
 
@@ -70,7 +71,19 @@ pub struct SystemBuilder {
     services: Vec<(String, Service)>,
     /// Where the key-value database is; `None` for the default.
     keyvalue_path: Option<PathBuf>,
+    compile_cache: CacheChoice,
     progress: StartProgress,
+}
+
+/// Where compiled components are kept between starts.
+#[derive(Debug, Clone, Default)]
+enum CacheChoice {
+    /// The user's cache directory; without one (or when it cannot be
+    /// created), no cache, with a warning.
+    #[default]
+    UserDefault,
+    Dir(PathBuf),
+    Off,
 }
 
 /// The key-value database's file when none is set: in the working
@@ -314,6 +327,90 @@ impl SystemBuilder {
         self
     }
 
+    /// Keeps compiled components in `dir` and loads them from there on the
+    /// next start, instead of compiling again. By default the cache is
+    /// the user's cache directory (`~/.cache/airssys/compiled` on Linux).
+    /// Entries are named by the component's content hash and the engine's
+    /// configuration; one that is truncated, altered, from another engine
+    /// or owned by another user is compiled again, never loaded. A
+    /// directory that cannot be created fails [`start`](Self::start) with
+    /// [`SystemError::CompileCache`].
+    ///
+    /// ```
+    /// let builder = airssys_wasm::SystemBuilder::new().compile_cache("/var/cache/shop/airssys");
+    /// # let _ = builder;
+    /// ```
+    pub fn compile_cache(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.compile_cache = CacheChoice::Dir(dir.into());
+        self
+    }
+
+    /// Compiles every component at every start, keeping nothing on disk.
+    ///
+    /// ```
+    /// let builder = airssys_wasm::SystemBuilder::new().no_compile_cache();
+    /// # let _ = builder;
+    /// ```
+    pub fn no_compile_cache(mut self) -> Self {
+        self.compile_cache = CacheChoice::Off;
+        self
+    }
+
+    /// Compiles every component into the compile cache without starting
+    /// anything, so the next [`start`](Self::start) loads them from there
+    /// (`airssys compile` does this). Returns how many were compiled and
+    /// how many were already cached. Without a cache it only checks that
+    /// every component compiles.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), airssys_wasm::SystemError> {
+    /// use airssys_wasm::{ComponentSpec, SystemBuilder};
+    /// let counts = SystemBuilder::new()
+    ///     .component(ComponentSpec::from_file("app", "app.wasm"))
+    ///     .precompile()
+    ///     .await?;
+    /// println!("{} compiled, {} already cached", counts.compiled - counts.from_cache, counts.from_cache);
+    /// # Ok(()) }
+    /// ```
+    pub async fn precompile(&self) -> Result<StartCounts, SystemError> {
+        self.check_limits()?;
+        let engine = Arc::new(self.engine()?);
+        let progress = StartProgress::new();
+        compile::load_all(&engine, &self.components, &progress).await?;
+        Ok(progress.counts())
+    }
+
+    /// The engine for this system's limits, with its compile cache.
+    fn engine(&self) -> Result<WasmEngine, SystemError> {
+        let engine = WasmEngine::new(self.largest_memory_limit())?;
+        let cache = match &self.compile_cache {
+            CacheChoice::Off => None,
+            CacheChoice::Dir(dir) => {
+                Some(
+                    CompileCache::open(dir).map_err(|source| SystemError::CompileCache {
+                        path: dir.clone(),
+                        source,
+                    })?,
+                )
+            }
+            CacheChoice::UserDefault => {
+                let dir = CompileCache::default_dir();
+                match dir.as_deref().map(CompileCache::open) {
+                    Some(Ok(cache)) => Some(cache),
+                    Some(Err(error)) => {
+                        tracing::warn!(%error, dir = ?dir, "no compile cache: its directory cannot be created");
+                        None
+                    }
+                    None => {
+                        tracing::warn!("no compile cache: this user has no cache directory");
+                        None
+                    }
+                }
+            }
+        };
+        Ok(engine.with_cache(cache))
+    }
+
     /// Counts compilations and instantiations into `progress` as
     /// [`start`](Self::start) goes, so another task can report them (see
     /// [`StartProgress`]).
@@ -356,7 +453,7 @@ impl SystemBuilder {
         let grants = self.check_grants()?;
         self.check_capabilities()?;
         let capabilities = self.resolve_capabilities()?;
-        let engine = Arc::new(WasmEngine::new(self.largest_memory_limit())?);
+        let engine = Arc::new(self.engine()?);
         let loaded = compile::load_all(&engine, &self.components, &self.progress).await?;
         let parts = Parts::new(grants, self.limits);
         let inbox = self

@@ -41,8 +41,8 @@ pub(crate) async fn load_all(
                             LoadedComponent::from_bytes(&engine, &spec.name, bytes)
                         }
                     };
-                    if loaded.is_ok() {
-                        progress.compiled_one();
+                    if let Ok(loaded) = &loaded {
+                        progress.compiled_one(loaded.was_cached());
                     }
                     loaded
                 }));

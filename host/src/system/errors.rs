@@ -112,4 +112,16 @@ pub enum SystemError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+
+    /// The compile cache directory set with
+    /// [`SystemBuilder::compile_cache`](crate::SystemBuilder::compile_cache)
+    /// could not be created.
+    #[error("cannot use the compile cache directory {}", .path.display())]
+    CompileCache {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }

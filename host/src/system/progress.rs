@@ -38,6 +38,7 @@ pub struct StartProgress(Arc<Counters>);
 struct Counters {
     to_compile: AtomicUsize,
     compiled: AtomicUsize,
+    from_cache: AtomicUsize,
     to_start: AtomicUsize,
     started: AtomicUsize,
 }
@@ -54,8 +55,10 @@ pub struct StartCounts {
     /// Distinct sources to compile: components sharing bytes or a file
     /// are compiled once.
     pub to_compile: usize,
-    /// Sources compiled so far.
+    /// Sources ready so far: compiled, or loaded from the compile cache.
     pub compiled: usize,
+    /// Of those, how many came from the compile cache.
+    pub from_cache: usize,
     /// Components to instantiate.
     pub to_start: usize,
     /// Components instantiated and running so far.
@@ -84,6 +87,7 @@ impl StartProgress {
         StartCounts {
             to_compile: c.to_compile.load(Ordering::Relaxed),
             compiled: c.compiled.load(Ordering::Relaxed),
+            from_cache: c.from_cache.load(Ordering::Relaxed),
             to_start: c.to_start.load(Ordering::Relaxed),
             started: c.started.load(Ordering::Relaxed),
         }
@@ -93,7 +97,10 @@ impl StartProgress {
         self.0.to_compile.store(count, Ordering::Relaxed);
     }
 
-    pub(crate) fn compiled_one(&self) {
+    pub(crate) fn compiled_one(&self, from_cache: bool) {
+        if from_cache {
+            self.0.from_cache.fetch_add(1, Ordering::Relaxed);
+        }
         self.0.compiled.fetch_add(1, Ordering::Relaxed);
     }
 

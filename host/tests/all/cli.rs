@@ -230,3 +230,75 @@ fn guest_text_is_printed_escaped() {
     }
     assert!(stdout.contains("\\u{1b}[2J"), "{stdout}");
 }
+
+/// `airssys compile` fills the cache a run then loads from, for a `.wasm`
+/// file and for a manifest's components; `--no-cache` compiles anyway.
+#[test]
+fn compile_warms_the_cache_for_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let cache = cache.to_str().unwrap();
+    let manifest = dir.path().join("echo.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[limits]\nmemory-limit-bytes = 16777216\n\n[[component]]\nname = \"echo\"\nwasm = {ECHO_PATH:?}\n"
+        ),
+    )
+    .unwrap();
+    let manifest = manifest.to_str().unwrap();
+
+    let warmed = airssys(&["compile", ECHO_PATH, manifest, "--cache-dir", cache]);
+    assert_prints(
+        &warmed,
+        &[
+            "the components: 1 compiled into the cache, 0 already there",
+            "echo.toml: 1 compiled into the cache, 0 already there",
+        ],
+    );
+    let ran = airssys(&["run", manifest, "--cache-dir", cache]);
+    assert_prints(
+        &ran,
+        &["(1 of 1 compiled components from the compile cache)"],
+    );
+    let uncached = airssys(&["run", manifest, "--no-cache"]);
+    assert_prints(
+        &uncached,
+        &["(0 of 1 compiled components from the compile cache)"],
+    );
+}
+
+/// `airssys wit` prints the contract; `--dir` writes every file of `wit/`,
+/// byte for byte, so nothing the tree holds is left out.
+#[test]
+fn wit_is_the_contract_in_full() {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit");
+    let printed = airssys(&["wit"]);
+    assert!(printed.status.success(), "{}", text(&printed.stderr));
+    assert_eq!(
+        text(&printed.stdout),
+        std::fs::read_to_string(source.join("airssys.wit")).unwrap()
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let written = airssys(&["wit", "--dir", dir.path().to_str().unwrap()]);
+    assert!(written.status.success(), "{}", text(&written.stderr));
+    let files = |root: &std::path::Path| {
+        let mut files = Vec::new();
+        let mut pending = vec![root.to_owned()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let relative = path.strip_prefix(root).unwrap().to_owned();
+                    files.push((relative, std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    assert_eq!(files(dir.path()), files(&source));
+}

@@ -145,6 +145,7 @@ async fn start_progress_counts_compilations_and_instances() {
         .component(ComponentSpec::from_bytes("echo-1", shared.clone()))
         .component(ComponentSpec::from_bytes("echo-2", shared))
         .component(ComponentSpec::from_file("echo-3", ECHO_PATH))
+        .no_compile_cache()
         .progress(progress.clone())
         .start()
         .await
@@ -152,6 +153,7 @@ async fn start_progress_counts_compilations_and_instances() {
     let counts = StartCounts {
         to_compile: 2,
         compiled: 2,
+        from_cache: 0,
         to_start: 3,
         started: 3,
     };

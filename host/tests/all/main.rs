@@ -2,6 +2,7 @@
 //! wasm32-wasip2 by `airssys-test-fixtures`, run through real wasmtime.
 
 // These two run the `airssys` binary, which only the `cli` feature builds.
+mod cache;
 mod capabilities;
 #[cfg(feature = "cli")]
 mod cli;

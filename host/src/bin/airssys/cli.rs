@@ -33,6 +33,19 @@ pub(crate) enum Command {
         /// socket, until `stop`, Ctrl-C, SIGTERM or `--max-ms`.
         #[arg(long, value_name = "SOCKET")]
         control: Option<PathBuf>,
+        #[command(flatten)]
+        cache: CacheArgs,
+    },
+    /// Compile components into the compile cache, so the next `airssys run`
+    /// loads them instead of compiling. Takes `.wasm` files (compiled for
+    /// the default limits) or manifests (compiled for the limits they set).
+    Compile {
+        /// `.wasm` components or `.toml` manifests.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Where the cache is; the user's cache directory by default.
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
     },
     /// Send a fire-and-forget message into a system started with
     /// `airssys run --control`.
@@ -57,12 +70,33 @@ pub(crate) enum Command {
         #[arg(long, value_name = "SOCKET", env = "AIRSSYS_CONTROL")]
         control: PathBuf,
     },
+    /// Print the WIT contract this host speaks (`airssys.wit`), or write
+    /// it with its WASI dependencies to a directory, ready for
+    /// `wit-bindgen`, componentize-py or jco.
+    Wit {
+        /// Write `airssys.wit` and `deps/` here instead of printing.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Say whether a `.wasm` file is a plugin this host can run, and list
     /// what it imports and exports. Exits 0 for a plugin, 1 otherwise.
     Inspect {
         /// The component to look at.
         file: PathBuf,
     },
+}
+
+/// Where compiled components are kept between runs.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CacheArgs {
+    /// Keep compiled components in DIR (default: the manifest's
+    /// `[cache] dir`, else the user's cache directory, e.g.
+    /// `~/.cache/airssys/compiled`).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub(crate) cache_dir: Option<PathBuf>,
+    /// Compile every component, reading and writing no cache.
+    #[arg(long)]
+    pub(crate) no_cache: bool,
 }
 
 /// Where a message from the command line goes and what it carries.

@@ -68,11 +68,16 @@ fn dispatch(command: Command) -> Result<(), Failure> {
 fn execute(runtime: &tokio::runtime::Runtime, command: Command) -> Result<(), Failure> {
     match command {
         Command::Inspect { file } => commands::inspect::inspect(&file),
+        Command::Wit { dir } => commands::wit::wit(dir.as_deref()),
         Command::Run {
             manifest,
             max_ms,
             control,
-        } => runtime.block_on(commands::run::run(manifest, max_ms, control)),
+            cache,
+        } => runtime.block_on(commands::run::run(manifest, max_ms, control, cache)),
+        Command::Compile { paths, cache_dir } => {
+            runtime.block_on(commands::compile::compile(&paths, cache_dir))
+        }
         #[cfg(unix)]
         Command::Send { message } => runtime.block_on(commands::client::send(message)),
         #[cfg(unix)]

@@ -18,6 +18,8 @@ pub(crate) struct Manifest {
     pub(crate) limits: Limits,
     #[serde(default)]
     pub(crate) keyvalue: KeyValueStore,
+    #[serde(default)]
+    pub(crate) cache: Cache,
     #[serde(default, rename = "component")]
     pub(crate) components: Vec<Component>,
     #[serde(default, rename = "message")]
@@ -44,6 +46,31 @@ pub(crate) struct KeyValueStore {
     /// The database file, relative to the manifest; `airssys-state.redb`
     /// next to it when absent.
     pub(crate) path: Option<PathBuf>,
+}
+
+/// `[cache]`: where compiled components are kept between runs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct Cache {
+    /// The directory, relative to the manifest; the user's cache
+    /// directory when absent.
+    pub(crate) dir: Option<PathBuf>,
+    /// `false` compiles every component at every run.
+    #[serde(default = "enabled")]
+    pub(crate) enabled: bool,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            enabled: true,
+        }
+    }
 }
 
 /// One `[[component]]` table.
@@ -222,6 +249,11 @@ impl Manifest {
             .clone()
             .unwrap_or_else(|| PathBuf::from(DEFAULT_KEYVALUE_PATH));
         let mut builder = SystemBuilder::new().keyvalue_path(base.join(state));
+        if !self.cache.enabled {
+            builder = builder.no_compile_cache();
+        } else if let Some(dir) = &self.cache.dir {
+            builder = builder.compile_cache(base.join(dir));
+        }
         if let Some(ms) = self.limits.default_timeout_ms {
             builder = builder.default_timeout(Duration::from_millis(ms));
         }

@@ -5,8 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use airssys_wasm::{ComponentSpec, PendingResponse, StartProgress, System, SystemBuilder};
+use airssys_wasm::{
+    ComponentSpec, PendingResponse, StartCounts, StartProgress, System, SystemBuilder,
+};
 
+use crate::cli::CacheArgs;
 #[cfg(unix)]
 use crate::control;
 use crate::failure::{Failure, chain};
@@ -21,11 +24,17 @@ pub(crate) async fn run(
     manifest: Option<PathBuf>,
     max_ms: Option<u64>,
     control: Option<PathBuf>,
+    cache: CacheArgs,
 ) -> Result<(), Failure> {
-    let plan = match manifest {
+    let mut plan = match manifest {
         Some(path) => Plan::from_manifest(&path).map_err(Failure::usage)?,
         None => Plan::demo(),
     };
+    if cache.no_cache {
+        plan.builder = plan.builder.no_compile_cache();
+    } else if let Some(dir) = cache.cache_dir {
+        plan.builder = plan.builder.compile_cache(dir);
+    }
     run_plan(plan, max_ms.map(Duration::from_millis), control).await
 }
 
@@ -100,7 +109,7 @@ async fn run_plan(
         return Err(Failure::usage("--control needs Unix domain sockets"));
     }
 
-    let mut system = tokio::select! {
+    let (mut system, counts) = tokio::select! {
         started = start(plan.builder, started) => {
             started.map_err(|error| Failure::failed(chain(&error)))?
         }
@@ -112,9 +121,11 @@ async fn run_plan(
         }
     };
     say!(
-        "airssys: started {} components in {} ms",
+        "airssys: started {} components in {} ms ({} of {} compiled components from the compile cache)",
         system.component_ids().len(),
-        started.elapsed().as_millis()
+        started.elapsed().as_millis(),
+        counts.from_cache,
+        counts.compiled,
     );
 
     if let Some(mut inbox) = system.take_inbox() {
@@ -189,11 +200,12 @@ async fn run_plan(
     }
 }
 
-/// Starts the system, saying every second how far a slow start has got.
+/// Starts the system, saying every second how far a slow start has got;
+/// returns it with its final counts.
 async fn start(
     builder: SystemBuilder,
     started: Instant,
-) -> Result<System, airssys_wasm::SystemError> {
+) -> Result<(System, StartCounts), airssys_wasm::SystemError> {
     let progress = StartProgress::new();
     let start = builder.host_inbox(1024).progress(progress.clone()).start();
     tokio::pin!(start);
@@ -201,7 +213,7 @@ async fn start(
         tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
     loop {
         tokio::select! {
-            result = &mut start => return result,
+            result = &mut start => return result.map(|system| (system, progress.counts())),
             _ = ticks.tick() => {
                 let counts = progress.counts();
                 say!(

@@ -1,0 +1,47 @@
+//! Starting a system: compiling its components, against loading them from
+//! the compile cache a previous start filled. The system is the assistant
+//! plugin (the largest Rust guest here) and the lean relay.
+//!
+//! `cargo bench -p airssys-benches --bench start`
+
+// criterion_group! defines an undocumented public function.
+#![allow(missing_docs, reason = "criterion_group! generates it")]
+
+use std::time::Duration;
+
+use airssys_benches::runtime;
+use airssys_test_fixtures::{ASSISTANT, RELAY};
+use airssys_wasm::{ComponentSpec, SystemBuilder};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn system() -> SystemBuilder {
+    SystemBuilder::new()
+        .component(ComponentSpec::from_bytes("assistant", ASSISTANT))
+        .component(ComponentSpec::from_bytes("relay", RELAY))
+}
+
+fn start(c: &mut Criterion) {
+    let rt = runtime();
+    let cache = std::env::temp_dir().join(format!("airssys-bench-start-{}", std::process::id()));
+    let mut group = c.benchmark_group("start");
+    group.sample_size(10);
+    group.bench_function("cold: compile both", |b| {
+        b.to_async(&rt).iter(|| async {
+            let system = system().no_compile_cache().start().await.unwrap();
+            system.shutdown(Duration::from_secs(1)).await;
+        })
+    });
+    rt.block_on(system().compile_cache(&cache).precompile())
+        .unwrap();
+    group.bench_function("warm: both from the compile cache", |b| {
+        b.to_async(&rt).iter(|| async {
+            let system = system().compile_cache(&cache).start().await.unwrap();
+            system.shutdown(Duration::from_secs(1)).await;
+        })
+    });
+    group.finish();
+    std::fs::remove_dir_all(cache).unwrap();
+}
+
+criterion_group!(benches, start);
+criterion_main!(benches);

@@ -1,0 +1,176 @@
+//! [`CompileCache`]: compiled components kept on disk, so a system starts
+//! without compiling what an earlier start (or `airssys compile`) already
+//! compiled.
+//!
+//! An entry's name is the SHA-256 of the component's bytes and a hash of
+//! the engine's compatibility fingerprint (wasmtime's version, its
+//! configuration, the CPU features it compiles for). An entry holds a
+//! header, the SHA-256 of its body, and the body: what
+//! `Component::serialize` wrote. Anything that does not check out is a
+//! miss: the component is compiled and the entry written again.
+
+use std::fs::File;
+use std::hash::{Hash, Hasher};
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+/// The first bytes of every entry; a new format gets a new one.
+const MAGIC: &[u8; 16] = b"airssys-cc-v1\n\0\0";
+/// The magic and the body's digest.
+const HEADER_LEN: usize = MAGIC.len() + 32;
+
+/// A directory of compiled components, this user's own.
+#[derive(Debug, Clone)]
+pub(crate) struct CompileCache {
+    dir: PathBuf,
+}
+
+/// Why an entry was not loaded.
+#[derive(Debug)]
+enum Miss {
+    /// There is none yet.
+    Absent,
+    /// There is one, but it cannot be trusted or used; why, for the log.
+    Unusable(String),
+}
+
+fn unusable(why: impl std::fmt::Display) -> Miss {
+    Miss::Unusable(why.to_string())
+}
+
+impl CompileCache {
+    /// The cache in `dir`, created (readable by this user only) if missing.
+    pub(crate) fn open(dir: impl Into<PathBuf>) -> std::io::Result<Self> {
+        let dir = dir.into();
+        create_private_dir(&dir)?;
+        Ok(Self { dir })
+    }
+
+    /// The user's cache directory for airssys: `$XDG_CACHE_HOME/airssys`
+    /// or `~/.cache/airssys` on Linux, the platform's equivalent elsewhere.
+    pub(crate) fn default_dir() -> Option<PathBuf> {
+        directories_next::BaseDirs::new()
+            .map(|dirs| dirs.cache_dir().join("airssys").join("compiled"))
+    }
+
+    /// The compiled form of `bytes` for `engine`: from the cache when an
+    /// entry checks out, else compiled by `compile` and stored. Says
+    /// whether it came from the cache.
+    pub(crate) fn get_or_compile(
+        &self,
+        engine: &Engine,
+        bytes: &[u8],
+        compile: impl FnOnce() -> wasmtime::Result<Component>,
+    ) -> wasmtime::Result<(Component, bool)> {
+        let path = self.entry_path(engine, bytes);
+        match load(engine, &path) {
+            Ok(component) => return Ok((component, true)),
+            Err(Miss::Absent) => {}
+            Err(Miss::Unusable(why)) => {
+                tracing::warn!(path = %path.display(), %why, "compile cache entry not used; compiling");
+            }
+        }
+        let component = compile()?;
+        if let Err(error) = store(&path, &component) {
+            tracing::warn!(path = %path.display(), %error, "could not write the compile cache entry");
+        }
+        Ok((component, false))
+    }
+
+    fn entry_path(&self, engine: &Engine, bytes: &[u8]) -> PathBuf {
+        let content = Sha256::digest(bytes);
+        // DefaultHasher::new() has fixed keys: the same engine gives the
+        // same value in every process of this build.
+        let mut fingerprint = std::hash::DefaultHasher::new();
+        engine
+            .precompile_compatibility_hash()
+            .hash(&mut fingerprint);
+        let name = format!("{}-{:016x}.cwasm", hex(&content), fingerprint.finish());
+        self.dir.join(name)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn load(engine: &Engine, path: &Path) -> Result<Component, Miss> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(Miss::Absent),
+        Err(error) => return Err(unusable(error)),
+    };
+    check_ownership(&file)?;
+    let mut entry = Vec::new();
+    (&file).read_to_end(&mut entry).map_err(unusable)?;
+    if entry.len() < HEADER_LEN || &entry[..MAGIC.len()] != MAGIC {
+        return Err(unusable("not an airssys compile cache entry, or truncated"));
+    }
+    let (digest, body) = entry[MAGIC.len()..].split_at(32);
+    if Sha256::digest(body).as_slice() != digest {
+        return Err(unusable("its body does not match its digest"));
+    }
+    // SAFETY: `deserialize` trusts its input to be what `serialize` wrote.
+    // These bytes are: the entry is this user's own file, writable by no
+    // one else (checked above), in a directory only this user can write,
+    // and its body matches the digest written beside it, so it is neither
+    // truncated nor altered since `store` wrote it. wasmtime itself then
+    // refuses bytes from another wasmtime version or engine configuration
+    // (a miss, not a load).
+    unsafe { Component::deserialize(engine, body) }.map_err(|error| unusable(format!("{error:#}")))
+}
+
+/// Writes `component`'s entry at `path` through a temporary file renamed
+/// into place, so a reader never sees half an entry and concurrent
+/// writers each leave a whole one.
+fn store(path: &Path, component: &Component) -> std::io::Result<()> {
+    let body = component.serialize().map_err(std::io::Error::other)?;
+    let dir = path.parent().expect("entries live in the cache directory");
+    let mut temporary = tempfile::NamedTempFile::new_in(dir)?;
+    temporary.write_all(MAGIC)?;
+    temporary.write_all(&Sha256::digest(&body))?;
+    temporary.write_all(&body)?;
+    temporary.as_file().sync_all()?;
+    temporary.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+/// An entry must be this user's, and writable by no one else: otherwise
+/// another user could have put code in it.
+#[cfg(unix)]
+fn check_ownership(file: &File) -> Result<(), Miss> {
+    use std::os::unix::fs::MetadataExt as _;
+    let metadata = file.metadata().map_err(unusable)?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if metadata.uid() != me {
+        return Err(unusable("owned by another user"));
+    }
+    if metadata.mode() & 0o022 != 0 {
+        return Err(unusable("writable by other users"));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_ownership(_file: &File) -> Result<(), Miss> {
+    Ok(())
+}
