@@ -5,9 +5,9 @@
 //! An entry's name is the SHA-256 of the component's bytes and a hash of
 //! the engine's compatibility fingerprint (wasmtime's version, its
 //! configuration, the CPU features it compiles for). An entry holds a
-//! header, the SHA-256 of its body, and the body: what
-//! `Component::serialize` wrote. Anything that does not check out is a
-//! miss: the component is compiled and the entry written again.
+//! header (the magic, that same key, the SHA-256 of its body) and the
+//! body: what `Component::serialize` wrote. Anything that does not check
+//! out is a miss: the component is compiled and the entry written again.
 
 use std::fs::File;
 use std::hash::{Hash, Hasher};
@@ -19,9 +19,11 @@ use wasmtime::Engine;
 use wasmtime::component::Component;
 
 /// The first bytes of every entry; a new format gets a new one.
-const MAGIC: &[u8; 16] = b"airssys-cc-v1\n\0\0";
-/// The magic and the body's digest.
-const HEADER_LEN: usize = MAGIC.len() + 32;
+const MAGIC: &[u8; 16] = b"airssys-cc-v2\n\0\0";
+/// The component's SHA-256 and the engine's fingerprint.
+const KEY_LEN: usize = 32 + 8;
+/// The magic, the key and the body's digest.
+const HEADER_LEN: usize = MAGIC.len() + KEY_LEN + 32;
 
 /// A directory of compiled components, this user's own.
 #[derive(Debug, Clone)]
@@ -43,15 +45,24 @@ fn unusable(why: impl std::fmt::Display) -> Miss {
 }
 
 impl CompileCache {
-    /// The cache in `dir`, created (readable by this user only) if missing.
+    /// The cache in `dir`, created (readable by this user only) if
+    /// missing. A directory of another user's, or one others may write
+    /// to, is refused: they could put entries in it.
     pub(crate) fn open(dir: impl Into<PathBuf>) -> std::io::Result<Self> {
         let dir = dir.into();
         create_private_dir(&dir)?;
+        let metadata = std::fs::metadata(&dir)?;
+        if let Err(why) = check_private(&metadata) {
+            return Err(std::io::Error::other(format!(
+                "the directory is {why}; only a directory of this user's that others cannot write to can hold compiled code"
+            )));
+        }
         Ok(Self { dir })
     }
 
-    /// The user's cache directory for airssys: `$XDG_CACHE_HOME/airssys`
-    /// or `~/.cache/airssys` on Linux, the platform's equivalent elsewhere.
+    /// The user's cache directory for compiled components:
+    /// `$XDG_CACHE_HOME/airssys/compiled` or `~/.cache/airssys/compiled` on
+    /// Linux, the platform's equivalent elsewhere.
     pub(crate) fn default_dir() -> Option<PathBuf> {
         directories_next::BaseDirs::new()
             .map(|dirs| dirs.cache_dir().join("airssys").join("compiled"))
@@ -66,8 +77,11 @@ impl CompileCache {
         bytes: &[u8],
         compile: impl FnOnce() -> wasmtime::Result<Component>,
     ) -> wasmtime::Result<(Component, bool)> {
-        let path = self.entry_path(engine, bytes);
-        match load(engine, &path) {
+        let key = entry_key(engine, bytes);
+        let path = self
+            .dir
+            .join(format!("{}-{}.cwasm", hex(&key[..32]), hex(&key[32..])));
+        match load(engine, &path, &key) {
             Ok(component) => return Ok((component, true)),
             Err(Miss::Absent) => {}
             Err(Miss::Unusable(why)) => {
@@ -75,50 +89,63 @@ impl CompileCache {
             }
         }
         let component = compile()?;
-        if let Err(error) = store(&path, &component) {
+        if let Err(error) = store(&path, &key, &component) {
             tracing::warn!(path = %path.display(), %error, "could not write the compile cache entry");
         }
         Ok((component, false))
     }
+}
 
-    fn entry_path(&self, engine: &Engine, bytes: &[u8]) -> PathBuf {
-        let content = Sha256::digest(bytes);
-        // DefaultHasher::new() has fixed keys: the same engine gives the
-        // same value in every process of this build.
-        let mut fingerprint = std::hash::DefaultHasher::new();
-        engine
-            .precompile_compatibility_hash()
-            .hash(&mut fingerprint);
-        let name = format!("{}-{:016x}.cwasm", hex(&content), fingerprint.finish());
-        self.dir.join(name)
-    }
+/// The component's SHA-256, then the engine's fingerprint.
+fn entry_key(engine: &Engine, bytes: &[u8]) -> [u8; KEY_LEN] {
+    // DefaultHasher::new() has fixed keys: the same engine gives the same
+    // value in every process of this build.
+    let mut fingerprint = std::hash::DefaultHasher::new();
+    engine
+        .precompile_compatibility_hash()
+        .hash(&mut fingerprint);
+    let mut key = [0; KEY_LEN];
+    key[..32].copy_from_slice(&Sha256::digest(bytes));
+    key[32..].copy_from_slice(&fingerprint.finish().to_be_bytes());
+    key
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-fn load(engine: &Engine, path: &Path) -> Result<Component, Miss> {
-    let file = match File::open(path) {
+fn load(engine: &Engine, path: &Path, key: &[u8; KEY_LEN]) -> Result<Component, Miss> {
+    let file = match open_entry(path) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(Miss::Absent),
         Err(error) => return Err(unusable(error)),
     };
-    check_ownership(&file)?;
+    let metadata = file.metadata().map_err(unusable)?;
+    if !metadata.is_file() {
+        return Err(unusable("not a regular file"));
+    }
+    check_private(&metadata).map_err(unusable)?;
     let mut entry = Vec::new();
     (&file).read_to_end(&mut entry).map_err(unusable)?;
     if entry.len() < HEADER_LEN || &entry[..MAGIC.len()] != MAGIC {
         return Err(unusable("not an airssys compile cache entry, or truncated"));
     }
-    let (digest, body) = entry[MAGIC.len()..].split_at(32);
+    let (stored_key, rest) = entry[MAGIC.len()..].split_at(KEY_LEN);
+    if stored_key != key {
+        return Err(unusable("it was written for another component or engine"));
+    }
+    let (digest, body) = rest.split_at(32);
     if Sha256::digest(body).as_slice() != digest {
         return Err(unusable("its body does not match its digest"));
     }
     // SAFETY: `deserialize` trusts its input to be what `serialize` wrote.
-    // These bytes are: the entry is this user's own file, writable by no
-    // one else (checked above), in a directory only this user can write,
-    // and its body matches the digest written beside it, so it is neither
-    // truncated nor altered since `store` wrote it. wasmtime itself then
+    // These bytes are: the entry is a regular file (not followed through a
+    // symlink) of this user's, writable by no one else (checked above, on
+    // the open file), in a directory only this user can write (checked in
+    // `open`); its header names this component and engine, so it is not
+    // another component's entry moved here; and its body matches the
+    // digest written beside it, so it is neither truncated nor altered
+    // since `store` wrote it. wasmtime itself then
     // refuses bytes from another wasmtime version or engine configuration
     // (a miss, not a load).
     unsafe { Component::deserialize(engine, body) }.map_err(|error| unusable(format!("{error:#}")))
@@ -127,11 +154,12 @@ fn load(engine: &Engine, path: &Path) -> Result<Component, Miss> {
 /// Writes `component`'s entry at `path` through a temporary file renamed
 /// into place, so a reader never sees half an entry and concurrent
 /// writers each leave a whole one.
-fn store(path: &Path, component: &Component) -> std::io::Result<()> {
+fn store(path: &Path, key: &[u8; KEY_LEN], component: &Component) -> std::io::Result<()> {
     let body = component.serialize().map_err(std::io::Error::other)?;
     let dir = path.parent().expect("entries live in the cache directory");
     let mut temporary = tempfile::NamedTempFile::new_in(dir)?;
     temporary.write_all(MAGIC)?;
+    temporary.write_all(key)?;
     temporary.write_all(&Sha256::digest(&body))?;
     temporary.write_all(&body)?;
     temporary.as_file().sync_all()?;
@@ -153,24 +181,40 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
-/// An entry must be this user's, and writable by no one else: otherwise
-/// another user could have put code in it.
+/// Opens an entry without following a symlink, and without blocking on a
+/// FIFO put in its place.
 #[cfg(unix)]
-fn check_ownership(file: &File) -> Result<(), Miss> {
+fn open_entry(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_entry(path: &Path) -> std::io::Result<File> {
+    File::open(path)
+}
+
+/// A file or directory holding compiled code must be this user's, and
+/// writable by no one else: otherwise another user could have put code in
+/// it. (On other systems than Unix this is not checked.)
+#[cfg(unix)]
+fn check_private(metadata: &std::fs::Metadata) -> Result<(), &'static str> {
     use std::os::unix::fs::MetadataExt as _;
-    let metadata = file.metadata().map_err(unusable)?;
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
     if metadata.uid() != me {
-        return Err(unusable("owned by another user"));
+        return Err("owned by another user");
     }
     if metadata.mode() & 0o022 != 0 {
-        return Err(unusable("writable by other users"));
+        return Err("writable by other users");
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn check_ownership(_file: &File) -> Result<(), Miss> {
+fn check_private(_metadata: &std::fs::Metadata) -> Result<(), &'static str> {
     Ok(())
 }

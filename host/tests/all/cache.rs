@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use airssys_test_fixtures::ECHO;
+use airssys_test_fixtures::{ECHO, RELAY};
 use airssys_wasm::{ComponentSpec, StartProgress, SystemBuilder, SystemError};
 
 use crate::common::system::answer;
@@ -88,7 +88,8 @@ async fn damaged_entries_are_compiled_again() {
 }
 
 /// An entry another engine configuration wrote, put under this engine's
-/// name with a valid digest, is refused by wasmtime and compiled again.
+/// name with a valid digest, is refused (its header names the other
+/// engine) and compiled again.
 #[tokio::test]
 async fn an_entry_of_another_engine_is_compiled_again() {
     let small = tempfile::tempdir().unwrap();
@@ -173,4 +174,61 @@ async fn precompile_warms_the_cache() {
     let counts = builder.precompile().await.unwrap();
     assert_eq!((counts.compiled, counts.from_cache), (1, 1));
     assert_eq!(start_echo(dir.path(), None).await, 1);
+}
+
+/// Starts `bytes` as `name` with the cache in `dir`; how many components
+/// came from the cache.
+async fn start_from(dir: &Path, name: &str, bytes: &'static [u8]) -> usize {
+    let progress = StartProgress::new();
+    let system = SystemBuilder::new()
+        .compile_cache(dir)
+        .progress(progress.clone())
+        .component(ComponentSpec::from_bytes(name, bytes))
+        .start()
+        .await
+        .unwrap();
+    system.shutdown(std::time::Duration::from_secs(1)).await;
+    progress.counts().from_cache
+}
+
+/// A valid entry of one component, put (copied or linked) under another
+/// component's name, is not loaded for it.
+#[cfg(unix)]
+#[tokio::test]
+async fn another_components_entry_is_not_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    start_from(dir.path(), "echo", ECHO).await;
+    let echo_entry = only_entry(dir.path());
+    start_from(dir.path(), "relay", RELAY).await;
+    let relay_entry = entries(dir.path())
+        .into_iter()
+        .find(|entry| *entry != echo_entry)
+        .unwrap();
+
+    std::fs::copy(&echo_entry, &relay_entry).unwrap();
+    assert_eq!(start_from(dir.path(), "relay", RELAY).await, 0, "copied");
+    std::fs::remove_file(&relay_entry).unwrap();
+    std::os::unix::fs::symlink(&echo_entry, &relay_entry).unwrap();
+    assert_eq!(start_from(dir.path(), "relay", RELAY).await, 0, "linked");
+    assert_eq!(start_from(dir.path(), "relay", RELAY).await, 1, "replaced");
+}
+
+/// A cache directory others may write to is refused at start.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_cache_directory_others_may_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let error = SystemBuilder::new()
+        .compile_cache(dir.path())
+        .component(ComponentSpec::from_bytes("echo", ECHO))
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, SystemError::CompileCache { path, source }
+            if path == dir.path() && source.to_string().contains("writable by other users")),
+        "{error:?}"
+    );
 }
