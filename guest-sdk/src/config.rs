@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use crate::bindings::wasi::config::store;
+use crate::sys::config::store;
 
 /// Why the configuration could not be read (a host whose configuration
 /// lives elsewhere may fail; airssys never does).

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use crate::bindings::airssys::wasm::host_services;
 use crate::codec::ToPayload;
+use crate::sys::host_services;
 use crate::types::{CorrelationId, MessagingError};
 
 /// Sends `message` to `target`, fire-and-forget: returns once the host has

@@ -20,7 +20,7 @@
 
 use std::fmt;
 
-use crate::bindings::wasi::keyvalue::{atomics, batch, store};
+use crate::sys::keyvalue::{atomics, batch, store};
 
 /// Why a key-value operation failed.
 ///

@@ -33,8 +33,10 @@
 //! `cargo generate --path templates/plugin --name my-plugin` (from a
 //! checkout of airssys-wasm) makes a crate ready to build: `Cargo.toml` with
 //! `crate-type = ["cdylib"]` and this crate as a dependency,
-//! `.cargo/config.toml` setting the target to `wasm32-wasip2`, a JSON
-//! handler and its unit tests. By hand, it is those three things.
+//! `.cargo/config.toml` with the alias `cargo build-plugin` (a release
+//! build for `wasm32-wasip2`), a JSON handler, its unit tests and a test of
+//! the built component under the host. By hand, a `cdylib` crate with this
+//! one as a dependency and a handler is enough.
 //! `airssys inspect target/wasm32-wasip2/release/my_plugin.wasm` then says
 //! whether the host can run the result and what it imports and exports.
 //!
@@ -109,24 +111,30 @@
 //! # Testing
 //!
 //! Handlers are plain functions: call them from `#[test]`s built for the
-//! machine you are on (`cargo test --target <host triple>` when
-//! `.cargo/config.toml` sets wasm32-wasip2), and the log macros print to
-//! stderr. [`send`], [`request`] and [`cancel`] need the host; to test a
-//! plugin that uses them, or the built component as a whole, run it under
-//! the host crate: a `airssys_wasm::SystemBuilder` with just this component
-//! (and whatever it talks to), asked with `System::request`.
+//! machine you are on (the plugin template's plain `cargo test`). What they
+//! ask of the host goes to the thread's [`testing::TestHost`], which
+//! records sends, requests, cancels and log lines, serves configuration,
+//! key-value buckets and HTTP answers, and lets the test call
+//! `handle_callback` with the outcome it chooses. Without one, those calls
+//! return an error saying to create one. To test the built component under
+//! the real host, with stand-ins for what it talks to, use
+//! `airssys_wasm::testing::PluginTest` from the host crate.
 //!
 //! ```
-//! use airssys_wasm_guest::{export, ComponentError, ComponentId};
+//! use airssys_wasm_guest::testing::TestHost;
+//! use airssys_wasm_guest::{export, send, ComponentError, ComponentId};
 //!
 //! #[export]
 //! fn handle_message(_sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, ComponentError> {
+//!     send("audit", message.clone()).map_err(|e| ComponentError::failed(e.to_string()))?;
 //!     Ok(message.to_ascii_uppercase())
 //! }
 //!
 //! // In the plugin's tests:
+//! let host = TestHost::new();
 //! let answer = handle_message(ComponentId::new("test"), b"hi".to_vec());
 //! assert_eq!(answer.unwrap(), b"HI");
+//! assert_eq!(host.sent()[0].target, "audit");
 //! ```
 //!
 //! # State
@@ -176,6 +184,9 @@ mod host;
 pub mod http;
 pub mod keyvalue;
 pub mod log;
+mod sys;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
 pub mod timer;
 mod types;
 

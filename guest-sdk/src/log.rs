@@ -11,8 +11,7 @@
 //! Lines longer than 4 KiB are cut by the host. `println!` and `eprintln!`
 //! reach the same log as `info` and `warn` lines, one event per line.
 
-#[cfg(target_arch = "wasm32")]
-use crate::bindings::airssys::wasm::host_services;
+use crate::sys::host_services;
 
 /// How much a log line matters.
 ///
@@ -39,8 +38,8 @@ pub enum Level {
 /// Writes one line to the host's log. The macros ([`info!`](crate::info)
 /// and friends) format and call this.
 ///
-/// Built natively (a plugin's unit tests), there is no host: the line goes
-/// to stderr instead.
+/// Built natively (a plugin's unit tests), the line goes to stderr and to
+/// the thread's [`TestHost`](crate::testing::TestHost), if there is one.
 ///
 /// ```
 /// use airssys_wasm_guest::log::{write, Level};
@@ -48,7 +47,6 @@ pub enum Level {
 /// let line = String::from("order 42 shipped");
 /// write(Level::Info, &line);
 /// ```
-#[cfg(target_arch = "wasm32")]
 pub fn write(level: Level, message: &str) {
     let level = match level {
         Level::Trace => host_services::LogLevel::Trace,
@@ -58,17 +56,6 @@ pub fn write(level: Level, message: &str) {
         Level::Error => host_services::LogLevel::Error,
     };
     host_services::log(level, message);
-}
-
-/// Writes one line to stderr: natively there is no host to log to.
-///
-/// ```
-/// // In a plugin's unit test, log lines appear in the test output.
-/// airssys_wasm_guest::log::write(airssys_wasm_guest::log::Level::Warn, "stock low");
-/// ```
-#[cfg(not(target_arch = "wasm32"))]
-pub fn write(level: Level, message: &str) {
-    eprintln!("[{level:?}] {message}");
 }
 
 /// Logs a formatted line at [`Level::Trace`].

@@ -132,6 +132,7 @@ mod core;
 mod messaging;
 mod runtime;
 mod system;
+pub mod testing;
 
 #[cfg(feature = "unstable-internals")]
 #[doc(hidden)]

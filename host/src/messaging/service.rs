@@ -193,6 +193,16 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Runs the handler on one call.
+    pub(crate) fn call(
+        &self,
+        call: ServiceCall,
+    ) -> Pin<Box<dyn Future<Output = ServiceResult> + Send>> {
+        (self.handler)(call)
+    }
+}
+
 impl std::fmt::Debug for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Service")

@@ -20,5 +20,6 @@ mod services;
 mod shutdown;
 mod stress;
 mod supervision;
+mod testing;
 mod timeouts;
 mod typed;

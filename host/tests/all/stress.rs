@@ -214,7 +214,13 @@ async fn shutdown_mid_storm_still_balances() {
     // Smaller storms, so every requester is surely still running when its
     // shutdown callbacks arrive (the guarantee is for running requesters).
     let storms = start_storms(&system, 1000, REQUESTS_PER_CLIENT / 4);
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    // Mid-storm: once a request is accepted, not after a guessed delay,
+    // which a loaded machine can outlast before the storm begins.
+    let mut ledger = Ledger::default();
+    while ledger.accepted.is_empty() {
+        let report = inbox.recv().await.expect("the host inbox is open");
+        ledger.record(&String::from_utf8(report.payload.into_bytes()).unwrap());
+    }
 
     let report = system.shutdown(Duration::from_millis(20)).await;
     drop(storms);
@@ -227,7 +233,6 @@ async fn shutdown_mid_storm_still_balances() {
         "{report:?}"
     );
 
-    let mut ledger = Ledger::default();
     ledger.drain(&mut inbox);
     ledger.check();
 }

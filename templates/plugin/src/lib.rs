@@ -1,9 +1,10 @@
 //! {{project-name}}: an airssys-wasm plugin. It answers requests such as
 //! `{"name": "Ada"}` with `{"text": "Hello, Ada!"}`.
 //!
-//! Build: `cargo build --release` (the component is
+//! Build: `cargo build-plugin` (the component is
 //! `target/wasm32-wasip2/release/{{crate_name}}.wasm`).
-//! Test: `cargo test --target $(rustc -vV | sed -n 's/^host: //p')`.
+//! Test: `cargo test` (these unit tests natively, then `tests/` against the
+//! built component under the real host).
 
 use airssys_wasm_guest::{ComponentError, ComponentId, Json, export, info};
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,8 @@ fn handle_message(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use airssys_wasm_guest::log::Level;
+    use airssys_wasm_guest::testing::TestHost;
 
     fn greet(name: &str) -> Result<Json<Greeting>, ComponentError> {
         let greet = Greet {
@@ -51,8 +54,11 @@ mod tests {
 
     #[test]
     fn greets_by_name() {
+        // Records what the plugin asks of the host: here, its log line.
+        let host = TestHost::new();
         let Json(greeting) = greet("Ada").unwrap();
         assert_eq!(greeting.text, "Hello, Ada!");
+        assert_eq!(host.logs(), [(Level::Info, "greeting Ada for test".to_owned())]);
     }
 
     #[test]

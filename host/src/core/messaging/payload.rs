@@ -48,6 +48,17 @@ impl MessagePayload {
         self.0
     }
 
+    /// The payload as text, invalid UTF-8 replaced.
+    ///
+    /// ```
+    /// let payload = airssys_wasm::MessagePayload::from("3 left");
+    /// assert_eq!(payload.text(), "3 left");
+    /// assert_eq!(payload, "3 left");
+    /// ```
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
+    }
+
     /// The size in bytes.
     ///
     /// ```
@@ -64,6 +75,37 @@ impl MessagePayload {
     /// ```
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// Compares with text, as tests do.
+impl PartialEq<str> for MessagePayload {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for MessagePayload {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<[u8]> for MessagePayload {
+    fn eq(&self, other: &[u8]) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&[u8]> for MessagePayload {
+    fn eq(&self, other: &&[u8]) -> bool {
+        self.0 == *other
+    }
+}
+
+impl<const N: usize> PartialEq<&[u8; N]> for MessagePayload {
+    fn eq(&self, other: &&[u8; N]) -> bool {
+        self.0 == other.as_slice()
     }
 }
 
