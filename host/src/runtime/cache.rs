@@ -69,31 +69,44 @@ impl CompileCache {
     }
 
     /// The compiled form of `bytes` for `engine`: from the cache when an
-    /// entry checks out, else compiled by `compile` and stored. Says
-    /// whether it came from the cache.
+    /// entry checks out, else compiled by `compile` and stored. Says which.
     pub(crate) fn get_or_compile(
         &self,
         engine: &Engine,
         bytes: &[u8],
         compile: impl FnOnce() -> wasmtime::Result<Component>,
-    ) -> wasmtime::Result<(Component, bool)> {
+    ) -> wasmtime::Result<(Component, CacheUse)> {
         let key = entry_key(engine, bytes);
         let path = self
             .dir
             .join(format!("{}-{}.cwasm", hex(&key[..32]), hex(&key[32..])));
         match load(engine, &path, &key) {
-            Ok(component) => return Ok((component, true)),
+            Ok(component) => return Ok((component, CacheUse::Loaded)),
             Err(Miss::Absent) => {}
             Err(Miss::Unusable(why)) => {
                 tracing::warn!(path = %path.display(), %why, "compile cache entry not used; compiling");
             }
         }
         let component = compile()?;
-        if let Err(error) = store(&path, &key, &component) {
-            tracing::warn!(path = %path.display(), %error, "could not write the compile cache entry");
+        match store(&path, &key, &component) {
+            Ok(()) => Ok((component, CacheUse::Stored)),
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "could not write the compile cache entry");
+                Ok((component, CacheUse::NotKept))
+            }
         }
-        Ok((component, false))
     }
+}
+
+/// What the compile cache did for one component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CacheUse {
+    /// Loaded from it: not compiled.
+    Loaded,
+    /// Compiled and written to it.
+    Stored,
+    /// Compiled and not kept: no cache, or the write failed.
+    NotKept,
 }
 
 /// The component's SHA-256, then the engine's fingerprint.

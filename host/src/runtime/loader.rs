@@ -9,6 +9,7 @@ use wasmtime::component::types::{ComponentExtern, ComponentItem};
 
 use crate::core::runtime::errors::WasmError;
 use crate::runtime::bindings::PluginPre;
+use crate::runtime::cache::CacheUse;
 use crate::runtime::engine::WasmEngine;
 use crate::runtime::host_services::HostState;
 use crate::runtime::instance::Instance;
@@ -20,7 +21,7 @@ pub(crate) struct LoadedComponent {
     name: String,
     pre: PluginPre<HostState>,
     /// Loaded from the compile cache rather than compiled.
-    from_cache: bool,
+    cache_use: CacheUse,
 }
 
 impl LoadedComponent {
@@ -44,18 +45,18 @@ impl LoadedComponent {
         name: &str,
         bytes: &[u8],
     ) -> Result<Self, WasmError> {
-        let (component, from_cache) = compile(engine, name, bytes)?;
+        let (component, cache_use) = compile(engine, name, bytes)?;
         let pre = link(engine, name, &component)?;
         Ok(Self {
             name: name.to_owned(),
             pre,
-            from_cache,
+            cache_use,
         })
     }
 
-    /// Whether it came from the compile cache.
-    pub(crate) fn was_cached(&self) -> bool {
-        self.from_cache
+    /// What the compile cache did for it.
+    pub(crate) fn cache_use(&self) -> CacheUse {
+        self.cache_use
     }
 
     /// The same compiled component under another name.
@@ -63,7 +64,7 @@ impl LoadedComponent {
         Self {
             name: name.to_owned(),
             pre: self.pre.clone(),
-            from_cache: self.from_cache,
+            cache_use: self.cache_use,
         }
     }
 
@@ -168,12 +169,16 @@ const INSPECT_MEMORY_RESERVATION: usize = 64 << 20;
 
 /// Checks the header, then compiles, or loads from the engine's compile
 /// cache; says which.
-fn compile(engine: &WasmEngine, name: &str, bytes: &[u8]) -> Result<(Component, bool), WasmError> {
+fn compile(
+    engine: &WasmEngine,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(Component, CacheUse), WasmError> {
     check_header(name, bytes)?;
     let compile = || Component::new(engine.engine(), bytes);
     match engine.cache() {
         Some(cache) => cache.get_or_compile(engine.engine(), bytes, compile),
-        None => compile().map(|component| (component, false)),
+        None => compile().map(|component| (component, CacheUse::NotKept)),
     }
     .map_err(|source| WasmError::Compile {
         name: name.to_owned(),

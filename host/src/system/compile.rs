@@ -42,7 +42,7 @@ pub(crate) async fn load_all(
                         }
                     };
                     if let Ok(loaded) = &loaded {
-                        progress.compiled_one(loaded.was_cached());
+                        progress.compiled_one(loaded.cache_use());
                     }
                     loaded
                 }));

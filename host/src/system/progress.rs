@@ -6,6 +6,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::runtime::cache::CacheUse;
+
 /// A handle to the progress of one [`SystemBuilder::start`], shared with
 /// the builder through [`SystemBuilder::progress`]. Starting many
 /// components takes seconds; read [`counts`](Self::counts) from another
@@ -39,6 +41,7 @@ struct Counters {
     to_compile: AtomicUsize,
     compiled: AtomicUsize,
     from_cache: AtomicUsize,
+    stored: AtomicUsize,
     to_start: AtomicUsize,
     started: AtomicUsize,
 }
@@ -59,6 +62,9 @@ pub struct StartCounts {
     pub compiled: usize,
     /// Of those, how many came from the compile cache.
     pub from_cache: usize,
+    /// Of those compiled (not from the cache), how many were written to
+    /// it; fewer when there is no cache or a write failed.
+    pub stored: usize,
     /// Components to instantiate.
     pub to_start: usize,
     /// Components instantiated and running so far.
@@ -88,6 +94,7 @@ impl StartProgress {
             to_compile: c.to_compile.load(Ordering::Relaxed),
             compiled: c.compiled.load(Ordering::Relaxed),
             from_cache: c.from_cache.load(Ordering::Relaxed),
+            stored: c.stored.load(Ordering::Relaxed),
             to_start: c.to_start.load(Ordering::Relaxed),
             started: c.started.load(Ordering::Relaxed),
         }
@@ -97,9 +104,14 @@ impl StartProgress {
         self.0.to_compile.store(count, Ordering::Relaxed);
     }
 
-    pub(crate) fn compiled_one(&self, from_cache: bool) {
-        if from_cache {
-            self.0.from_cache.fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn compiled_one(&self, cache_use: CacheUse) {
+        let counter = match cache_use {
+            CacheUse::Loaded => Some(&self.0.from_cache),
+            CacheUse::Stored => Some(&self.0.stored),
+            CacheUse::NotKept => None,
+        };
+        if let Some(counter) = counter {
+            counter.fetch_add(1, Ordering::Relaxed);
         }
         self.0.compiled.fetch_add(1, Ordering::Relaxed);
     }

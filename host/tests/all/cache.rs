@@ -170,9 +170,17 @@ async fn precompile_warms_the_cache() {
         .compile_cache(dir.path())
         .component(ComponentSpec::from_bytes("echo", ECHO));
     let counts = builder.precompile().await.unwrap();
-    assert_eq!((counts.compiled, counts.from_cache), (1, 0));
+    assert_eq!(
+        (counts.compiled, counts.from_cache, counts.stored),
+        (1, 0, 1)
+    );
     let counts = builder.precompile().await.unwrap();
-    assert_eq!((counts.compiled, counts.from_cache), (1, 1));
+    assert_eq!(
+        (counts.compiled, counts.from_cache, counts.stored),
+        (1, 1, 0)
+    );
+    let uncached = builder.no_compile_cache().precompile().await.unwrap();
+    assert_eq!((uncached.compiled, uncached.stored), (1, 0));
     assert_eq!(start_echo(dir.path(), None).await, 1);
 }
 

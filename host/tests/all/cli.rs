@@ -268,6 +268,29 @@ fn compile_warms_the_cache_for_run() {
     );
 }
 
+/// A compile that keeps nothing (the manifest turns the cache off) is a
+/// failure, not a success message.
+#[test]
+fn compile_without_a_cache_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("echo.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[cache]\nenabled = false\n\n[[component]]\nname = \"echo\"\nwasm = {ECHO_PATH:?}\n"
+        ),
+    )
+    .unwrap();
+    let refused = airssys(&["compile", manifest.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr)
+            .contains("1 of 1 compiled components were not kept: the compile cache is off"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
+
 /// `airssys wit` prints the contract; `--dir` writes every file of `wit/`,
 /// byte for byte, so nothing the tree holds is left out.
 #[test]

@@ -154,6 +154,7 @@ async fn start_progress_counts_compilations_and_instances() {
         to_compile: 2,
         compiled: 2,
         from_cache: 0,
+        stored: 0,
         to_start: 3,
         started: 3,
     };

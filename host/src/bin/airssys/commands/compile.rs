@@ -45,9 +45,16 @@ async fn precompile(
         .precompile()
         .await
         .map_err(|error| Failure::failed(chain(&error)))?;
+    let compiled = counts.compiled - counts.from_cache;
+    if counts.stored < compiled {
+        return Err(Failure::failed(format!(
+            "{what}: {} of {compiled} compiled components were not kept: the compile cache is off \
+             or could not be written (see the warnings above)",
+            compiled - counts.stored
+        )));
+    }
     say!(
-        "airssys: {what}: {} compiled into the cache, {} already there",
-        counts.compiled - counts.from_cache,
+        "airssys: {what}: {compiled} compiled into the cache, {} already there",
         counts.from_cache
     );
     Ok(())

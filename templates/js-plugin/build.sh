@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds {{crate_name}}.wasm from app.js with componentize-js, installed at
+# the version package-lock.json pins, once, under the user's cache directory.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+version="$(sed -n 's/.*"@bytecodealliance\/componentize-js": "\(.*\)".*/\1/p' package.json)"
+prefix="${XDG_CACHE_HOME:-$HOME/.cache}/airssys/toolchains/componentize-js-$version"
+if [ ! -x "$prefix/node_modules/.bin/componentize-js" ]; then
+    echo "installing componentize-js $version into $prefix" >&2
+    mkdir -p "$prefix"
+    cp package.json package-lock.json "$prefix/"
+    (cd "$prefix" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The contract the host speaks.
+if [ ! -d wit ]; then
+    {% if airssys_path == "" %}airssys wit --dir wit{% else %}cp -R "{{airssys_path}}/wit" wit{% endif %}
+fi
+
+# --disable http and fetch-event: no HTTP handler export, no unused wasi:http imports.
+"$prefix/node_modules/.bin/componentize-js" app.js --wit wit --world-name plugin \
+    --disable http --disable fetch-event -o {{crate_name}}.wasm > /dev/null
+echo "built {{crate_name}}.wasm"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds {{crate_name}}.wasm from app.py with componentize-py, installed at
+# a pinned version, once, under the user's cache directory.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+version=0.25.1
+venv="${XDG_CACHE_HOME:-$HOME/.cache}/airssys/toolchains/componentize-py-$version"
+if [ ! -x "$venv/bin/componentize-py" ]; then
+    echo "installing componentize-py $version into $venv" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "componentize-py==$version"
+fi
+
+# The contract the host speaks.
+if [ ! -d wit ]; then
+    {% if airssys_path == "" %}airssys wit --dir wit{% else %}cp -R "{{airssys_path}}/wit" wit{% endif %}
+fi
+
+PYTHONDONTWRITEBYTECODE=1 "$venv/bin/componentize-py" -d wit -w plugin \
+    componentize app -o {{crate_name}}.wasm > /dev/null
+echo "built {{crate_name}}.wasm"
