@@ -6,11 +6,15 @@ cd "$(dirname "$0")"
 
 version="$(sed -n 's/.*"@bytecodealliance\/componentize-js": "\(.*\)".*/\1/p' package.json)"
 prefix="${XDG_CACHE_HOME:-$HOME/.cache}/airssys/toolchains/componentize-js-$version"
-if [ ! -x "$prefix/node_modules/.bin/componentize-js" ]; then
+# Installed once finished (the marker is written last); an interrupted
+# install is made again.
+if [ ! -e "$prefix/.installed" ]; then
     echo "installing componentize-js $version into $prefix" >&2
+    rm -rf "$prefix"
     mkdir -p "$prefix"
     cp package.json package-lock.json "$prefix/"
     (cd "$prefix" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$prefix/.installed"
 fi
 
 # The contract the host speaks.
@@ -19,6 +23,7 @@ if [ ! -d wit ]; then
 fi
 
 # --disable http and fetch-event: no HTTP handler export, no unused wasi:http imports.
-"$prefix/node_modules/.bin/componentize-js" app.js --wit wit --world-name plugin \
+# The package's own CLI (jco's older componentize-js also names that command).
+node "$prefix/node_modules/@bytecodealliance/componentize-js/src/cli.js" app.js --wit wit --world-name plugin \
     --disable http --disable fetch-event -o {{crate_name}}.wasm > /dev/null
 echo "built {{crate_name}}.wasm"

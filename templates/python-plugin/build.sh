@@ -6,10 +6,14 @@ cd "$(dirname "$0")"
 
 version=0.25.1
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/airssys/toolchains/componentize-py-$version"
-if [ ! -x "$venv/bin/componentize-py" ]; then
+# Installed once finished (the marker is written last); an interrupted
+# install is made again.
+if [ ! -e "$venv/.installed" ]; then
     echo "installing componentize-py $version into $venv" >&2
+    rm -rf "$venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "componentize-py==$version"
+    touch "$venv/.installed"
 fi
 
 # The contract the host speaks.

@@ -14,6 +14,10 @@ import { open } from 'wasi:keyvalue/store@0.2.0-draft';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+// Opened on first use and kept: each `open` holds a handle until the
+// instance ends, and imports cannot be called while the component is built.
+let answers;
+
 export const componentLifecycle = {
   // The return value is the response; a thrown `{ tag, val }` is the
   // component-error the requester gets.
@@ -33,7 +37,8 @@ export const componentLifecycle = {
       return encoder.encode(`asked ${target}`);
     }
     const greeting = get('greeting') ?? 'hello';
-    const count = increment(open('answers'), 'count', 1n);
+    answers ??= open('answers');
+    const count = increment(answers, 'count', 1n);
     return encoder.encode(`js answers ${sender}: ${greeting}, ${text} (answer ${count})`);
   },
 
