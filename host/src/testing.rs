@@ -141,8 +141,7 @@ impl PluginTest {
         let name = name.into();
         let calls = Arc::clone(&self.calls);
         let target = name.clone();
-        let (concurrency, capacity) = (service.concurrency, service.mailbox_capacity);
-        let recorded = Service::new(move |call: ServiceCall| {
+        let recorded = service.observed(move |call: &ServiceCall| {
             calls
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -152,10 +151,7 @@ impl PluginTest {
                     payload: call.payload.clone(),
                     request: call.correlation.is_some(),
                 });
-            service.call(call)
-        })
-        .concurrency(concurrency)
-        .mailbox_capacity(capacity);
+        });
         self.builder = self.builder.service_with(name.clone(), recorded);
         self.stand_ins.push(name);
         self

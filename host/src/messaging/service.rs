@@ -191,15 +191,19 @@ impl Service {
         self.mailbox_capacity = messages;
         self
     }
-}
 
-impl Service {
-    /// Runs the handler on one call.
-    pub(crate) fn call(
-        &self,
-        call: ServiceCall,
-    ) -> Pin<Box<dyn Future<Output = ServiceResult> + Send>> {
-        (self.handler)(call)
+    /// The same service, with `observe` shown each call before the handler
+    /// runs (the test harness records calls this way).
+    pub(crate) fn observed(
+        mut self,
+        observe: impl Fn(&ServiceCall) + Send + Sync + 'static,
+    ) -> Self {
+        let handler = self.handler;
+        self.handler = Arc::new(move |call| {
+            observe(&call);
+            handler(call)
+        });
+        self
     }
 }
 
