@@ -20,6 +20,7 @@
 //! the build stops with the command to run.
 
 use std::env;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -147,6 +148,15 @@ impl GuestBuild {
         ensure_target_installed();
         let target_dir = self.target_dir.clone().unwrap_or_else(default_target_dir);
         let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        // Found before building, so a misspelt package or one that is not a
+        // `cdylib` fails here, by name, not as a missing file later.
+        let guests: Vec<Guest> = {
+            let packages = workspace_packages(&cargo, &self.manifest);
+            self.packages
+                .iter()
+                .map(|name| Guest::find(&packages, name, &self.manifest))
+                .collect()
+        };
 
         let mut command = Command::new(cargo);
         command
@@ -184,28 +194,76 @@ impl GuestBuild {
             );
         }
 
-        let workspace = self.manifest.parent().unwrap_or(Path::new("."));
         println!("cargo:rerun-if-changed={}", self.manifest.display());
         for path in &self.watch {
             println!("cargo:rerun-if-changed={}", path.display());
         }
-        for package in &self.packages {
-            if let Some(dir) = find_package_dir(workspace, package) {
-                println!("cargo:rerun-if-changed={}", dir.display());
-            }
-        }
-
-        self.packages
-            .iter()
-            .map(|package| BuiltGuest {
-                package: package.clone(),
-                wasm: target_dir
-                    .join(GUEST_TARGET)
-                    .join("release")
-                    .join(format!("{}.wasm", package.replace('-', "_"))),
+        let release = target_dir.join(GUEST_TARGET).join("release");
+        guests
+            .into_iter()
+            .map(|guest| {
+                println!("cargo:rerun-if-changed={}", guest.dir.display());
+                BuiltGuest {
+                    package: guest.package,
+                    wasm: release.join(format!("{}.wasm", guest.library)),
+                }
             })
             .collect()
     }
+}
+
+/// A guest package, as `cargo metadata` describes it.
+struct Guest {
+    package: String,
+    /// Its directory, watched for changes.
+    dir: PathBuf,
+    /// Its `cdylib` target's name as the file is named (`-` as `_`).
+    library: String,
+}
+
+impl Guest {
+    fn find(packages: &[cargo_metadata::Package], name: &str, manifest: &Path) -> Self {
+        let Some(package) = packages.iter().find(|package| package.name == name) else {
+            let known: Vec<&str> = packages
+                .iter()
+                .map(|package| package.name.as_ref())
+                .collect();
+            panic!(
+                "airssys: no package named {name:?} in {}; it has: {}",
+                manifest.display(),
+                known.join(", ")
+            );
+        };
+        let Some(library) = package
+            .targets
+            .iter()
+            .find(|target| target.kind.contains(&cargo_metadata::TargetKind::CDyLib))
+        else {
+            panic!(
+                "airssys: the package {name:?} builds no component: its Cargo.toml needs \
+                 `[lib] crate-type = [\"cdylib\"]`"
+            );
+        };
+        Self {
+            package: name.to_owned(),
+            dir: package
+                .manifest_path
+                .parent()
+                .map_or_else(PathBuf::new, |dir| dir.as_std_path().to_path_buf()),
+            library: library.name.replace('-', "_"),
+        }
+    }
+}
+
+/// The packages of the workspace (or package) at `manifest`.
+fn workspace_packages(cargo: &OsStr, manifest: &Path) -> Vec<cargo_metadata::Package> {
+    cargo_metadata::MetadataCommand::new()
+        .cargo_path(cargo)
+        .manifest_path(manifest)
+        .no_deps()
+        .exec()
+        .unwrap_or_else(|error| panic!("airssys: cannot read {}: {error}", manifest.display()))
+        .packages
 }
 
 fn manifest_dir() -> PathBuf {
@@ -228,32 +286,6 @@ fn default_target_dir() -> PathBuf {
         .and_then(|build| build.parent()?.parent())
         .map(|target| target.join("airssys-guests"))
         .unwrap_or_else(|| out_dir.join("airssys-guests"))
-}
-
-/// Looks for the directory whose `Cargo.toml` declares `package`, so that
-/// changes to a guest's sources rebuild it.
-fn find_package_dir(root: &Path, package: &str) -> Option<PathBuf> {
-    let needle = format!("name = \"{package}\"");
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let manifest = dir.join("Cargo.toml");
-        if dir != root
-            && std::fs::read_to_string(&manifest).is_ok_and(|text| text.contains(&needle))
-        {
-            return Some(dir);
-        }
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = entry.file_name();
-            if path.is_dir() && name != "target" && !name.to_string_lossy().starts_with('.') {
-                stack.push(path);
-            }
-        }
-    }
-    None
 }
 
 /// Installs the guest target with rustup when the toolchain lacks it:
@@ -285,4 +317,43 @@ fn target_installed() -> bool {
         .join(GUEST_TARGET)
         .join("lib")
         .is_dir()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn this_workspace() -> (PathBuf, Vec<cargo_metadata::Package>) {
+        let manifest = manifest_dir().join("../Cargo.toml");
+        let packages = workspace_packages(OsStr::new("cargo"), &manifest);
+        (manifest, packages)
+    }
+
+    /// A guest is found by its package name, wherever it lives, and its
+    /// file is named after its library target.
+    #[test]
+    fn guests_are_found_by_cargo_metadata() {
+        let (manifest, packages) = this_workspace();
+        let echo = Guest::find(&packages, "fixture-echo", &manifest);
+        assert!(
+            echo.dir.ends_with("test-fixtures/guests/echo"),
+            "{}",
+            echo.dir.display()
+        );
+        assert_eq!(echo.library, "fixture_echo");
+    }
+
+    #[test]
+    #[should_panic(expected = "no package named \"fixture-ecko\"")]
+    fn a_misspelt_package_is_named() {
+        let (manifest, packages) = this_workspace();
+        Guest::find(&packages, "fixture-ecko", &manifest);
+    }
+
+    #[test]
+    #[should_panic(expected = "builds no component")]
+    fn a_package_that_is_not_a_cdylib_is_refused() {
+        let (manifest, packages) = this_workspace();
+        Guest::find(&packages, "airssys-wasm-guest-build", &manifest);
+    }
 }

@@ -7,8 +7,9 @@ use syn::{Ident, ItemFn};
 
 use crate::signature::{self, Export, Handler};
 
-/// The marker type `handle_message`'s expansion defines and
-/// `handle_callback`'s expansion implements the callback trait for.
+/// The marker type `handle_message`'s expansion defines and implements the
+/// component's exports on, and `handle_callback`'s expansion implements the
+/// callback trait for.
 const CALLBACKS_MARKER: &str = "__AirssysCallbacks";
 
 /// Expands `#[export]`. Like thiserror's derive, it never drops the user's
@@ -84,50 +85,60 @@ fn handle_message(handler: &Handler<'_>) -> TokenStream {
 
         #define_marker
 
-        const _: () = {
-            struct AirssysPlugin;
-
-            impl ::airssys_wasm_guest::__private::Guest for AirssysPlugin {
-                fn handle_message(
-                    sender: ::std::string::String,
-                    message: ::std::vec::Vec<u8>,
-                ) -> ::core::result::Result<
-                    ::std::vec::Vec<u8>,
-                    ::airssys_wasm_guest::__private::WitComponentError,
-                > {
-                    let message = match #message {
-                        ::core::result::Result::Ok(message) => message,
-                        ::core::result::Result::Err(error) => {
-                            return ::core::result::Result::Err(::core::convert::Into::into(error));
-                        }
-                    };
-                    let result: #output = #name(#sender, message);
-                    #into_wit
-                }
-
-                fn handle_callback(
-                    request_id: ::std::string::String,
-                    result: ::core::result::Result<::std::vec::Vec<u8>, ::std::string::String>,
-                ) -> ::core::result::Result<(), ::airssys_wasm_guest::__private::WitComponentError> {
-                    #[allow(unused_imports, reason = "only one of the two applies")]
-                    use ::airssys_wasm_guest::__private::{NoCallback as _, UserCallback as _};
-                    (&#marker).airssys_dispatch_callback(request_id, result)
-                }
+        // On the marker, so that the exports can be called natively (the
+        // SDK's own tests drive the callback dispatch through it).
+        impl ::airssys_wasm_guest::__private::Guest for #marker {
+            fn handle_message(
+                sender: ::std::string::String,
+                message: ::std::vec::Vec<u8>,
+            ) -> ::core::result::Result<
+                ::std::vec::Vec<u8>,
+                ::airssys_wasm_guest::__private::WitComponentError,
+            > {
+                ::airssys_wasm_guest::__private::init(::core::module_path!());
+                let message = match #message {
+                    ::core::result::Result::Ok(message) => message,
+                    ::core::result::Result::Err(error) => {
+                        return ::core::result::Result::Err(::core::convert::Into::into(error));
+                    }
+                };
+                let result: #output = #name(#sender, message);
+                #into_wit
             }
 
+            fn handle_callback(
+                request_id: ::std::string::String,
+                result: ::core::result::Result<::std::vec::Vec<u8>, ::std::string::String>,
+            ) -> ::core::result::Result<(), ::airssys_wasm_guest::__private::WitComponentError> {
+                ::airssys_wasm_guest::__private::init(::core::module_path!());
+                // A continuation registered for the id goes first, with or
+                // without a `handle_callback`.
+                ::airssys_wasm_guest::__private::dispatch_callback(
+                    request_id,
+                    result,
+                    |request_id, result| {
+                        #[allow(unused_imports, reason = "only one of the two applies")]
+                        use ::airssys_wasm_guest::__private::{NoCallback as _, UserCallback as _};
+                        (&#marker).airssys_dispatch_callback(request_id, result)
+                    },
+                )
+            }
+        }
+
+        const _: () = {
             // Native builds (clippy, tests, IDEs) type-check the glue but
             // export nothing: component export names are not valid native
             // symbol names.
             #[cfg(target_arch = "wasm32")]
             ::airssys_wasm_guest::bindings::export_plugin!(
-                AirssysPlugin with_types_in ::airssys_wasm_guest::bindings
+                #marker with_types_in ::airssys_wasm_guest::bindings
             );
             // Natively, this use keeps the handlers from being reported as
             // dead code.
             #[cfg(not(target_arch = "wasm32"))]
             const _: () = {
-                let _ = <AirssysPlugin as ::airssys_wasm_guest::__private::Guest>::handle_message;
-                let _ = <AirssysPlugin as ::airssys_wasm_guest::__private::Guest>::handle_callback;
+                let _ = <#marker as ::airssys_wasm_guest::__private::Guest>::handle_message;
+                let _ = <#marker as ::airssys_wasm_guest::__private::Guest>::handle_callback;
             };
         };
     }

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::bindings::airssys::wasm::types as wit;
+pub use crate::codec::FromCallbackResult;
 use crate::codec::{Json, MsgPack, ToPayload};
 use crate::types::{ComponentError, ComponentId, CorrelationId};
 
@@ -109,37 +110,6 @@ impl FromRequestId for CorrelationId {
     }
 }
 
-/// The second parameter of `handle_callback`.
-#[diagnostic::on_unimplemented(
-    message = "the second parameter of `handle_callback` must be `Result<Vec<u8>, String>` (or `Json<T>` / `MsgPack<T>` in place of `Vec<u8>`), not `{Self}`",
-    label = "expected `Result<Vec<u8>, String>`"
-)]
-pub trait FromCallbackResult: Sized {
-    /// Decodes the parameter from the request's outcome.
-    fn from_callback_result(result: Result<Vec<u8>, String>) -> Result<Self, ComponentError>;
-}
-
-impl FromCallbackResult for Result<Vec<u8>, String> {
-    fn from_callback_result(result: Result<Vec<u8>, String>) -> Result<Self, ComponentError> {
-        Ok(result)
-    }
-}
-
-/// A response that does not decode reaches the handler as an error text, so
-/// the handler still runs for every request it made.
-impl<T: DeserializeOwned> FromCallbackResult for Result<Json<T>, String> {
-    fn from_callback_result(result: Result<Vec<u8>, String>) -> Result<Self, ComponentError> {
-        Ok(result.and_then(|bytes| Json::decode(&bytes).map_err(|error| error.to_string())))
-    }
-}
-
-/// As for [`Json`]: a response that does not decode is an error text.
-impl<T: DeserializeOwned> FromCallbackResult for Result<MsgPack<T>, String> {
-    fn from_callback_result(result: Result<Vec<u8>, String>) -> Result<Self, ComponentError> {
-        Ok(result.and_then(|bytes| MsgPack::decode(&bytes).map_err(|error| error.to_string())))
-    }
-}
-
 /// The return type of `handle_callback`.
 #[diagnostic::on_unimplemented(
     message = "`handle_callback` must return `Result<(), ComponentError>`, not `{Self}`",
@@ -184,3 +154,23 @@ pub trait NoCallback {
 }
 
 impl<T> NoCallback for &T {}
+
+/// What every generated export calls first: installs the SDK's `log`
+/// backend, once per instance. `own_crate` is the plugin's `module_path!()`.
+pub fn init(own_crate: &'static str) {
+    crate::log::install(own_crate);
+}
+
+/// The generated `handle_callback` glue: the continuation registered for
+/// `request_id`, if any, runs (and is removed); otherwise `handle_callback`
+/// does, through the [`UserCallback`] / [`NoCallback`] dispatch.
+pub fn dispatch_callback(
+    request_id: String,
+    result: Result<Vec<u8>, String>,
+    handle_callback: impl FnOnce(String, Result<Vec<u8>, String>) -> Result<(), WitComponentError>,
+) -> Result<(), WitComponentError> {
+    match crate::continuation::take(&request_id) {
+        Some(continuation) => continuation(result).map_err(Into::into),
+        None => handle_callback(request_id, result),
+    }
+}

@@ -1,6 +1,7 @@
 //! Typed messages: [`Json`] and [`MsgPack`] wrap serde types, and
 //! [`ToPayload`] is what [`send`](crate::send) and
-//! [`request`](crate::request) accept.
+//! [`request`](crate::request) accept, [`FromCallbackResult`] what a
+//! request's outcome is decoded into.
 //!
 //! A handler takes and returns the wrappers directly, and each function
 //! picks its own codec:
@@ -148,6 +149,61 @@ impl<T: Serialize> ToPayload for MsgPack<T> {
         rmp_serde::to_vec_named(&self.0)
             .map(Cow::Owned)
             .map_err(|error| format!("cannot encode {} as MessagePack: {error}", type_name::<T>()))
+    }
+}
+
+/// What a request's outcome is taken as: the second parameter of
+/// `handle_callback`, and what an [`on_reply`](crate::CorrelationId::on_reply)
+/// closure takes. `Result<Vec<u8>, String>` as it came, or `Result<Json<T>,
+/// String>` / `Result<MsgPack<T>, String>` decoded.
+///
+/// ```
+/// use airssys_wasm_guest::{codec::FromCallbackResult, Json};
+/// let answer = <Result<Json<u32>, String>>::from_callback_result(Ok(b"7".to_vec())).unwrap();
+/// assert_eq!(answer, Ok(Json(7)));
+/// // An answer that does not decode is an error text, like a failed request.
+/// let answer = <Result<Json<u32>, String>>::from_callback_result(Ok(b"seven".to_vec())).unwrap();
+/// assert!(answer.unwrap_err().contains("u32"));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "a request's outcome (the second parameter of `handle_callback`, or what an `on_reply` closure takes) must be `Result<Vec<u8>, String>` (or `Json<T>` / `MsgPack<T>` in place of `Vec<u8>`), not `{Self}`",
+    label = "expected `Result<Vec<u8>, String>`"
+)]
+pub trait FromCallbackResult: Sized {
+    /// Decodes the outcome: `Ok(bytes)` is the answer, `Err(text)` says why
+    /// the request failed.
+    ///
+    /// ```
+    /// use airssys_wasm_guest::codec::FromCallbackResult;
+    /// let failed = <Result<Vec<u8>, String>>::from_callback_result(Err("timed out".into()));
+    /// assert_eq!(failed, Ok(Err("timed out".to_owned())));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None of this crate's types fail here: a typed answer that does not
+    /// decode becomes the `Err` text of the outcome instead.
+    fn from_callback_result(result: Result<Vec<u8>, String>) -> Result<Self, ComponentError>;
+}
+
+impl FromCallbackResult for Result<Vec<u8>, String> {
+    fn from_callback_result(result: Result<Vec<u8>, String>) -> Result<Self, ComponentError> {
+        Ok(result)
+    }
+}
+
+/// A response that does not decode reaches the handler as an error text, so
+/// the handler still runs for every request it made.
+impl<T: DeserializeOwned> FromCallbackResult for Result<Json<T>, String> {
+    fn from_callback_result(result: Result<Vec<u8>, String>) -> Result<Self, ComponentError> {
+        Ok(result.and_then(|bytes| Json::decode(&bytes).map_err(|error| error.to_string())))
+    }
+}
+
+/// As for [`Json`]: a response that does not decode is an error text.
+impl<T: DeserializeOwned> FromCallbackResult for Result<MsgPack<T>, String> {
+    fn from_callback_result(result: Result<Vec<u8>, String>) -> Result<Self, ComponentError> {
+        Ok(result.and_then(|bytes| MsgPack::decode(&bytes).map_err(|error| error.to_string())))
     }
 }
 

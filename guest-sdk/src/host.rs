@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::codec::ToPayload;
+use crate::continuation;
 use crate::sys::host_services;
 use crate::types::{CorrelationId, MessagingError};
 
@@ -26,7 +27,8 @@ pub fn send(target: &str, message: impl ToPayload) -> Result<(), MessagingError>
 
 /// Sends `request` to `target` and returns its id at once. The answer, or an
 /// error if `target` fails or does not answer within `timeout`, arrives later
-/// in this plugin's `handle_callback` with the same id. A zero `timeout`
+/// in this plugin's `handle_callback` with the same id, or in the closure
+/// given to [`on_reply`](CorrelationId::on_reply) on that id. A zero `timeout`
 /// means the host's default; any other is at least 1 ms (the host counts
 /// whole milliseconds). `request` is encoded as for [`send`]; the
 /// callback's parameter type picks how the answer is decoded.
@@ -36,6 +38,11 @@ pub fn send(target: &str, message: impl ToPayload) -> Result<(), MessagingError>
 /// use airssys_wasm_guest::{request, MsgPack};
 /// let id = request("pricing", b"sku-42", Duration::from_secs(2))?;
 /// let id = request("pricing", MsgPack(["sku-42", "sku-43"]), Duration::from_secs(2))?;
+/// // Or handle the answer here rather than in `handle_callback`:
+/// request("pricing", b"sku-44", Duration::from_secs(2))?.on_reply(|answer: Result<Vec<u8>, String>| {
+///     println!("sku-44: {answer:?}");
+///     Ok(())
+/// });
 /// # Ok::<(), airssys_wasm_guest::MessagingError>(())
 /// ```
 pub fn request(
@@ -53,8 +60,10 @@ pub fn request(
 }
 
 /// Withdraws a pending request this plugin made. After success no callback
-/// for `id` arrives. Another plugin's id, or one already settled, is
-/// refused with `CorrelationTimeout`.
+/// for `id` arrives, and a continuation registered with
+/// [`on_reply`](CorrelationId::on_reply) is dropped without being called.
+/// Another plugin's id, or one already settled, is refused with
+/// `CorrelationTimeout`.
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -65,7 +74,10 @@ pub fn request(
 /// # Ok::<(), airssys_wasm_guest::MessagingError>(())
 /// ```
 pub fn cancel(id: &CorrelationId) -> Result<(), MessagingError> {
-    host_services::cancel_request(id.as_str()).map_err(Into::into)
+    host_services::cancel_request(id.as_str())?;
+    // Dropped outside the table's borrow; no outcome will come for it.
+    drop(continuation::take(id.as_str()));
+    Ok(())
 }
 
 /// `timeout` in the whole milliseconds the host takes: zero stays zero (the

@@ -49,13 +49,51 @@
 //! answer, or an error text if the target failed, trapped or timed out.
 //! There is no "send response" call: the response *is* the return value.
 //!
+//! # Continuations
+//!
+//! Rather than matching ids in `handle_callback` against a table of what
+//! was asked, a plugin can hand each request the code that deals with its
+//! answer: [`CorrelationId::on_reply`] registers a closure that runs, once,
+//! with that request's outcome (decoded as the closure's parameter type
+//! says), in place of `handle_callback`. What it captures is the context.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use airssys_wasm_guest::{export, request, send, ComponentError, ComponentId, MsgPack};
+//!
+//! #[export]
+//! fn handle_message(sender: ComponentId, item: Vec<u8>) -> Result<Vec<u8>, ComponentError> {
+//!     request("warehouse", item.clone(), Duration::from_secs(2))?.on_reply(
+//!         move |reserved: Result<MsgPack<bool>, String>| {
+//!             let reply = match reserved {
+//!                 Ok(MsgPack(true)) => "reserved",
+//!                 Ok(MsgPack(false)) => "out of stock",
+//!                 Err(_) => "try again later",
+//!             };
+//!             send(sender.as_str(), reply)?;
+//!             Ok(())
+//!         },
+//!     );
+//!     Ok(b"asked".to_vec())
+//! }
+//! // No handle_callback needed: every request here has a continuation.
+//! ```
+//!
+//! Registering after `request` returns is safe: the host delivers outcomes
+//! only between handler calls. [`cancel`] drops the closure uncalled.
+//! Continuations live in the instance's memory, so a trap loses them; the
+//! outcomes of those requests then go to `handle_callback`, or are refused
+//! without one. Requests without a continuation go to `handle_callback` as
+//! before.
+//!
 //! # `#[export]`
 //!
 //! - `handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, ComponentError>`
 //!   is required.
 //! - `handle_callback(id: CorrelationId, result: Result<Vec<u8>, String>) -> Result<(), ComponentError>`
-//!   is optional; without it, outcomes of requests are refused and logged by
-//!   the host. Put it in the same module as `handle_message`.
+//!   is optional; it receives the outcomes of requests that have no
+//!   [continuation](#continuations). Without it, those outcomes are refused
+//!   and logged by the host. Put it in the same module as `handle_message`.
 //!
 //! A wrong signature is a compile error that points at the wrong part.
 //!
@@ -106,7 +144,8 @@
 //!
 //! [`info!`], [`warn!`], [`error!`], [`debug!`] and [`trace!`] write to the
 //! host's log, tagged with the component and the request being handled; see
-//! [`log`].
+//! [`log`]. Lines written through the `log` crate's facade, by the plugin
+//! or its dependencies, reach the same log.
 //!
 //! # Testing
 //!
@@ -115,7 +154,9 @@
 //! ask of the host goes to the thread's [`testing::TestHost`], which
 //! records sends, requests, cancels and log lines, serves configuration,
 //! key-value buckets and HTTP answers, and lets the test call
-//! `handle_callback` with the outcome it chooses. Without one, those calls
+//! `handle_callback` (or run a continuation with
+//! [`TestHost::reply`](testing::TestHost::reply)) with the outcome it
+//! chooses. Without one, those calls
 //! return an error saying to create one. To test the built component under
 //! the real host, with stand-ins for what it talks to, use
 //! `airssys_wasm::testing::PluginTest` from the host crate.
@@ -180,6 +221,7 @@ pub mod __private;
 pub mod bindings;
 pub mod codec;
 pub mod config;
+mod continuation;
 mod host;
 pub mod http;
 pub mod keyvalue;

@@ -10,6 +10,30 @@
 //!
 //! Lines longer than 4 KiB are cut by the host. `println!` and `eprintln!`
 //! reach the same log as `info` and `warn` lines, one event per line.
+//!
+//! # The `log` crate
+//!
+//! The SDK is also a backend for the [`log`](https://docs.rs/log) facade,
+//! so the lines of the plugin's dependencies that log through it (and the
+//! plugin's own `log::info!` and friends) reach the host's log at their
+//! level. A line from another crate starts with its target, as in
+//! `[ureq::pool] connection reused`; the plugin's own lines (target in its
+//! own crate) are written as they are. Every level is enabled: the host
+//! filters.
+//!
+//! The backend is installed by the exports [`#[export]`](crate::export)
+//! generates, before the plugin's handler first runs. A logger set before
+//! that (natively, by a test harness) stays, and the SDK's stays out. A
+//! plugin that sets a logger of its own from a handler finds the SDK's in
+//! place: `log::set_logger` returns an error there, so use a `try_` form of
+//! the logger's init (a panicking `init` would trap the plugin).
+//!
+//! In native tests the handlers are called directly, not through the
+//! generated exports, so the backend is not installed and `log` lines are
+//! not recorded by the [`TestHost`](crate::testing::TestHost); this crate's
+//! own macros are.
+
+use std::sync::OnceLock;
 
 use crate::sys::host_services;
 
@@ -56,6 +80,60 @@ pub fn write(level: Level, message: &str) {
         Level::Error => host_services::LogLevel::Error,
     };
     host_services::log(level, message);
+}
+
+/// The `log` backend: each record becomes one [`write`].
+struct HostLogger {
+    /// The plugin's crate name: its own records need no target prefix.
+    own_crate: &'static str,
+}
+
+impl HostLogger {
+    fn is_own(&self, target: &str) -> bool {
+        target
+            .strip_prefix(self.own_crate)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    }
+}
+
+impl ::log::Log for HostLogger {
+    fn enabled(&self, _metadata: &::log::Metadata<'_>) -> bool {
+        // The host filters, by the level the line is written at.
+        true
+    }
+
+    fn log(&self, record: &::log::Record<'_>) {
+        let level = match record.level() {
+            ::log::Level::Error => Level::Error,
+            ::log::Level::Warn => Level::Warn,
+            ::log::Level::Info => Level::Info,
+            ::log::Level::Debug => Level::Debug,
+            ::log::Level::Trace => Level::Trace,
+        };
+        let line = if self.is_own(record.target()) {
+            record.args().to_string()
+        } else {
+            format!("[{}] {}", record.target(), record.args())
+        };
+        write(level, &line);
+    }
+
+    fn flush(&self) {}
+}
+
+/// Installs [`HostLogger`] as the `log` backend unless a logger is set
+/// already; cheap after the first call. `module_path` is the plugin's.
+pub(crate) fn install(module_path: &'static str) {
+    static LOGGER: OnceLock<HostLogger> = OnceLock::new();
+    if LOGGER.get().is_some() {
+        return;
+    }
+    let own_crate = module_path.split("::").next().unwrap_or(module_path);
+    let logger = LOGGER.get_or_init(|| HostLogger { own_crate });
+    // Refused when the plugin set its own logger first: that one stays.
+    if ::log::set_logger(logger).is_ok() {
+        ::log::set_max_level(::log::LevelFilter::Trace);
+    }
 }
 
 /// Logs a formatted line at [`Level::Trace`].
@@ -110,4 +188,35 @@ macro_rules! warn {
 #[macro_export]
 macro_rules! error {
     ($($arg:tt)+) => { $crate::log::write($crate::log::Level::Error, &::std::format!($($arg)+)) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestHost;
+
+    /// A dependency's `log` line reaches the host with its target; the
+    /// plugin's own (here this crate's) without.
+    #[test]
+    fn log_records_reach_the_host_tagged_with_a_foreign_target() {
+        let host = TestHost::new();
+        crate::__private::init(module_path!());
+        crate::__private::init(module_path!());
+        ::log::info!(target: "dep", "x");
+        ::log::debug!(target: "dep::inner", "y {}", 1);
+        ::log::warn!("own line");
+        ::log::trace!(target: "airssys_wasm_guest_extra", "not ours");
+        assert_eq!(
+            host.logs(),
+            [
+                (Level::Info, "[dep] x".to_owned()),
+                (Level::Debug, "[dep::inner] y 1".to_owned()),
+                (Level::Warn, "own line".to_owned()),
+                (
+                    Level::Trace,
+                    "[airssys_wasm_guest_extra] not ours".to_owned()
+                ),
+            ]
+        );
+    }
 }

@@ -19,7 +19,11 @@ fi
 
 # The contract the host speaks.
 if [ ! -d wit ]; then
-    {% if airssys_path == "" %}airssys wit --dir wit{% else %}cp -R "{{airssys_path}}/wit" wit{% endif %}
+    {% if airssys_source contains "://" or airssys_source contains "git@" %}command -v airssys > /dev/null || {
+        echo "no wit/ here and no airssys on PATH: run \`cargo install --git {{airssys_source}} airssys-wasm --features cli\`, or copy an airssys-wasm checkout's wit/ here" >&2
+        exit 1
+    }
+    airssys wit --dir wit{% else %}cp -R "{{airssys_source}}/wit" wit{% endif %}
 fi
 
 # --disable http and fetch-event: no HTTP handler export, no unused wasi:http imports.

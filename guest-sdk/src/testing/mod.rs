@@ -9,7 +9,9 @@
 //! calls made on the test's thread until it is dropped. Call the plugin's handlers as
 //! the plain functions they are, and drive its callbacks by calling
 //! `handle_callback` with the id of a recorded request and the outcome you
-//! choose (the real host would deliver exactly one).
+//! choose (the real host would deliver exactly one), or, for a request with
+//! an [`on_reply`](crate::CorrelationId::on_reply) continuation,
+//! [`TestHost::reply`].
 //!
 //! ```
 //! use std::time::Duration;
@@ -50,9 +52,10 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
+use crate::continuation;
 use crate::http::{HttpError, Response};
 use crate::log::Level;
-use crate::types::{CorrelationId, MessagingError};
+use crate::types::{ComponentError, CorrelationId, MessagingError};
 
 /// What a native call to the host says when the test created no
 /// [`TestHost`].
@@ -135,6 +138,9 @@ impl TestHost {
             );
             *current = Some(Rc::clone(&state));
         });
+        // A continuation left by an earlier test on this thread is not this
+        // test's; dropped with this host installed, its `Drop` may log.
+        drop(continuation::clear());
         Self { state }
     }
 
@@ -262,7 +268,8 @@ impl TestHost {
     }
 
     /// The requests still waiting for an outcome: made and not cancelled.
-    /// The test settles one by calling the plugin's `handle_callback` and
+    /// The test settles one with [`reply`](Self::reply) if it has a
+    /// continuation, or else by calling the plugin's `handle_callback` and
     /// then [`answered`](Self::answered).
     ///
     /// ```
@@ -300,6 +307,70 @@ impl TestHost {
         if let Some(request) = state.requests.iter_mut().find(|request| &request.id == id) {
             request.answered = true;
         }
+    }
+
+    /// Delivers `outcome` to the continuation the plugin registered for
+    /// request `id` with [`on_reply`](CorrelationId::on_reply), as the real
+    /// host's callback would: the continuation is removed and run, once,
+    /// and the request is marked [answered](Self::answered). Returns what
+    /// the continuation returned.
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// use std::time::Duration;
+    /// use airssys_wasm_guest::{request, testing::TestHost, Json};
+    ///
+    /// let host = TestHost::new();
+    /// let total = Rc::new(Cell::new(0));
+    /// let seen = Rc::clone(&total);
+    /// let id = request("pricing", "sku-42", Duration::from_secs(2)).unwrap().on_reply(
+    ///     move |price: Result<Json<u64>, String>| {
+    ///         seen.set(price.map_err(airssys_wasm_guest::ComponentError::failed)?.0);
+    ///         Ok(())
+    ///     },
+    /// );
+    /// host.reply(&id, Ok(b"1250".to_vec())).unwrap();
+    /// assert_eq!(total.get(), 1250);
+    /// assert!(host.pending().is_empty());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The continuation's own error; or, when no continuation is registered
+    /// for `id` (none was, it already ran, or the request was cancelled),
+    /// an [`Unsupported`](ComponentError::Unsupported) error saying so: the
+    /// real host would call `handle_callback`, so the test calls it.
+    pub fn reply(
+        &self,
+        id: &CorrelationId,
+        outcome: Result<Vec<u8>, String>,
+    ) -> Result<(), ComponentError> {
+        let Some(continuation) = continuation::take(id.as_str()) else {
+            return Err(ComponentError::unsupported(format!(
+                "no continuation is registered for request {id} (none was, it already ran, \
+                 or the request was cancelled); call the plugin's handle_callback instead"
+            )));
+        };
+        self.answered(id);
+        // Run with no borrow of the state held: it may call the host.
+        continuation(outcome)
+    }
+
+    /// Whether a continuation registered with
+    /// [`on_reply`](CorrelationId::on_reply) waits for request `id`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use airssys_wasm_guest::{cancel, request, testing::TestHost};
+    /// let host = TestHost::new();
+    /// let id = request("search", "tea", Duration::ZERO).unwrap().on_reply(|_: Result<Vec<u8>, String>| Ok(()));
+    /// assert!(host.has_continuation(&id));
+    /// cancel(&id).unwrap();
+    /// assert!(!host.has_continuation(&id));
+    /// ```
+    pub fn has_continuation(&self, id: &CorrelationId) -> bool {
+        continuation::contains(id.as_str())
     }
 
     /// The lines the plugin logged, with their levels.
@@ -352,6 +423,9 @@ impl std::fmt::Debug for TestHost {
 
 impl Drop for TestHost {
     fn drop(&mut self) {
+        // Continuations die with the test, before the host goes, so a
+        // `Drop` of what they captured still reaches it.
+        drop(continuation::clear());
         // At thread exit the local may be gone already; nothing to undo then.
         let _ = CURRENT.try_with(|current| {
             let mut current = current.borrow_mut();

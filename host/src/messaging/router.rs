@@ -10,7 +10,7 @@ use crate::core::messaging::errors::MessagingError;
 use crate::core::messaging::payload::MessagePayload;
 use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, PendingRequest, ReplyTo};
 use crate::messaging::capability::Grants;
-use crate::messaging::subscriber::ComponentSubscriber;
+use crate::messaging::subscriber::{ComponentSubscriber, Mailbox};
 
 /// Limits the router enforces on every message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,7 +125,8 @@ impl ResponseRouter {
         target: &ComponentId,
         payload: MessagePayload,
     ) -> Result<(), MessagingError> {
-        self.admit(sender, target, &payload)?;
+        self.admit(sender, target, &payload)
+            .inspect_err(|error| flow_refused(sender, target, None, error))?;
         tracing::info!(
             target: "airssys_wasm::flow",
             from = %sender, to = %target, bytes = payload.len(), payload = ?payload,
@@ -145,21 +146,9 @@ impl ResponseRouter {
         timeout_ms: u64,
         reply_to: ReplyTo,
     ) -> Result<CorrelationId, MessagingError> {
-        self.admit(sender, target, &payload)?;
-        if target.is_host() {
-            return Err(MessagingError::HostTakesNoRequests);
-        }
-        let timeout_ms = self.limits.timeout_for(timeout_ms)?;
-        // A component's own mailbox holds its count of outstanding
-        // requests; the host has none and no such cap.
-        let requester = if sender.is_host() {
-            None
-        } else {
-            Some(self.subscriber.mailbox(sender)?)
-        };
-        if let Some(requester) = &requester {
-            requester.take_request_place()?;
-        }
+        let (timeout_ms, requester) = self
+            .admit_request(sender, target, &payload, timeout_ms)
+            .inspect_err(|error| flow_refused(sender, target, None, error))?;
         let correlation_id = CorrelationId::generate();
         tracing::info!(
             target: "airssys_wasm::flow",
@@ -178,6 +167,35 @@ impl ResponseRouter {
                 flow_refused(sender, target, Some(&correlation_id), error);
             })?;
         Ok(correlation_id)
+    }
+
+    /// The checks a request passes before it gets an id: those of every
+    /// message, a target that takes requests, a timeout in range, and a
+    /// place among the requester's outstanding requests. Returns the
+    /// timeout and the requester's mailbox, which holds that place.
+    fn admit_request(
+        &self,
+        sender: &ComponentId,
+        target: &ComponentId,
+        payload: &MessagePayload,
+        timeout_ms: u64,
+    ) -> Result<(u64, Option<Arc<Mailbox>>), MessagingError> {
+        self.admit(sender, target, payload)?;
+        if target.is_host() {
+            return Err(MessagingError::HostTakesNoRequests);
+        }
+        let timeout_ms = self.limits.timeout_for(timeout_ms)?;
+        // A component's own mailbox holds its count of outstanding
+        // requests; the host has none and no such cap.
+        let requester = if sender.is_host() {
+            None
+        } else {
+            Some(self.subscriber.mailbox(sender)?)
+        };
+        if let Some(requester) = &requester {
+            requester.take_request_place()?;
+        }
+        Ok((timeout_ms, requester))
     }
 
     /// Look up the mailbox, register the request, queue it; if the mailbox
@@ -209,15 +227,16 @@ impl std::fmt::Debug for ResponseRouter {
     }
 }
 
-/// The flow event for a message the mailbox refused after its `send` or
-/// `request` event was logged (logged first so it precedes `deliver`).
+/// The flow event for a refused message, at warn level so that a refusal
+/// the sender ignores still shows. A refusal by the mailbox comes after the
+/// `send` or `request` event (logged first so it precedes `deliver`).
 fn flow_refused(
     sender: &ComponentId,
     target: &ComponentId,
     correlation: Option<&CorrelationId>,
     error: &MessagingError,
 ) {
-    tracing::info!(
+    tracing::warn!(
         target: "airssys_wasm::flow",
         from = %sender, to = %target, correlation = correlation.map(CorrelationId::as_str),
         %error,

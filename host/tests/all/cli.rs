@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-use airssys_test_fixtures::{ECHO_PATH, HOSTILE_PATH, NOT_A_PLUGIN};
+use airssys_test_fixtures::{CLIENT_PATH, ECHO_PATH, HOSTILE_PATH, NOT_A_PLUGIN};
 
 pub(crate) fn airssys(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_airssys"))
@@ -179,6 +179,8 @@ fn out_of_range_limits_are_manifest_errors() {
         ("component", "max-pending-requests", "0"),
         ("limits", "max-payload-bytes", "0"),
         ("limits", "default-timeout-ms", "999999999999"),
+        // Zero would time every request out at once.
+        ("limits", "default-timeout-ms", "0"),
     ] {
         let manifest = dir.path().join("limits.toml");
         let line = format!("{key} = {value}\n");
@@ -324,4 +326,105 @@ fn wit_is_the_contract_in_full() {
         files
     };
     assert_eq!(files(dir.path()), files(&source));
+}
+
+/// Writes `manifest` to a file in `dir` and returns its path as text.
+fn manifest_file(dir: &tempfile::TempDir, manifest: &str) -> String {
+    let path = dir.path().join("system.toml");
+    std::fs::write(&path, manifest).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// A plugin's own send refused (no grant; too large) is a `refused` flow
+/// line and counts in the summary, though the plugin ignores the error:
+/// nothing is refused silently.
+#[test]
+fn a_plugins_refused_sends_are_printed_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest_file(
+        &dir,
+        &format!(
+            "[limits]\nmax-payload-bytes = 100\n\n\
+             [[component]]\nname = \"client\"\nwasm = {CLIENT_PATH:?}\n\n\
+             [[component]]\nname = \"big\"\nwasm = {CLIENT_PATH:?}\ngrants = [\"echo\"]\n\n\
+             [[component]]\nname = \"echo\"\nwasm = {ECHO_PATH:?}\n\n\
+             [[message]]\nto = \"client\"\npayload = \"send echo hi\"\n\n\
+             [[message]]\nto = \"big\"\npayload = \"send-zeros echo 1000\"\n"
+        ),
+    );
+    let output = airssys(&["run", &manifest]);
+    assert_prints(
+        &output,
+        &[
+            "refused   client -> echo  capability denied: \"client\" may not message \"echo\"",
+            "refused   big -> echo  payload of 1000 bytes exceeds the limit of 100 bytes",
+            ": 2 refused, 0 timed out",
+        ],
+    );
+}
+
+/// `--log-level debug` shows airssys's and the plugins' debug lines, not
+/// wasmtime's and cranelift's; `--log-filter` takes a full filter for
+/// those, and a bad one is a usage error.
+#[test]
+fn log_level_is_for_airssys_and_log_filter_for_everything() {
+    // Compiled, not loaded from the cache: compiling is what cranelift logs.
+    let debug = airssys(&["--log-level", "debug", "run", "--no-cache"]);
+    assert_prints(&debug, &["return value dropped (fire-and-forget)"]);
+    let stdout = text(&debug.stdout);
+    let foreign: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.contains("cranelift") || line.contains("wasmtime"))
+        .collect();
+    assert!(
+        foreign.is_empty(),
+        "{} lines from wasmtime or cranelift: {:?}",
+        foreign.len(),
+        foreign.first()
+    );
+
+    let filtered = airssys(&[
+        "--log-filter",
+        "warn,cranelift_codegen=debug",
+        "run",
+        "--no-cache",
+    ]);
+    assert_prints(&filtered, &["DEBUG cranelift_codegen"]);
+    assert!(!text(&filtered.stdout).contains("return value dropped"));
+
+    let bad = airssys(&["--log-filter", "airssys=loud", "run"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("--log-filter"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+/// Flow lines cut payloads to a preview; `--full-payloads` prints them
+/// whole, escaped.
+#[test]
+fn full_payloads_prints_payloads_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = format!("{}-end", "x".repeat(100));
+    let manifest = manifest_file(
+        &dir,
+        &format!(
+            "[[component]]\nname = \"echo\"\nwasm = {ECHO_PATH:?}\n\n\
+             [[message]]\nto = \"echo\"\npayload = \"{long}\"\npattern = \"request\"\n"
+        ),
+    );
+    let cut = airssys(&["run", &manifest]);
+    assert_prints(&cut, &["… <104 bytes>"]);
+    assert!(!text(&cut.stdout).contains("-end"));
+
+    let whole = airssys(&["run", "--full-payloads", &manifest]);
+    assert_prints(
+        &whole,
+        &[
+            "request   host -> echo",
+            &format!("\"{long}\" (104 B"),
+            &format!("host      <- echo response \"{long}\""),
+        ],
+    );
 }

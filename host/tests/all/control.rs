@@ -116,6 +116,12 @@ fn send_and_request_into_a_running_system() {
     assert!(answered.status.success(), "{}", text(&answered.stderr));
     assert_eq!(text(&answered.stdout), "hello\n");
 
+    // Whole and escaped on request: a newline and a byte that is not UTF-8.
+    let payload = format!("{}\nend", "x".repeat(100));
+    let escaped = run.call(&["request", "--full-payloads", "echo", &payload]);
+    assert!(escaped.status.success(), "{}", text(&escaped.stderr));
+    assert_eq!(text(&escaped.stdout), format!("{payload:?}\n"));
+
     let sent = run.call(&["send", "echo", "hi"]);
     assert!(sent.status.success(), "{}", text(&sent.stderr));
 

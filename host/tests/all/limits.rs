@@ -128,3 +128,27 @@ async fn limits_at_their_edges_start_and_past_them_do_not() {
         );
     }
 }
+
+/// A default timeout of zero would time out at once every request that
+/// asks for the default: it is refused, naming the limit, before anything
+/// starts.
+#[tokio::test]
+async fn a_zero_default_timeout_is_refused() {
+    let refused = SystemBuilder::new()
+        .default_timeout(Duration::ZERO)
+        .component(ComponentSpec::from_bytes("c", ECHO))
+        .start()
+        .await;
+    match refused {
+        Err(
+            error @ SystemError::LimitOutOfRange {
+                limit: "default_timeout",
+                component: None,
+                ..
+            },
+        ) => {
+            assert!(error.to_string().contains("1 ms to 1 hour"), "{error}");
+        }
+        other => panic!("expected default_timeout out of range, got {other:?}"),
+    }
+}

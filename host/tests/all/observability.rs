@@ -46,6 +46,26 @@ async fn guest_log_lines_carry_component_and_correlation() {
     );
 }
 
+/// A line a plugin's dependency logs through the `log` crate reaches the
+/// host's log like the plugin's own, naming the dependency.
+#[tokio::test(flavor = "current_thread")]
+async fn a_dependencys_log_crate_lines_reach_the_host() {
+    let capture = LogCapture::default();
+    let _guard = capture.install();
+    let system = echo().await;
+    answer(&system, "echo", "log-dep").await;
+
+    let events = capture.events();
+    let line = events
+        .iter()
+        .find(|event| event.fields.contains("logged through the log facade"))
+        .unwrap_or_else(|| panic!("no line from the log crate in {events:?}"));
+    assert_eq!(line.level, tracing::Level::INFO);
+    assert_eq!(line.target, airssys_wasm::GUEST_LOG);
+    assert!(line.fields.contains("a_dependency"), "{line:?}");
+    assert!(line.fields.contains("component=echo"), "{line:?}");
+}
+
 /// A guest cannot flood the log with one giant line: it is cut at 4 KiB.
 #[tokio::test(flavor = "current_thread")]
 async fn long_guest_log_lines_are_cut() {

@@ -42,6 +42,7 @@ struct Reserved {
 #[derive(Debug, PartialEq, Deserialize)]
 struct Shipment {
     item: String,
+    quantity: u32,
     ships: bool,
     left: u32,
 }
@@ -77,8 +78,9 @@ async fn next_shipment(inbox: &mut HostInbox) -> Shipment {
 }
 
 /// JSON in and out of a handler; the handler's typed request to another
-/// guest goes out as MessagePack, and its typed callback decodes the answer
-/// and sends a typed message to the host.
+/// guest goes out as MessagePack, and the continuation registered with it
+/// decodes the answer and, with the order it captured, sends a typed
+/// message to the host.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typed_orders_flow_through_both_codecs() {
     let (system, mut inbox) = shop_and_warehouse().await;
@@ -98,6 +100,7 @@ async fn typed_orders_flow_through_both_codecs() {
         shipment,
         Shipment {
             item: "book".into(),
+            quantity: 4,
             ships: true,
             left: 6
         }
@@ -106,7 +109,8 @@ async fn typed_orders_flow_through_both_codecs() {
     order(&system, "book", 7).await.unwrap();
     let shipment = next_shipment(&mut inbox).await;
     assert!(!shipment.ships, "only 6 were left");
-    assert_eq!(shipment.left, 6);
+    // The quantity came along with the request, in the shop's continuation.
+    assert_eq!((shipment.quantity, shipment.left), (7, 6));
     system.shutdown(TIMEOUT).await;
 }
 

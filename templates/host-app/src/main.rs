@@ -2,10 +2,17 @@
 //! (by default `plugin.wasm`, or the path given as the first argument) as the
 //! component `greeter`, asks it to greet someone, and prints the answer.
 
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use airssys_wasm::{ComponentSpec, Json, SystemBuilder};
 use serde::{Deserialize, Serialize};
+use tracing_subscriber::EnvFilter;
+
+/// What is logged unless `RUST_LOG` says otherwise: the plugins' log lines
+/// and airssys's notices (refusals, failures, restarts), but not every
+/// message's flow nor wasmtime's and cranelift's detail.
+const DEFAULT_LOG: &str = "info,airssys_wasm::flow=warn,wasmtime=warn,cranelift=warn";
 
 #[derive(Serialize)]
 struct Greet<'a> {
@@ -19,6 +26,13 @@ struct Greeting {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+
     let plugin = std::env::args().nth(1).unwrap_or_else(|| "plugin.wasm".to_owned());
     let system = SystemBuilder::new()
         .component(ComponentSpec::from_file("greeter", &plugin))

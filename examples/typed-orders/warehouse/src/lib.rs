@@ -5,22 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use airssys_wasm_guest::{ComponentError, ComponentId, MsgPack, export};
-use serde::{Deserialize, Serialize};
-
-/// A reservation request.
-#[derive(Deserialize)]
-struct Reserve {
-    item: String,
-    quantity: u32,
-}
-
-/// The answer: whether it was reserved and how many are left.
-#[derive(Serialize)]
-struct Reserved {
-    item: String,
-    reserved: bool,
-    left: u32,
-}
+use typed_orders_messages::{Reserve, Reserved};
 
 const STARTING_STOCK: u32 = 10;
 

@@ -9,9 +9,28 @@ use tracing_subscriber::filter::LevelFilter;
 #[derive(Debug, Parser)]
 #[command(name = "airssys", version, about)]
 pub(crate) struct Cli {
-    /// What to show: error, warn, info (the message flow) or debug.
+    /// What to show of airssys and its plugins: error, warn, info (the
+    /// message flow), debug or trace. Other crates' lines (wasmtime,
+    /// cranelift) show from warn up.
     #[arg(long, global = true, default_value = "info")]
     pub(crate) log_level: LevelFilter,
+
+    /// A full `tracing` filter, in place of --log-level: e.g.
+    /// `debug,cranelift=info` or `airssys_wasm::guest=trace`
+    /// (the syntax of `RUST_LOG`).
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILTER",
+        conflicts_with = "log_level"
+    )]
+    pub(crate) log_filter: Option<String>,
+
+    /// Print payloads whole, escaped, instead of their first 64 bytes: in
+    /// the flow lines of `run`, and the response of `request` (which is
+    /// otherwise written as raw bytes).
+    #[arg(long, global = true)]
+    pub(crate) full_payloads: bool,
 
     #[command(subcommand)]
     pub(crate) command: Command,

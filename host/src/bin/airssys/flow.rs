@@ -10,18 +10,29 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 
 /// A layer that writes each event to stdout as one line.
-pub(crate) struct FlowPrinter;
+pub(crate) struct FlowPrinter {
+    /// Payloads whole (`{:#?}`), not their first 64 bytes.
+    pub(crate) full_payloads: bool,
+}
 
 #[derive(Default)]
 struct Fields {
+    full_payloads: bool,
     message: String,
+    /// The target of a `log` record (wasmtime and cranelift log through the
+    /// `log` crate; such events arrive with the target `log`).
+    log_target: Option<String>,
     values: BTreeMap<&'static str, String>,
 }
 
 impl Visit for Fields {
     fn record_str(&mut self, field: &Field, value: &str) {
         let text = escape_controls(value);
-        if field.name() == "message" {
+        if field.name() == "log.target" {
+            self.log_target = Some(text);
+        } else if field.name().starts_with("log.") {
+            // The record's file, line and module: noise on a terminal.
+        } else if field.name() == "message" {
             self.message = text;
         } else {
             self.values.insert(field.name(), text);
@@ -29,7 +40,15 @@ impl Visit for Fields {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let text = escape_controls(&format!("{value:?}"));
+        if field.name().starts_with("log.") {
+            return;
+        }
+        let text = if self.full_payloads && field.name() == "payload" {
+            format!("{value:#?}")
+        } else {
+            format!("{value:?}")
+        };
+        let text = escape_controls(&text);
         if field.name() == "message" {
             self.message = text;
         } else {
@@ -76,12 +95,18 @@ impl Fields {
 
 impl<S: Subscriber> Layer<S> for FlowPrinter {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let mut fields = Fields::default();
+        let mut fields = Fields {
+            full_payloads: self.full_payloads,
+            ..Fields::default()
+        };
         event.record(&mut fields);
-        let line = if event.metadata().target() == "airssys_wasm::flow" {
+        let metadata = event.metadata();
+        let line = if metadata.target() == "airssys_wasm::flow" {
             flow_line(&mut fields)
         } else {
-            other_line(*event.metadata().level(), &mut fields)
+            let target = fields.log_target.take();
+            let target = target.as_deref().unwrap_or(metadata.target());
+            other_line(*metadata.level(), target, &mut fields)
         };
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{line}");
@@ -158,8 +183,14 @@ fn flow_line(f: &mut Fields) -> String {
     format!("  {line}")
 }
 
-fn other_line(level: Level, f: &mut Fields) -> String {
-    let mut line = format!("{:<5} {}", level.as_str(), f.message);
+/// A line that is not part of the flow; one from outside airssys (wasmtime,
+/// cranelift) names where it came from.
+fn other_line(level: Level, target: &str, f: &mut Fields) -> String {
+    let mut line = if target.starts_with("airssys") {
+        format!("{:<5} {}", level.as_str(), f.message)
+    } else {
+        format!("{:<5} {target}: {}", level.as_str(), f.message)
+    };
     append_rest(&mut line, f);
     format!("  {line}")
 }

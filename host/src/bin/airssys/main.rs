@@ -37,7 +37,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use tracing_subscriber::EnvFilter;
 use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -46,26 +48,53 @@ use crate::failure::Failure;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let filter = match log_filter(cli.log_level, cli.log_filter.as_deref()) {
+        Ok(filter) => filter,
+        Err(failure) => return failure.report(),
+    };
+    let printer = flow::FlowPrinter {
+        full_payloads: cli.full_payloads,
+    };
     tracing_subscriber::registry()
-        .with(flow::FlowPrinter.with_filter(cli.log_level))
+        .with(printer.with_filter(filter))
         .init();
-    match dispatch(cli.command) {
+    match dispatch(cli.command, cli.full_payloads) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(),
     }
 }
 
-fn dispatch(command: Command) -> Result<(), Failure> {
+/// `--log-filter` as given, or `--log-level` for airssys and its plugins
+/// with everything else (wasmtime, cranelift: thousands of lines at debug)
+/// held at warn.
+fn log_filter(level: LevelFilter, filter: Option<&str>) -> Result<EnvFilter, Failure> {
+    let directives = match filter {
+        Some(filter) => filter.to_owned(),
+        None => format!(
+            "{},airssys_wasm={level},airssys={level}",
+            level.min(LevelFilter::WARN)
+        ),
+    };
+    EnvFilter::builder()
+        .parse(&directives)
+        .map_err(|error| Failure::usage(format!("--log-filter {directives:?}: {error}")))
+}
+
+fn dispatch(command: Command, full_payloads: bool) -> Result<(), Failure> {
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|error| Failure::failed(format!("cannot start the async runtime: {error}")))?;
-    let outcome = execute(&runtime, command);
+    let outcome = execute(&runtime, command, full_payloads);
     // Threads still blocked in a guest's host call (a read that never ends)
     // or in a compilation a stop cut short must not keep the process alive.
     runtime.shutdown_timeout(Duration::from_millis(500));
     outcome
 }
 
-fn execute(runtime: &tokio::runtime::Runtime, command: Command) -> Result<(), Failure> {
+fn execute(
+    runtime: &tokio::runtime::Runtime,
+    command: Command,
+    full_payloads: bool,
+) -> Result<(), Failure> {
     match command {
         Command::Inspect { file } => commands::inspect::inspect(&file),
         Command::Wit { dir } => commands::wit::wit(dir.as_deref()),
@@ -74,7 +103,13 @@ fn execute(runtime: &tokio::runtime::Runtime, command: Command) -> Result<(), Fa
             max_ms,
             control,
             cache,
-        } => runtime.block_on(commands::run::run(manifest, max_ms, control, cache)),
+        } => runtime.block_on(commands::run::run(
+            manifest,
+            max_ms,
+            control,
+            cache,
+            full_payloads,
+        )),
         Command::Compile { paths, cache_dir } => {
             runtime.block_on(commands::compile::compile(&paths, cache_dir))
         }
@@ -84,7 +119,11 @@ fn execute(runtime: &tokio::runtime::Runtime, command: Command) -> Result<(), Fa
         Command::Request {
             message,
             timeout_ms,
-        } => runtime.block_on(commands::client::request(message, timeout_ms)),
+        } => runtime.block_on(commands::client::request(
+            message,
+            timeout_ms,
+            full_payloads,
+        )),
         #[cfg(unix)]
         Command::Stop { control } => runtime.block_on(commands::client::stop(&control)),
         #[cfg(not(unix))]

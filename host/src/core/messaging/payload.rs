@@ -141,10 +141,14 @@ impl From<String> for MessagePayload {
 
 impl fmt::Debug for MessagePayload {
     /// Shows UTF-8 payloads as text (the first 64 bytes' worth of
-    /// characters, then `…`), others by size.
+    /// characters, then `…`), others by size. The alternate form (`{:#?}`)
+    /// shows the whole payload, escaped: text as a quoted string, other
+    /// bytes as a byte string (`b"\xff\x00"`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const PREVIEW: usize = 64;
         match std::str::from_utf8(&self.0) {
+            Ok(text) if f.alternate() => write!(f, "{text:?}"),
+            Err(_) if f.alternate() => write!(f, "b\"{}\"", self.0.escape_ascii()),
             Ok(text) if text.len() <= PREVIEW => write!(f, "{text:?}"),
             Ok(text) => {
                 let cut = (0..=PREVIEW).rev().find(|&at| text.is_char_boundary(at));
@@ -169,6 +173,17 @@ mod tests {
         assert_eq!(
             format!("{:?}", MessagePayload::from(vec![0xff, 0])),
             "<2 bytes>"
+        );
+    }
+
+    #[test]
+    fn alternate_debug_shows_the_whole_payload_escaped() {
+        let long = format!("{}\n{}", "a".repeat(70), "b".repeat(10));
+        let shown = format!("{:#?}", MessagePayload::from(long.as_str()));
+        assert_eq!(shown, format!("{long:?}"));
+        assert_eq!(
+            format!("{:#?}", MessagePayload::from(vec![0xff, 0, b'a', b'"'])),
+            "b\"\\xff\\x00a\\\"\""
         );
     }
 }

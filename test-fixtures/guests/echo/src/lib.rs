@@ -5,7 +5,7 @@ use airssys_wasm_guest::{ComponentError, ComponentId, export, send};
 
 /// Echoes `message`; `fail`, `panic`, `loop`, `grow` and `spin <ms>`
 /// misbehave as named; `log <text>` logs a warning, `log-long` a 10,000-byte
-/// info line.
+/// info line, `log-dep` an info line through the `log` crate.
 #[export]
 fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, ComponentError> {
     // Only tests that grant echo -> host see this report; others get a
@@ -46,6 +46,11 @@ fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Comp
         _ if message.starts_with(b"log ") => {
             let text = String::from_utf8_lossy(&message[4..]);
             airssys_wasm_guest::warn!("asked to log: {text}");
+            Ok(Vec::new())
+        }
+        b"log-dep" => {
+            // As a dependency of the plugin logs: through the `log` facade.
+            log::info!(target: "a_dependency", "logged through the log facade");
             Ok(Vec::new())
         }
         b"log-long" => {

@@ -4,27 +4,33 @@
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
+use airssys_wasm::MessagePayload;
+
 use crate::cli::MessageArgs;
 use crate::control::{self, ClientError, ControlCommand, ControlReply};
 use crate::failure::Failure;
 
 pub(crate) async fn send(message: MessageArgs) -> Result<(), Failure> {
     let (control, to, payload) = read_message(message)?;
-    outcome(&control, &ControlCommand::Send { to, payload }).await
+    outcome(&control, &ControlCommand::Send { to, payload }, false).await
 }
 
-pub(crate) async fn request(message: MessageArgs, timeout_ms: u64) -> Result<(), Failure> {
+pub(crate) async fn request(
+    message: MessageArgs,
+    timeout_ms: u64,
+    escaped: bool,
+) -> Result<(), Failure> {
     let (control, to, payload) = read_message(message)?;
     let command = ControlCommand::Request {
         to,
         payload,
         timeout_ms,
     };
-    outcome(&control, &command).await
+    outcome(&control, &command, escaped).await
 }
 
 pub(crate) async fn stop(control: &Path) -> Result<(), Failure> {
-    outcome(control, &ControlCommand::Stop).await
+    outcome(control, &ControlCommand::Stop, false).await
 }
 
 /// The socket, the target and the payload: from the argument, the file,
@@ -49,9 +55,9 @@ fn read_message(message: MessageArgs) -> Result<(PathBuf, String, Vec<u8>), Fail
         .map_err(|error| Failure::usage(format!("cannot read {}: {error}", file.display())))
 }
 
-/// Sends `command` and prints what came back; a refusal, failure or
-/// timeout is the command's failure.
-async fn outcome(control: &Path, command: &ControlCommand) -> Result<(), Failure> {
+/// Sends `command` and prints what came back (a response `escaped`, or as
+/// raw bytes); a refusal, failure or timeout is the command's failure.
+async fn outcome(control: &Path, command: &ControlCommand, escaped: bool) -> Result<(), Failure> {
     let reply = control::call(control, command)
         .await
         .map_err(|error| match error {
@@ -60,6 +66,10 @@ async fn outcome(control: &Path, command: &ControlCommand) -> Result<(), Failure
         })?;
     match reply {
         ControlReply::Sent | ControlReply::Stopping => Ok(()),
+        ControlReply::Response { payload } if escaped => {
+            say!("{:#?}", MessagePayload::from(payload));
+            Ok(())
+        }
         ControlReply::Response { payload } => {
             print_payload(&payload);
             Ok(())

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use airssys_wasm::{
-    ComponentSpec, PendingResponse, StartCounts, StartProgress, System, SystemBuilder,
+    ComponentSpec, MessagePayload, PendingResponse, StartCounts, StartProgress, System,
+    SystemBuilder,
 };
 
 use crate::cli::CacheArgs;
@@ -25,6 +26,7 @@ pub(crate) async fn run(
     max_ms: Option<u64>,
     control: Option<PathBuf>,
     cache: CacheArgs,
+    full_payloads: bool,
 ) -> Result<(), Failure> {
     let mut plan = match manifest {
         Some(path) => Plan::from_manifest(&path).map_err(Failure::usage)?,
@@ -35,7 +37,12 @@ pub(crate) async fn run(
     } else if let Some(dir) = cache.cache_dir {
         plan.builder = plan.builder.compile_cache(dir);
     }
-    run_plan(plan, max_ms.map(Duration::from_millis), control).await
+    let show = if full_payloads {
+        show_whole
+    } else {
+        show_preview
+    };
+    run_plan(plan, max_ms.map(Duration::from_millis), control, show).await
 }
 
 /// What `run` starts and sends.
@@ -84,10 +91,22 @@ impl Plan {
     }
 }
 
+/// How `run` shows a payload the host got: previewed or whole.
+type ShowPayload = fn(&MessagePayload) -> String;
+
+fn show_preview(payload: &MessagePayload) -> String {
+    format!("{payload:?}")
+}
+
+fn show_whole(payload: &MessagePayload) -> String {
+    format!("{payload:#?}")
+}
+
 async fn run_plan(
     plan: Plan,
     max: Option<Duration>,
     control: Option<PathBuf>,
+    show: ShowPayload,
 ) -> Result<(), Failure> {
     say!("airssys: running {}", plan.title);
     let started = Instant::now();
@@ -131,7 +150,11 @@ async fn run_plan(
     if let Some(mut inbox) = system.take_inbox() {
         tokio::spawn(async move {
             while let Some(message) = inbox.recv().await {
-                say!("  host      <- {}  {:?}", message.sender, message.payload);
+                say!(
+                    "  host      <- {}  {}",
+                    message.sender,
+                    show(&message.payload)
+                );
             }
         });
     }
@@ -152,7 +175,7 @@ async fn run_plan(
     let printer = tokio::spawn(async move {
         for (to, response) in responses {
             match response.await {
-                Ok(payload) => say!("  host      <- {to} response {payload:?}"),
+                Ok(payload) => say!("  host      <- {to} response {}", show(&payload)),
                 Err(error) => say!(
                     "  host      <- {to} failed: {}",
                     escape_controls(&error.to_string())
@@ -329,13 +352,14 @@ async fn summarize(system: System, started: Instant, drain: Duration) {
 }
 
 async fn shut_down(system: System, started: Instant, drain: Duration) {
-    let stats = system.stats().requests;
+    let stats = system.stats();
     let report = system.shutdown(drain).await;
     say!(
-        "airssys: done in {} ms: {} timed out, {} late responses dropped, {} requests failed at shutdown{}",
+        "airssys: done in {} ms: {} refused, {} timed out, {} late responses dropped, {} requests failed at shutdown{}",
         started.elapsed().as_millis(),
-        stats.timed_out,
-        stats.late_responses,
+        stats.refused,
+        stats.requests.timed_out,
+        stats.requests.late_responses,
         report.failed_requests,
         if report.aborted.is_empty() {
             String::new()
