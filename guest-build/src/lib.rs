@@ -202,7 +202,9 @@ impl GuestBuild {
         guests
             .into_iter()
             .map(|guest| {
-                println!("cargo:rerun-if-changed={}", guest.dir.display());
+                for dir in std::iter::once(&guest.dir).chain(&guest.path_dependencies) {
+                    println!("cargo:rerun-if-changed={}", dir.display());
+                }
                 BuiltGuest {
                     package: guest.package,
                     wasm: release.join(format!("{}.wasm", guest.library)),
@@ -217,6 +219,9 @@ struct Guest {
     package: String,
     /// Its directory, watched for changes.
     dir: PathBuf,
+    /// The directories of its path dependencies (the SDK, a crate of
+    /// message types shared with other plugins), watched too.
+    path_dependencies: Vec<PathBuf>,
     /// Its `cdylib` target's name as the file is named (`-` as `_`).
     library: String,
 }
@@ -250,6 +255,12 @@ impl Guest {
                 .manifest_path
                 .parent()
                 .map_or_else(PathBuf::new, |dir| dir.as_std_path().to_path_buf()),
+            path_dependencies: package
+                .dependencies
+                .iter()
+                .filter_map(|dependency| dependency.path.as_ref())
+                .map(|dir| dir.as_std_path().to_path_buf())
+                .collect(),
             library: library.name.replace('-', "_"),
         }
     }
@@ -341,6 +352,14 @@ mod tests {
             echo.dir.display()
         );
         assert_eq!(echo.library, "fixture_echo");
+        // The SDK is a path dependency: a change to it rebuilds the guest.
+        assert!(
+            echo.path_dependencies
+                .iter()
+                .any(|dir| dir.ends_with("guest-sdk")),
+            "{:?}",
+            echo.path_dependencies
+        );
     }
 
     #[test]

@@ -69,17 +69,21 @@ impl CorrelationId {
     ///   `handle_callback` is not called for this id; requests without a
     ///   continuation still go there, and a plugin that uses only
     ///   continuations needs none.
-    /// - Registering after [`request`](crate::request) has returned is
-    ///   safe: the host delivers callbacks only between handler calls,
-    ///   never while one runs.
+    /// - Register it in the handler call that made the request (after
+    ///   [`request`](crate::request) has returned is safe: the host
+    ///   delivers callbacks only between handler calls, never while one
+    ///   runs). Registered later, the outcome may have come and gone, and
+    ///   the closure would wait forever.
     /// - After a successful [`cancel`](crate::cancel), the closure is
     ///   dropped without being called.
     /// - Registering again for the same id replaces (drops) the first
     ///   closure.
     /// - Continuations live in the instance's memory. If the plugin traps,
-    ///   the host starts a fresh instance and they are lost; the host still
-    ///   delivers those requests' outcomes, which then go to
-    ///   `handle_callback` (or are refused if the plugin has none).
+    ///   the host starts a fresh instance and they are lost with the old
+    ///   one. So are those requests' outcomes: the host never hands the new
+    ///   instance the outcome of a request the old one made (it drops and
+    ///   counts them, `callbacks_dropped`), so neither the closure nor
+    ///   `handle_callback` runs for them.
     ///
     /// ```no_run
     /// use std::time::Duration;

@@ -79,12 +79,13 @@
 //! // No handle_callback needed: every request here has a continuation.
 //! ```
 //!
-//! Registering after `request` returns is safe: the host delivers outcomes
-//! only between handler calls. [`cancel`] drops the closure uncalled.
-//! Continuations live in the instance's memory, so a trap loses them; the
-//! outcomes of those requests then go to `handle_callback`, or are refused
-//! without one. Requests without a continuation go to `handle_callback` as
-//! before.
+//! Register it in the handler call that made the request (after `request`
+//! returns is safe: the host delivers outcomes only between handler
+//! calls). [`cancel`] drops the closure uncalled. Continuations live in the
+//! instance's memory, so a trap loses them, and with them those requests'
+//! outcomes: the host never hands a fresh instance the outcome of a request
+//! its predecessor made. Requests without a continuation go to
+//! `handle_callback` as before.
 //!
 //! # `#[export]`
 //!

@@ -18,8 +18,11 @@
 //! plugin's own `log::info!` and friends) reach the host's log at their
 //! level. A line from another crate starts with its target, as in
 //! `[ureq::pool] connection reused`; the plugin's own lines (target in its
-//! own crate) are written as they are. Every level is enabled: the host
-//! filters.
+//! own crate) are written as they are. Levels down to debug are forwarded
+//! and the host filters them; trace lines are not, since each forwarded line
+//! is a call into the host that counts against the plugin's time budget
+//! (`log::set_max_level(log::LevelFilter::Trace)` in the plugin forwards
+//! them too).
 //!
 //! The backend is installed by the exports [`#[export]`](crate::export)
 //! generates, before the plugin's handler first runs. A logger set before
@@ -28,10 +31,11 @@
 //! place: `log::set_logger` returns an error there, so use a `try_` form of
 //! the logger's init (a panicking `init` would trap the plugin).
 //!
-//! In native tests the handlers are called directly, not through the
-//! generated exports, so the backend is not installed and `log` lines are
-//! not recorded by the [`TestHost`](crate::testing::TestHost); this crate's
-//! own macros are.
+//! In native tests the handlers are usually called directly, not through
+//! the generated exports, so the backend is installed only once some test
+//! in the binary calls an export; until then `log` lines are not recorded
+//! by the [`TestHost`](crate::testing::TestHost). This crate's own macros
+//! always are.
 
 use std::sync::OnceLock;
 
@@ -132,7 +136,7 @@ pub(crate) fn install(module_path: &'static str) {
     let logger = LOGGER.get_or_init(|| HostLogger { own_crate });
     // Refused when the plugin set its own logger first: that one stays.
     if ::log::set_logger(logger).is_ok() {
-        ::log::set_max_level(::log::LevelFilter::Trace);
+        ::log::set_max_level(::log::LevelFilter::Debug);
     }
 }
 
@@ -205,6 +209,8 @@ mod tests {
         ::log::info!(target: "dep", "x");
         ::log::debug!(target: "dep::inner", "y {}", 1);
         ::log::warn!("own line");
+        ::log::trace!(target: "dep", "not forwarded unless the plugin asks");
+        ::log::set_max_level(::log::LevelFilter::Trace);
         ::log::trace!(target: "airssys_wasm_guest_extra", "not ours");
         assert_eq!(
             host.logs(),

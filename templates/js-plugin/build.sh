@@ -19,8 +19,8 @@ fi
 
 # The contract the host speaks.
 if [ ! -d wit ]; then
-    {% if airssys_source contains "://" or airssys_source contains "git@" %}command -v airssys > /dev/null || {
-        echo "no wit/ here and no airssys on PATH: run \`cargo install --git {{airssys_source}} airssys-wasm --features cli\`, or copy an airssys-wasm checkout's wit/ here" >&2
+    {% if airssys_source == "" or airssys_source contains "://" or airssys_source contains "git@" %}command -v airssys > /dev/null || {
+        echo "no wit/ here and no airssys on PATH: install it (cargo install --path <airssys-wasm checkout>/host --features cli), or copy an airssys-wasm checkout's wit/ here" >&2
         exit 1
     }
     airssys wit --dir wit{% else %}cp -R "{{airssys_source}}/wit" wit{% endif %}

@@ -7,7 +7,7 @@ use crate::core::component::id::ComponentId;
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::Envelope;
 use crate::core::messaging::errors::MessagingError;
-use crate::core::messaging::payload::MessagePayload;
+use crate::core::messaging::payload::{FlowPayload, MessagePayload};
 use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, PendingRequest, ReplyTo};
 use crate::messaging::capability::Grants;
 use crate::messaging::subscriber::{ComponentSubscriber, Mailbox};
@@ -129,7 +129,7 @@ impl ResponseRouter {
             .inspect_err(|error| flow_refused(sender, target, None, error))?;
         tracing::info!(
             target: "airssys_wasm::flow",
-            from = %sender, to = %target, bytes = payload.len(), payload = ?payload,
+            from = %sender, to = %target, bytes = payload.len(), payload = %FlowPayload(&payload),
             "send"
         );
         let envelope = Envelope::new(sender, payload, None);
@@ -153,7 +153,7 @@ impl ResponseRouter {
         tracing::info!(
             target: "airssys_wasm::flow",
             from = %sender, to = %target, correlation = %correlation_id,
-            bytes = payload.len(), payload = ?payload, timeout_ms,
+            bytes = payload.len(), payload = %FlowPayload(&payload), timeout_ms,
             "request"
         );
         let envelope = Envelope::new(sender, payload, Some(correlation_id.clone()));

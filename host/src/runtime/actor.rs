@@ -15,7 +15,7 @@ use crate::core::messaging::activity::Outstanding;
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::{Callback, Envelope, RequestOutcome};
 use crate::core::messaging::errors::RequestError;
-use crate::core::messaging::payload::MessagePayload;
+use crate::core::messaging::payload::{FlowPayload, MessagePayload};
 use crate::core::messaging::traits::{
     CorrelationTracker, MailboxRegistry, MessageRouter, ResponseSink,
 };
@@ -264,12 +264,18 @@ impl ComponentActor {
             self.wiring.counters.count_callback_dropped();
             return AfterCall::Continue;
         }
-        tracing::info!(
-            target: "airssys_wasm::flow",
-            to = %self.id, correlation = %correlation_id,
-            outcome = %match &outcome { Ok(p) => format!("ok {p:?}"), Err(e) => format!("error: {e}") },
-            "callback"
-        );
+        match &outcome {
+            Ok(payload) => tracing::info!(
+                target: "airssys_wasm::flow",
+                to = %self.id, correlation = %correlation_id, payload = %FlowPayload(payload),
+                "callback"
+            ),
+            Err(error) => tracing::info!(
+                target: "airssys_wasm::flow",
+                to = %self.id, correlation = %correlation_id, %error,
+                "callback"
+            ),
+        }
         let span = tracing::info_span!(
             "handle_callback",
             component = %self.id,

@@ -73,6 +73,7 @@ pub struct System {
 ///         report.aborted, report.unhandled, report.failed_requests
 ///     );
 /// }
+/// println!("{} refused over the whole run", report.stats.refused);
 /// # }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -89,6 +90,9 @@ pub struct ShutdownReport {
     /// Messages never handled: still queued when the mailboxes closed, or
     /// with a component stopped while busy.
     pub unhandled: usize,
+    /// The system's counters at the end, the drain included (sends refused
+    /// because it was shutting down, requests that timed out meanwhile).
+    pub stats: SystemStats,
 }
 
 /// Counters of a running system.
@@ -345,6 +349,7 @@ impl System {
             report.aborted.push(id);
         }
         report.undeliverable_outcomes = self.tracker.stats().undeliverable - undeliverable_before;
+        report.stats = self.stats();
         tracing::info!(
             target: "airssys_wasm::flow",
             stopped = report.stopped.len(), aborted = report.aborted.len(),

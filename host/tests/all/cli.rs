@@ -392,6 +392,10 @@ fn log_level_is_for_airssys_and_log_filter_for_everything() {
     assert_prints(&filtered, &["DEBUG cranelift_codegen"]);
     assert!(!text(&filtered.stdout).contains("return value dropped"));
 
+    // Both at once, even on either side of the subcommand, is a usage error.
+    let both = airssys(&["--log-level", "debug", "run", "--log-filter", "debug"]);
+    assert_eq!(both.status.code(), Some(2), "{}", text(&both.stderr));
+
     let bad = airssys(&["--log-filter", "airssys=loud", "run"]);
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
     assert!(

@@ -1,6 +1,6 @@
 //! The typed-orders example's messages, shared by the shop and the
-//! warehouse (and the host's tests): each plugin depends on this crate, so
-//! both sides of a message are the same Rust type.
+//! warehouse: each plugin depends on this crate, so both sides of a message
+//! are the same Rust type.
 //!
 //! ```
 //! use typed_orders_messages::Reserve;

@@ -10,20 +10,15 @@ use tracing_subscriber::filter::LevelFilter;
 #[command(name = "airssys", version, about)]
 pub(crate) struct Cli {
     /// What to show of airssys and its plugins: error, warn, info (the
-    /// message flow), debug or trace. Other crates' lines (wasmtime,
-    /// cranelift) show from warn up.
-    #[arg(long, global = true, default_value = "info")]
-    pub(crate) log_level: LevelFilter,
+    /// message flow; the default), debug or trace. Other crates' lines
+    /// (wasmtime, cranelift) show only from warn up.
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub(crate) log_level: Option<LevelFilter>,
 
     /// A full `tracing` filter, in place of --log-level: e.g.
     /// `debug,cranelift=info` or `airssys_wasm::guest=trace`
     /// (the syntax of `RUST_LOG`).
-    #[arg(
-        long,
-        global = true,
-        value_name = "FILTER",
-        conflicts_with = "log_level"
-    )]
+    #[arg(long, global = true, value_name = "FILTER")]
     pub(crate) log_filter: Option<String>,
 
     /// Print payloads whole, escaped, instead of their first 64 bytes: in

@@ -11,7 +11,8 @@ use tracing_subscriber::layer::{Context, Layer};
 
 /// A layer that writes each event to stdout as one line.
 pub(crate) struct FlowPrinter {
-    /// Payloads whole (`{:#?}`), not their first 64 bytes.
+    /// Payloads whole (the alternate form of the events' payload fields),
+    /// not their first 64 bytes.
     pub(crate) full_payloads: bool,
 }
 
@@ -156,7 +157,11 @@ fn flow_line(f: &mut Fields) -> String {
         }
         "callback" => {
             let (to, id) = (f.take("to"), f.short_id());
-            format!("callback  {to} {id}  {}", f.take("outcome"))
+            let outcome = match f.values.remove("payload") {
+                Some(payload) => format!("ok {payload}"),
+                None => format!("error: {}", f.take("error")),
+            };
+            format!("callback  {to} {id}  {outcome}")
         }
         "timeout" => {
             let (requester, target, id) = (f.take("requester"), f.take("target"), f.short_id());

@@ -64,16 +64,25 @@ fn main() -> ExitCode {
     }
 }
 
-/// `--log-filter` as given, or `--log-level` for airssys and its plugins
-/// with everything else (wasmtime, cranelift: thousands of lines at debug)
-/// held at warn.
-fn log_filter(level: LevelFilter, filter: Option<&str>) -> Result<EnvFilter, Failure> {
-    let directives = match filter {
-        Some(filter) => filter.to_owned(),
-        None => format!(
-            "{},airssys_wasm={level},airssys={level}",
-            level.min(LevelFilter::WARN)
-        ),
+/// `--log-filter` as given, or `--log-level` (info by default) for airssys
+/// and its plugins with everything else (wasmtime, cranelift: thousands of
+/// lines at debug) held at warn. Both at once is a usage error, wherever on
+/// the command line each stands.
+fn log_filter(level: Option<LevelFilter>, filter: Option<&str>) -> Result<EnvFilter, Failure> {
+    let directives = match (level, filter) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::usage(
+                "--log-level and --log-filter both say what to log; give one",
+            ));
+        }
+        (None, Some(filter)) => filter.to_owned(),
+        (level, None) => {
+            let level = level.unwrap_or(LevelFilter::INFO);
+            format!(
+                "{},airssys_wasm={level},airssys={level}",
+                level.min(LevelFilter::WARN)
+            )
+        }
     };
     EnvFilter::builder()
         .parse(&directives)

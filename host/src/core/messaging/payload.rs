@@ -59,6 +59,22 @@ impl MessagePayload {
         String::from_utf8_lossy(&self.0)
     }
 
+    /// The whole payload, escaped for a terminal or a log line: text as a
+    /// quoted string, other bytes as a byte string. (`{:?}` shows only the
+    /// first 64 bytes.)
+    ///
+    /// ```
+    /// use airssys_wasm::MessagePayload;
+    /// assert_eq!(MessagePayload::from("a\nb").escaped(), r#""a\nb""#);
+    /// assert_eq!(MessagePayload::from(vec![0xff, b'a']).escaped(), r#"b"\xffa""#);
+    /// ```
+    pub fn escaped(&self) -> String {
+        match std::str::from_utf8(&self.0) {
+            Ok(text) => format!("{text:?}"),
+            Err(_) => format!("b\"{}\"", self.0.escape_ascii()),
+        }
+    }
+
     /// The size in bytes.
     ///
     /// ```
@@ -141,14 +157,11 @@ impl From<String> for MessagePayload {
 
 impl fmt::Debug for MessagePayload {
     /// Shows UTF-8 payloads as text (the first 64 bytes' worth of
-    /// characters, then `…`), others by size. The alternate form (`{:#?}`)
-    /// shows the whole payload, escaped: text as a quoted string, other
-    /// bytes as a byte string (`b"\xff\x00"`).
+    /// characters, then `…`), others by size; [`escaped`](Self::escaped)
+    /// shows the whole.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const PREVIEW: usize = 64;
         match std::str::from_utf8(&self.0) {
-            Ok(text) if f.alternate() => write!(f, "{text:?}"),
-            Err(_) if f.alternate() => write!(f, "b\"{}\"", self.0.escape_ascii()),
             Ok(text) if text.len() <= PREVIEW => write!(f, "{text:?}"),
             Ok(text) => {
                 let cut = (0..=PREVIEW).rev().find(|&at| text.is_char_boundary(at));
@@ -160,9 +173,25 @@ impl fmt::Debug for MessagePayload {
     }
 }
 
+/// A payload in a flow event: its preview, or (alternate form, `{:#}`) the
+/// whole of it escaped, for `airssys run --full-payloads`. Not
+/// `MessagePayload`'s own alternate `Debug`, which `{:#?}` of anything
+/// holding a payload would reach.
+pub(crate) struct FlowPayload<'a>(pub(crate) &'a MessagePayload);
+
+impl fmt::Display for FlowPayload<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            f.write_str(&self.0.escaped())
+        } else {
+            write!(f, "{:?}", self.0)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::MessagePayload;
+    use super::{FlowPayload, MessagePayload};
 
     #[test]
     fn debug_shows_text_cut_at_a_character_boundary() {
@@ -177,12 +206,14 @@ mod tests {
     }
 
     #[test]
-    fn alternate_debug_shows_the_whole_payload_escaped() {
+    fn escaped_is_the_whole_payload() {
         let long = format!("{}\n{}", "a".repeat(70), "b".repeat(10));
-        let shown = format!("{:#?}", MessagePayload::from(long.as_str()));
-        assert_eq!(shown, format!("{long:?}"));
+        let payload = MessagePayload::from(long.as_str());
+        assert_eq!(payload.escaped(), format!("{long:?}"));
+        assert_eq!(format!("{}", FlowPayload(&payload)), format!("{payload:?}"));
+        assert_eq!(format!("{:#}", FlowPayload(&payload)), payload.escaped());
         assert_eq!(
-            format!("{:#?}", MessagePayload::from(vec![0xff, 0, b'a', b'"'])),
+            MessagePayload::from(vec![0xff, 0, b'a', b'"']).escaped(),
             "b\"\\xff\\x00a\\\"\""
         );
     }

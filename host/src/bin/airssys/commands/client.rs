@@ -67,7 +67,7 @@ async fn outcome(control: &Path, command: &ControlCommand, escaped: bool) -> Res
     match reply {
         ControlReply::Sent | ControlReply::Stopping => Ok(()),
         ControlReply::Response { payload } if escaped => {
-            say!("{:#?}", MessagePayload::from(payload));
+            say!("{}", MessagePayload::from(payload).escaped());
             Ok(())
         }
         ControlReply::Response { payload } => {

@@ -99,7 +99,7 @@ fn show_preview(payload: &MessagePayload) -> String {
 }
 
 fn show_whole(payload: &MessagePayload) -> String {
-    format!("{payload:#?}")
+    payload.escaped()
 }
 
 async fn run_plan(
@@ -352,8 +352,8 @@ async fn summarize(system: System, started: Instant, drain: Duration) {
 }
 
 async fn shut_down(system: System, started: Instant, drain: Duration) {
-    let stats = system.stats();
     let report = system.shutdown(drain).await;
+    let stats = report.stats;
     say!(
         "airssys: done in {} ms: {} refused, {} timed out, {} late responses dropped, {} requests failed at shutdown{}",
         started.elapsed().as_millis(),
