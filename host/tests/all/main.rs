@@ -18,8 +18,14 @@ mod observability;
 mod refusals;
 mod services;
 mod shutdown;
+#[cfg(feature = "unstable-internals")]
+mod steady;
 mod stress;
 mod supervision;
 mod testing;
 mod timeouts;
 mod typed;
+
+/// Counts allocations per thread, for `steady`.
+#[global_allocator]
+static ALLOCATOR: common::allocations::Counting = common::allocations::Counting;
