@@ -155,6 +155,7 @@ impl BareInstances {
             config: Default::default(),
             keyvalue: Default::default(),
             http: Default::default(),
+            live: Default::default(),
         };
         let router = Arc::clone(&self.router.router) as Arc<dyn MessageRouter>;
         let state = HostState::new(

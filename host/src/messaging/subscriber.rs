@@ -35,8 +35,30 @@ pub(crate) struct ComponentSubscriber {
 #[derive(Debug)]
 enum Slot {
     Open(Arc<Mailbox>),
+    /// Registered, not yet instantiated: the first message sent to it opens
+    /// its mailbox and starts its actor.
+    Lazy(Box<LazySlot>),
     /// The component's supervisor gave up; the text says why.
     Failed(String),
+}
+
+/// What a lazily started component's mailbox will be, and who starts it.
+#[derive(Debug)]
+struct LazySlot {
+    limits: MailboxLimits,
+    /// Made at registration so the system can read them before the start.
+    counters: Arc<ComponentCounters>,
+    waiting_callbacks: Arc<ByteBudget>,
+    starter: Arc<dyn LazyStart>,
+}
+
+/// Starts a lazily instantiated component's actor when its first message
+/// arrives.
+pub(crate) trait LazyStart: Send + Sync + std::fmt::Debug {
+    /// Starts the actor that instantiates the component, then drains
+    /// `receivers`. Called once, under the registry's write lock, so it must
+    /// not block: it spawns.
+    fn start(&self, receivers: MailboxReceivers);
 }
 
 /// How much one component's queues may hold.
@@ -209,16 +231,77 @@ impl ComponentSubscriber {
         self.open(ComponentId::host(), limits, None).messages
     }
 
+    /// Registers `id` without opening its mailbox: `starter` starts it on
+    /// its first message. Returns its counters, which count from then on.
+    pub(crate) fn register_lazy(
+        &self,
+        id: ComponentId,
+        limits: MailboxLimits,
+        starter: Arc<dyn LazyStart>,
+    ) -> Arc<ComponentCounters> {
+        let waiting_callbacks = Arc::new(ByteBudget::new(limits.callback_queue_bytes));
+        let counters = Arc::new(ComponentCounters::new(Arc::clone(&waiting_callbacks)));
+        let slot = LazySlot {
+            limits,
+            counters: Arc::clone(&counters),
+            waiting_callbacks,
+            starter,
+        };
+        self.table_mut().insert(id, Slot::Lazy(Box::new(slot)));
+        counters
+    }
+
     fn open(
         &self,
         id: ComponentId,
         limits: MailboxLimits,
         activity: Option<Arc<Activity>>,
     ) -> MailboxReceivers {
-        let (messages_tx, messages) = mpsc::channel(limits.capacity.max(1));
-        let (callbacks_tx, callbacks) = mpsc::unbounded_channel();
         let waiting_callbacks = Arc::new(ByteBudget::new(limits.callback_queue_bytes));
         let counters = Arc::new(ComponentCounters::new(Arc::clone(&waiting_callbacks)));
+        let (mailbox, receivers) =
+            self.new_mailbox(id.clone(), limits, activity, counters, waiting_callbacks);
+        self.table_mut().insert(id, Slot::Open(mailbox));
+        receivers
+    }
+
+    /// Opens the mailbox of a component registered with
+    /// [`register_lazy`](Self::register_lazy) and starts its actor; if
+    /// another sender got there first, or the slot is no longer lazy, says
+    /// what it is now.
+    #[cold]
+    fn open_lazy(&self, target: &ComponentId) -> Result<Arc<Mailbox>, MessagingError> {
+        let mut table = self.table_mut();
+        let Some(Slot::Lazy(_)) = table.get(target) else {
+            return open_mailbox(&table, target).cloned();
+        };
+        let Some(Slot::Lazy(lazy)) = table.remove(target) else {
+            unreachable!("the slot was lazy under the same write lock");
+        };
+        let LazySlot {
+            limits,
+            counters,
+            waiting_callbacks,
+            starter,
+        } = *lazy;
+        let activity = Some(Arc::clone(&self.activity));
+        let (mailbox, receivers) =
+            self.new_mailbox(target.clone(), limits, activity, counters, waiting_callbacks);
+        table.insert(target.clone(), Slot::Open(Arc::clone(&mailbox)));
+        starter.start(receivers);
+        Ok(mailbox)
+    }
+
+    fn new_mailbox(
+        &self,
+        id: ComponentId,
+        limits: MailboxLimits,
+        activity: Option<Arc<Activity>>,
+        counters: Arc<ComponentCounters>,
+        waiting_callbacks: Arc<ByteBudget>,
+    ) -> (Arc<Mailbox>, MailboxReceivers) {
+        let (messages_tx, messages) = mpsc::channel(limits.capacity.max(1));
+        let (callbacks_tx, callbacks) = mpsc::unbounded_channel();
         let outstanding = Arc::new(Outstanding::default());
         let mailbox = Mailbox {
             id: id.clone(),
@@ -229,8 +312,7 @@ impl ComponentSubscriber {
             counters: Arc::clone(&counters),
             activity,
         };
-        self.table_mut().insert(id, Slot::Open(Arc::new(mailbox)));
-        MailboxReceivers {
+        let receivers = MailboxReceivers {
             messages,
             callbacks,
             callback_sink: Arc::new(CallbackSink {
@@ -241,13 +323,20 @@ impl ComponentSubscriber {
             }),
             counters,
             outstanding,
-        }
+        };
+        (Arc::new(mailbox), receivers)
     }
 
-    /// The mailbox of `target`, or why there is none to send to.
+    /// The mailbox of `target`, or why there is none to send to. A lazily
+    /// started component's mailbox opens here.
     pub(crate) fn mailbox(&self, target: &ComponentId) -> Result<Arc<Mailbox>, MessagingError> {
-        let table = self.mailboxes.read().expect("mailbox table lock poisoned");
-        open_mailbox(&table, target).cloned()
+        {
+            let table = self.mailboxes.read().expect("mailbox table lock poisoned");
+            if !matches!(table.get(target), Some(Slot::Lazy(_))) {
+                return open_mailbox(&table, target).cloned();
+            }
+        }
+        self.open_lazy(target)
     }
 
     /// Queues `envelope` for `target`, looked up and queued under one read
@@ -258,8 +347,13 @@ impl ComponentSubscriber {
         target: &ComponentId,
         envelope: Envelope,
     ) -> Result<(), MessagingError> {
-        let table = self.mailboxes.read().expect("mailbox table lock poisoned");
-        open_mailbox(&table, target)?.try_send(envelope)
+        {
+            let table = self.mailboxes.read().expect("mailbox table lock poisoned");
+            if !matches!(table.get(target), Some(Slot::Lazy(_))) {
+                return open_mailbox(&table, target)?.try_send(envelope);
+            }
+        }
+        self.open_lazy(target)?.try_send(envelope)
     }
 
     /// Closes every component's mailbox. The host's inbox stays open, so
@@ -296,6 +390,7 @@ fn open_mailbox<'a>(
             target: target.clone(),
             reason: reason.clone(),
         }),
+        Some(Slot::Lazy(_)) => unreachable!("lazy slots are opened before a lookup"),
         None => Err(MessagingError::TargetNotFound(target.clone())),
     }
 }

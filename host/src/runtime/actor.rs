@@ -2,9 +2,10 @@
 //! supervisor.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -22,6 +23,7 @@ use crate::core::messaging::traits::{
 use crate::core::runtime::errors::WasmError;
 use crate::messaging::counters::{CallEnd, ComponentCounters};
 use crate::messaging::patterns;
+use crate::messaging::subscriber::{LazyStart, MailboxReceivers};
 use crate::runtime::host_services::{HostState, InstanceSettings};
 use crate::runtime::instance::Instance;
 use crate::runtime::loader::LoadedComponent;
@@ -109,7 +111,8 @@ impl ComponentActor {
                 },
             };
             if let AfterCall::GaveUp = after {
-                self.fail_remaining();
+                let stopped = self.stopped();
+                self.fail_remaining(|| stopped.clone());
                 return;
             }
         }
@@ -381,17 +384,45 @@ impl ComponentActor {
         }
     }
 
+    /// A component started on its first message: instantiate, then run; or,
+    /// if it cannot be instantiated, fail what was sent to it and mark it
+    /// failed, like a supervisor giving up.
+    async fn start_then_run(mut self) {
+        match self.fresh_instance().await {
+            Ok(instance) => {
+                tracing::debug!(component = %self.id, "instantiated for its first message");
+                self.instance = Some(instance);
+                self.run().await;
+            }
+            Err(error) => {
+                let reason = error_chain(&error);
+                tracing::error!(
+                    component = %self.id, %reason,
+                    "could not be instantiated for its first message: the component is marked failed"
+                );
+                self.wiring
+                    .registry
+                    .mark_failed(&self.id, format!("it could not be started: {reason}"));
+                self.publish(SupervisionEventKind::StartFailed {
+                    reason: reason.clone(),
+                });
+                let failed = RequestError::StartFailed {
+                    target: self.id.clone(),
+                    reason,
+                };
+                self.fail_remaining(|| failed.clone());
+            }
+        }
+    }
+
     /// After giving up: every message still queued fails visibly, requests
-    /// with `TargetStopped`; callbacks still queued are logged as lost.
-    fn fail_remaining(&mut self) {
+    /// with `error`; callbacks still queued are logged as lost.
+    fn fail_remaining(&mut self, error: impl Fn() -> RequestError) {
         self.wiring.messages.close();
         while let Ok(envelope) = self.wiring.messages.try_recv() {
             match &envelope.correlation {
                 Some(correlation_id) => {
-                    let _ = self
-                        .wiring
-                        .tracker
-                        .complete(correlation_id, Err(self.stopped()));
+                    let _ = self.wiring.tracker.complete(correlation_id, Err(error()));
                 }
                 None => tracing::warn!(
                     target: "airssys_wasm::flow",
@@ -406,6 +437,146 @@ impl ComponentActor {
                 "callback dropped: the component has failed"
             );
             self.wiring.counters.count_callback_dropped();
+        }
+    }
+}
+
+/// What every actor of a system shares.
+pub(crate) struct SharedWiring {
+    pub(crate) router: Arc<dyn MessageRouter>,
+    pub(crate) tracker: Arc<dyn CorrelationTracker>,
+    pub(crate) registry: Arc<dyn MailboxRegistry>,
+    pub(crate) max_payload_bytes: usize,
+    pub(crate) events: broadcast::Sender<SupervisionEvent>,
+    /// Where lazily started actors are spawned: their first message may
+    /// come from a thread outside the runtime.
+    pub(crate) runtime: tokio::runtime::Handle,
+}
+
+/// A component instantiated on its first message: what its actor needs,
+/// kept until then, and afterwards the actor's task.
+pub(crate) struct LazyActor {
+    id: ComponentId,
+    state: Mutex<LazyState>,
+}
+
+enum LazyState {
+    Waiting(Box<LazyRecipe>),
+    Started(JoinHandle<()>),
+    /// Its task was taken by shutdown.
+    Taken,
+}
+
+struct LazyRecipe {
+    component: LoadedComponent,
+    settings: InstanceSettings,
+    policy: RestartPolicy,
+    shared: Arc<SharedWiring>,
+}
+
+impl LazyActor {
+    /// `component`, to be started with `settings` on its first message.
+    pub(crate) fn new(
+        id: ComponentId,
+        component: LoadedComponent,
+        settings: InstanceSettings,
+        policy: RestartPolicy,
+        shared: Arc<SharedWiring>,
+    ) -> Self {
+        let recipe = LazyRecipe {
+            component,
+            settings,
+            policy,
+            shared,
+        };
+        Self {
+            id,
+            state: Mutex::new(LazyState::Waiting(Box::new(recipe))),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, LazyState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl LazyStart for LazyActor {
+    fn start(&self, receivers: MailboxReceivers) {
+        let mut state = self.state();
+        let LazyState::Waiting(recipe) = std::mem::replace(&mut *state, LazyState::Taken) else {
+            tracing::error!(component = %self.id, "asked to start twice; ignored");
+            return;
+        };
+        let LazyRecipe {
+            component,
+            settings,
+            policy,
+            shared,
+        } = *recipe;
+        let wiring = ActorWiring {
+            router: Arc::clone(&shared.router),
+            tracker: Arc::clone(&shared.tracker),
+            registry: Arc::clone(&shared.registry),
+            callback_sink: receivers.callback_sink,
+            messages: receivers.messages,
+            callbacks: receivers.callbacks,
+            policy,
+            max_payload_bytes: shared.max_payload_bytes,
+            events: shared.events.clone(),
+            counters: receivers.counters,
+            outstanding: receivers.outstanding,
+        };
+        let actor = ComponentActor {
+            id: self.id.clone(),
+            component,
+            settings,
+            instance: None,
+            wiring,
+            restarts: VecDeque::new(),
+        };
+        *state = LazyState::Started(shared.runtime.spawn(actor.start_then_run()));
+    }
+}
+
+impl std::fmt::Debug for LazyActor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let started = !matches!(*self.state(), LazyState::Waiting(_));
+        f.debug_struct("LazyActor")
+            .field("id", &self.id)
+            .field("started", &started)
+            .finish()
+    }
+}
+
+/// A component's actor task: running since start, or started (or not yet)
+/// by its first message.
+pub(crate) enum ActorTask {
+    Running(JoinHandle<()>),
+    Lazy(Arc<LazyActor>),
+}
+
+impl ActorTask {
+    /// The task, if the actor was ever started. Taken once: for shutdown,
+    /// after the mailboxes are closed, so no actor can start afterwards.
+    pub(crate) fn take(self) -> Option<JoinHandle<()>> {
+        match self {
+            Self::Running(task) => Some(task),
+            Self::Lazy(lazy) => match std::mem::replace(&mut *lazy.state(), LazyState::Taken) {
+                LazyState::Started(task) => Some(task),
+                LazyState::Waiting(_) | LazyState::Taken => None,
+            },
+        }
+    }
+
+    /// Stops the task now, if there is one.
+    pub(crate) fn abort(&self) {
+        match self {
+            Self::Running(task) => task.abort(),
+            Self::Lazy(lazy) => {
+                if let LazyState::Started(task) = &*lazy.state() {
+                    task.abort();
+                }
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! [`HostState`]: a component's store data and its `host-services` implementation.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rustc_hash::FxHashSet;
@@ -37,6 +38,36 @@ pub(crate) struct InstanceSettings {
     pub(crate) keyvalue: KeyValueGrant,
     /// The origins its `wasi:http` requests may reach.
     pub(crate) http: Arc<HttpGrant>,
+    /// The system's count of instances alive, which each of its stores
+    /// joins.
+    pub(crate) live: Arc<LiveInstances>,
+}
+
+/// How many component instances (stores) of one system exist now.
+#[derive(Debug, Default)]
+pub(crate) struct LiveInstances(AtomicUsize);
+
+impl LiveInstances {
+    /// Instances alive now.
+    pub(crate) fn count(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// One store's place in [`LiveInstances`], given back when the store drops.
+struct LiveInstance(Arc<LiveInstances>);
+
+impl LiveInstance {
+    fn join(live: &Arc<LiveInstances>) -> Self {
+        live.0.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(live))
+    }
+}
+
+impl Drop for LiveInstance {
+    fn drop(&mut self) {
+        self.0.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The state of one component's `Store`: who it is, how it reaches the
@@ -64,6 +95,7 @@ pub(crate) struct HostState {
     /// cancelled). A fresh instance after a trap starts with none, so an
     /// outcome meant for the trapped one is never handed to it.
     issued: FxHashSet<CorrelationId>,
+    _live: LiveInstance,
 }
 
 impl HostState {
@@ -96,6 +128,7 @@ impl HostState {
             time_budget: settings.time_budget,
             handling: None,
             issued: FxHashSet::default(),
+            _live: LiveInstance::join(&settings.live),
         })
     }
 

@@ -68,6 +68,26 @@ impl LoadedComponent {
         }
     }
 
+    /// Checks, without instantiating, that the memories the component starts
+    /// with fit in `memory_limit` bytes: what instantiating would find out.
+    pub(crate) fn check_initial_memory(&self, memory_limit: usize) -> Result<(), WasmError> {
+        let component = self.pre.instance_pre().component();
+        let Some(resources) = component.resources_required() else {
+            return Ok(());
+        };
+        let pages = resources.max_initial_memory_size.unwrap_or(0);
+        let bytes = pages.saturating_mul(WASM_PAGE_BYTES);
+        if u64::try_from(memory_limit).is_ok_and(|limit| bytes <= limit) {
+            return Ok(());
+        }
+        Err(WasmError::Instantiate {
+            name: self.name.clone(),
+            source: wasmtime::format_err!(
+                "it starts with a memory of {bytes} bytes, past its memory limit of {memory_limit} bytes"
+            ),
+        })
+    }
+
     /// Creates a fresh instance in a new store holding `state`, with its
     /// memory limited and a yield to tokio at every epoch tick. Like every
     /// call, instantiation (the guest's start functions) must finish within
@@ -98,6 +118,9 @@ impl std::fmt::Debug for LoadedComponent {
             .finish_non_exhaustive()
     }
 }
+
+/// The size of a wasm page.
+const WASM_PAGE_BYTES: u64 = 64 * 1024;
 
 /// What a component imports and exports, and whether this host can run it
 /// as a plugin: what `airssys inspect` shows.
@@ -317,6 +340,7 @@ mod tests {
             config: Default::default(),
             keyvalue: Default::default(),
             http: Default::default(),
+            live: Default::default(),
         };
         let state = HostState::new(
             ComponentId::new("echo"),

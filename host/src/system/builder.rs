@@ -19,13 +19,13 @@ use crate::messaging::router::{ResponseRouter, RouterLimits};
 use crate::messaging::service::{
     Service, ServiceActor, ServiceCall, ServiceContext, ServiceResult,
 };
-use crate::messaging::subscriber::{ComponentSubscriber, MailboxLimits};
+use crate::messaging::subscriber::{ComponentSubscriber, LazyStart, MailboxLimits};
 use crate::messaging::timer::{TIMER, timer_service};
-use crate::runtime::actor::{ActorWiring, ComponentActor};
+use crate::runtime::actor::{ActorTask, ActorWiring, ComponentActor, LazyActor, SharedWiring};
 use crate::runtime::cache::CompileCache;
 use crate::runtime::config::ConfigGrant;
 use crate::runtime::engine::WasmEngine;
-use crate::runtime::host_services::InstanceSettings;
+use crate::runtime::host_services::{InstanceSettings, LiveInstances};
 use crate::runtime::http::{DEFAULT_MAX_RESPONSE_BYTES, HttpGrant, HttpOrigin};
 use crate::runtime::keyvalue::{
     DEFAULT_BUCKET_QUOTA, KeyValueGrant, KeyValueStore, valid_bucket_name,
@@ -207,6 +207,24 @@ impl SystemBuilder {
     /// ```
     pub fn restart_policy(mut self, policy: RestartPolicy) -> Self {
         self.component_limits.restart_policy = Some(policy);
+        self
+    }
+
+    /// Instantiates components that say nothing else on their first
+    /// message rather than at start; see [`ComponentSpec::lazy`]. A system
+    /// of many mostly idle components then starts in the time it takes to
+    /// compile and check them, and holds a store only for those in use.
+    ///
+    /// ```
+    /// use airssys_wasm::{ComponentSpec, SystemBuilder};
+    /// let builder = SystemBuilder::new()
+    ///     .lazy(true)
+    ///     // The gateway is called at once, so it starts with the system.
+    ///     .component(ComponentSpec::from_file("gateway", "gateway.wasm").lazy(false));
+    /// # let _ = builder;
+    /// ```
+    pub fn lazy(mut self, lazy: bool) -> Self {
+        self.component_limits.lazy = Some(lazy);
         self
     }
 
@@ -468,15 +486,18 @@ impl SystemBuilder {
         };
         let (mut tasks, mut counters): (Vec<_>, Vec<_>) = actors
             .into_iter()
-            .map(|(id, counters, actor)| {
-                let task = (id.clone(), tokio::spawn(actor.run()));
-                (task, (id, counters))
+            .map(|(id, counters, started)| {
+                let task = match started {
+                    StartedTask::Actor(actor) => ActorTask::Running(tokio::spawn(actor.run())),
+                    StartedTask::Lazy(lazy) => ActorTask::Lazy(lazy),
+                };
+                ((id.clone(), task), (id, counters))
             })
             .unzip();
         for (name, service) in self.services.iter().cloned() {
             let (id, service_counters, actor) = parts.service(&name, service);
             counters.push((id.clone(), service_counters));
-            tasks.push((id, tokio::spawn(actor.run())));
+            tasks.push((id, ActorTask::Running(tokio::spawn(actor.run()))));
         }
         let (timer, timer_counters, actor) = parts.service(
             TIMER,
@@ -494,6 +515,7 @@ impl SystemBuilder {
             built_in,
             inbox,
             counters,
+            live: parts.live,
             _engine: engine,
         })
     }
@@ -614,15 +636,27 @@ impl SystemBuilder {
     }
 
     /// Opens each component's mailbox and instantiates it, all in parallel
-    /// on every worker thread. The first failure in component order is the
-    /// one reported.
+    /// on every worker thread; lazy components are only checked and
+    /// registered. The first failure in component order is the one
+    /// reported.
     async fn start_actors(
         &self,
         parts: &Parts,
         loaded: Vec<LoadedComponent>,
         capabilities: Vec<Capabilities>,
     ) -> Result<Vec<StartedActor>, WasmError> {
-        self.progress.expect_starts(loaded.len());
+        let shared = Arc::new(SharedWiring {
+            router: Arc::clone(&parts.router) as Arc<dyn MessageRouter>,
+            tracker: Arc::clone(&parts.tracker) as Arc<dyn CorrelationTracker>,
+            registry: Arc::clone(&parts.subscriber) as Arc<dyn MailboxRegistry>,
+            max_payload_bytes: self.limits.max_payload_bytes,
+            events: parts.events.clone(),
+            runtime: tokio::runtime::Handle::current(),
+        });
+        let eager = self.components.iter().filter(|spec| {
+            !spec.limits.resolve(&self.component_limits).lazy
+        });
+        self.progress.expect_starts(eager.count());
         let mut starting = Vec::with_capacity(loaded.len());
         let each = self.components.iter().zip(loaded).zip(capabilities);
         for ((spec, component), capabilities) in each {
@@ -635,26 +669,43 @@ impl SystemBuilder {
                 config: capabilities.config,
                 keyvalue: capabilities.keyvalue,
                 http: capabilities.http,
+                live: Arc::clone(&parts.live),
             };
-            let mailbox = parts.subscriber.subscribe(
-                id.clone(),
-                MailboxLimits {
-                    capacity: limits.mailbox_capacity,
-                    callback_queue_bytes: limits.callback_queue_bytes,
-                    max_pending_requests: Some(limits.max_pending_requests),
-                },
-            );
+            let mailbox_limits = MailboxLimits {
+                capacity: limits.mailbox_capacity,
+                callback_queue_bytes: limits.callback_queue_bytes,
+                max_pending_requests: Some(limits.max_pending_requests),
+            };
+            if limits.lazy {
+                let checked = check_lazy(&id, &component, &settings).map(|()| {
+                    let lazy = Arc::new(LazyActor::new(
+                        id.clone(),
+                        component,
+                        settings,
+                        limits.restart_policy,
+                        Arc::clone(&shared),
+                    ));
+                    let starter = Arc::clone(&lazy) as Arc<dyn LazyStart>;
+                    let counters = parts
+                        .subscriber
+                        .register_lazy(id.clone(), mailbox_limits, starter);
+                    (counters, lazy)
+                });
+                starting.push((id, Starting::Lazy(checked)));
+                continue;
+            }
+            let mailbox = parts.subscriber.subscribe(id.clone(), mailbox_limits);
             let counters = Arc::clone(&mailbox.counters);
             let wiring = ActorWiring {
-                router: Arc::clone(&parts.router) as Arc<dyn MessageRouter>,
-                tracker: Arc::clone(&parts.tracker) as Arc<dyn CorrelationTracker>,
-                registry: Arc::clone(&parts.subscriber) as Arc<dyn MailboxRegistry>,
+                router: Arc::clone(&shared.router),
+                tracker: Arc::clone(&shared.tracker),
+                registry: Arc::clone(&shared.registry),
                 callback_sink: mailbox.callback_sink,
                 messages: mailbox.messages,
                 callbacks: mailbox.callbacks,
                 policy: limits.restart_policy,
-                max_payload_bytes: self.limits.max_payload_bytes,
-                events: parts.events.clone(),
+                max_payload_bytes: shared.max_payload_bytes,
+                events: shared.events.clone(),
                 counters: mailbox.counters,
                 outstanding: mailbox.outstanding,
             };
@@ -667,13 +718,24 @@ impl SystemBuilder {
                 }
                 started
             });
-            starting.push((id, counters, task));
+            starting.push((id, Starting::Eager(counters, task)));
         }
         let mut actors = Vec::with_capacity(starting.len());
         let mut first_error = None;
-        for (id, counters, task) in starting {
+        for (id, starting) in starting {
+            let (counters, task) = match starting {
+                Starting::Lazy(Ok((counters, lazy))) => {
+                    actors.push((id, counters, StartedTask::Lazy(lazy)));
+                    continue;
+                }
+                Starting::Lazy(Err(error)) => {
+                    first_error.get_or_insert(error);
+                    continue;
+                }
+                Starting::Eager(counters, task) => (counters, task),
+            };
             match task.await {
-                Ok(Ok(actor)) => actors.push((id, counters, actor)),
+                Ok(Ok(actor)) => actors.push((id, counters, StartedTask::Actor(actor))),
                 Ok(Err(error)) => {
                     first_error.get_or_insert(error);
                 }
@@ -734,8 +796,38 @@ fn http_origins(spec: &ComponentSpec) -> Result<Vec<HttpOrigin>, SystemError> {
         .collect()
 }
 
-/// An actor instantiated and ready to run, with its name and counters.
-type StartedActor = (ComponentId, Arc<ComponentCounters>, ComponentActor);
+/// An actor ready to run, or registered to start on its first message,
+/// with its name and counters.
+type StartedActor = (ComponentId, Arc<ComponentCounters>, StartedTask);
+
+/// What [`SystemBuilder::start_actors`] made of one component.
+enum StartedTask {
+    Actor(ComponentActor),
+    Lazy(Arc<LazyActor>),
+}
+
+/// One component on its way through start.
+enum Starting {
+    Eager(
+        Arc<ComponentCounters>,
+        tokio::task::JoinHandle<Result<ComponentActor, WasmError>>,
+    ),
+    Lazy(Result<(Arc<ComponentCounters>, Arc<LazyActor>), WasmError>),
+}
+
+/// What start checks of a lazy component without instantiating it, beyond
+/// what compiling and linking checked: its granted directories open, and its
+/// memory at start fits its limit.
+fn check_lazy(
+    id: &ComponentId,
+    component: &LoadedComponent,
+    settings: &InstanceSettings,
+) -> Result<(), WasmError> {
+    if !settings.wasi.dirs.is_empty() {
+        settings.wasi.build(id)?;
+    }
+    component.check_initial_memory(settings.memory_limit)
+}
 
 /// The messaging parts every actor shares: the concrete types, wired here
 /// and nowhere else.
@@ -746,6 +838,7 @@ struct Parts {
     tracker: Arc<CorrelationTrackerImpl>,
     router: Arc<ResponseRouter>,
     events: broadcast::Sender<SupervisionEvent>,
+    live: Arc<LiveInstances>,
 }
 
 impl Parts {
@@ -770,6 +863,7 @@ impl Parts {
             tracker,
             router,
             events,
+            live: Arc::default(),
         }
     }
 }

@@ -112,6 +112,8 @@ pub(crate) struct LimitOverrides {
     pub(crate) max_pending_requests: Option<usize>,
     pub(crate) callback_queue_bytes: Option<usize>,
     pub(crate) restart_policy: Option<RestartPolicy>,
+    /// Instantiated on its first message rather than at start.
+    pub(crate) lazy: Option<bool>,
 }
 
 /// One component's limits, every one decided.
@@ -123,6 +125,7 @@ pub(crate) struct ComponentLimits {
     pub(crate) max_pending_requests: usize,
     pub(crate) callback_queue_bytes: usize,
     pub(crate) restart_policy: RestartPolicy,
+    pub(crate) lazy: bool,
 }
 
 impl LimitOverrides {
@@ -153,6 +156,7 @@ impl LimitOverrides {
                 .restart_policy
                 .or(system.restart_policy)
                 .unwrap_or_default(),
+            lazy: self.lazy.or(system.lazy).unwrap_or(false),
         }
     }
 }

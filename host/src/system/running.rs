@@ -18,7 +18,9 @@ use crate::messaging::correlation::{CorrelationTrackerImpl, TrackerStats};
 use crate::messaging::counters::{ComponentCounters, ComponentStats};
 use crate::messaging::router::ResponseRouter;
 use crate::messaging::subscriber::ComponentSubscriber;
+use crate::runtime::actor::ActorTask;
 use crate::runtime::engine::WasmEngine;
+use crate::runtime::host_services::LiveInstances;
 use crate::system::inbox::HostInbox;
 
 /// A running system of components.
@@ -49,7 +51,7 @@ pub struct System {
     pub(crate) subscriber: Arc<ComponentSubscriber>,
     pub(crate) activity: Arc<Activity>,
     /// The components' and the host application's services' actors.
-    pub(crate) tasks: Vec<(ComponentId, JoinHandle<()>)>,
+    pub(crate) tasks: Vec<(ComponentId, ActorTask)>,
     /// The built-in services' actors (the timer): stopped with the system,
     /// not listed as its components.
     pub(crate) built_in: Vec<JoinHandle<()>>,
@@ -57,6 +59,8 @@ pub struct System {
     pub(crate) events: broadcast::Sender<SupervisionEvent>,
     /// Each component's counters, in the order they were added.
     pub(crate) counters: Vec<(ComponentId, Arc<ComponentCounters>)>,
+    /// Component instances alive now.
+    pub(crate) live: Arc<LiveInstances>,
     /// Kept so the epoch thread runs as long as the system does.
     pub(crate) _engine: Arc<WasmEngine>,
 }
@@ -125,6 +129,10 @@ pub struct SystemStats {
     /// The correlation tracker's counters: pending, timed out, late,
     /// abandoned, undeliverable.
     pub requests: TrackerStats,
+    /// Component instances alive now, each with its own store and memory:
+    /// every component started with the system, and each
+    /// [lazy](crate::ComponentSpec::lazy) one since its first message.
+    pub instances: usize,
 }
 
 impl System {
@@ -271,6 +279,7 @@ impl System {
             messages: self.counters.iter().map(|(_, c)| c.snapshot()).sum(),
             refused: self.router.refused(),
             requests: self.tracker.stats(),
+            instances: self.live.count(),
         }
     }
 
@@ -334,7 +343,12 @@ impl System {
         self.subscriber.close_all();
         let grace = (tokio::time::Instant::now() + SHUTDOWN_GRACE).max(until);
         let mut busy = Vec::new();
-        for (id, mut task) in std::mem::take(&mut self.tasks) {
+        for (id, task) in std::mem::take(&mut self.tasks) {
+            // Never started (lazy, no message came): nothing to stop.
+            let Some(mut task) = task.take() else {
+                report.stopped.push(id);
+                continue;
+            };
             match tokio::time::timeout_at(grace, &mut task).await {
                 Ok(_) => report.stopped.push(id),
                 Err(_) => busy.push((id, task)),

@@ -186,6 +186,29 @@ impl ComponentSpec {
         self
     }
 
+    /// Instantiates this component when its first message arrives instead of
+    /// at start (default: at start, unless the system says
+    /// [`SystemBuilder::lazy`](crate::SystemBuilder::lazy)). Until then it
+    /// holds no store, no memory and no task. Compilation, its imports,
+    /// grants, granted directories and its memory at start are still
+    /// checked at start; if the instance cannot be created later, the
+    /// message that asked for it fails with [`RequestError::StartFailed`],
+    /// a [`SupervisionEventKind::StartFailed`] event is published, and the
+    /// component is marked failed.
+    ///
+    /// ```
+    /// // One of many tenants' plugins, most of them idle most of the time.
+    /// let spec = airssys_wasm::ComponentSpec::from_file("tenant-42", "tenant.wasm").lazy(true);
+    /// # let _ = spec;
+    /// ```
+    ///
+    /// [`RequestError::StartFailed`]: crate::RequestError::StartFailed
+    /// [`SupervisionEventKind::StartFailed`]: crate::SupervisionEventKind::StartFailed
+    pub fn lazy(mut self, lazy: bool) -> Self {
+        self.limits.lazy = Some(lazy);
+        self
+    }
+
     /// How many requests this component may have outstanding: sent and not
     /// yet answered in its `handle-callback` (or cancelled). Past it,
     /// `send-request` is refused at once with `TooManyPending` (the guest

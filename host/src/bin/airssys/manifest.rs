@@ -37,6 +37,8 @@ pub(crate) struct Limits {
     pub(crate) memory_limit_bytes: Option<usize>,
     pub(crate) max_pending_requests: Option<usize>,
     pub(crate) callback_queue_bytes: Option<usize>,
+    /// Instantiate components on their first message, not at start.
+    pub(crate) lazy: Option<bool>,
 }
 
 /// `[keyvalue]`: where the durable key-value database is.
@@ -90,6 +92,8 @@ pub(crate) struct Component {
     pub(crate) callback_queue_bytes: Option<usize>,
     /// `"never"`, or restarts allowed per window (the default: 5 a minute).
     pub(crate) restart: Option<Restart>,
+    /// Instantiate it on its first message, not at start.
+    pub(crate) lazy: Option<bool>,
     /// WASI capabilities; none unless listed.
     #[serde(default)]
     pub(crate) wasi: Wasi,
@@ -275,6 +279,9 @@ impl Manifest {
         if let Some(bytes) = self.limits.callback_queue_bytes {
             builder = builder.callback_queue_bytes(bytes);
         }
+        if let Some(lazy) = self.limits.lazy {
+            builder = builder.lazy(lazy);
+        }
         for component in &self.components {
             let mut spec = ComponentSpec::from_file(&component.name, base.join(&component.wasm));
             for grant in &component.grants {
@@ -298,6 +305,9 @@ impl Manifest {
             }
             if let Some(bytes) = component.callback_queue_bytes {
                 spec = spec.callback_queue_bytes(bytes);
+            }
+            if let Some(lazy) = component.lazy {
+                spec = spec.lazy(lazy);
             }
             if let Some(restart) = &component.restart {
                 spec = spec.restart_policy(match restart {

@@ -60,6 +60,7 @@ impl Default for RestartPolicy {
 ///             format!("{} restarted ({restarts_in_window} in window)", event.component)
 ///         }
 ///         SupervisionEventKind::GaveUp { reason } => format!("{} failed for good: {reason}", event.component),
+///         SupervisionEventKind::StartFailed { reason } => format!("{} never started: {reason}", event.component),
 ///     }
 /// }
 /// let event = SupervisionEvent {
@@ -99,6 +100,14 @@ pub enum SupervisionEventKind {
     /// The component is marked failed and takes no more messages.
     GaveUp {
         /// Why the supervisor stopped restarting it.
+        reason: String,
+    },
+    /// A component instantiated on its first message
+    /// ([`ComponentSpec::lazy`](crate::ComponentSpec::lazy)) could not be
+    /// instantiated. The message that asked for it failed, and the
+    /// component is marked failed like one given up.
+    StartFailed {
+        /// The instantiation's error.
         reason: String,
     },
 }

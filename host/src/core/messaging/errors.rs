@@ -203,6 +203,17 @@ pub enum RequestError {
         target: ComponentId,
     },
 
+    /// The responder is instantiated on its first message
+    /// ([`ComponentSpec::lazy`](crate::ComponentSpec::lazy)), and that
+    /// instantiation failed; the component is now marked failed.
+    #[error("{target:?} could not be started to answer: {reason}")]
+    StartFailed {
+        /// The component that could not start.
+        target: ComponentId,
+        /// Why, from the instantiation's error.
+        reason: String,
+    },
+
     /// The host shut down while the request was pending.
     #[error("the host shut down before {target:?} answered")]
     Shutdown {
