@@ -4,7 +4,9 @@
 //!
 //! `cargo bench -p airssys-benches --bench scale` (N = 1,000 and 10,000;
 //! set `AIRSSYS_SCALE=1000,10000,100000` for others; beyond about 10,000 the
-//! kernel's `vm.max_map_count` must be raised, see BENCHMARKS.md)
+//! kernel's `vm.max_map_count` must be raised, see BENCHMARKS.md). With
+//! `AIRSSYS_SCALE_LAZY=1` the N components are lazy: registered at start,
+//! instantiated by their first message (only the 1,000 requested are).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -56,10 +58,12 @@ fn main() {
         .build()
         .unwrap();
     let bytes: Arc<[u8]> = Arc::from(RELAY);
+    let lazy = std::env::var("AIRSSYS_SCALE_LAZY").is_ok_and(|value| value == "1");
+    let mode = if lazy { "lazy" } else { "eager" };
     for n in counts {
         let before = rss_mib();
         let maps_before = memory_mappings();
-        let mut builder = SystemBuilder::new();
+        let mut builder = SystemBuilder::new().lazy(lazy);
         for i in 0..n {
             let spec = ComponentSpec::from_bytes(format!("c{i}"), Arc::clone(&bytes));
             builder = builder.component(spec.mailbox_capacity(4));
@@ -75,6 +79,7 @@ fn main() {
         let started = clock.elapsed();
         let after = rss_mib();
         let maps_after = memory_mappings();
+        let live_at_start = system.stats().instances;
 
         // The host's requests run in a task on the runtime, as in a host
         // application. The first pass is the first call into each of 1,000
@@ -100,6 +105,8 @@ fn main() {
             .expect("requester task")
         });
         let system = Arc::into_inner(system).expect("requester finished");
+        let live = system.stats().instances;
+        let rss_live = rss_mib();
         let clock = Instant::now();
         rt.block_on(system.shutdown(Duration::from_secs(60)));
         let stopped = clock.elapsed();
@@ -107,9 +114,10 @@ fn main() {
         let [cold_median, cold_p99, _] = percentiles(cold);
         let [warm_median, warm_p99, _] = percentiles(warm);
         println!(
-            "scale/{n}: start {:.0} ms; RSS {before:.0} -> {after:.0} MiB (+{:.1} KiB per instance); \
-             {:.1} memory mappings per instance; request to a fresh instance median {cold_median:.1} us, \
-             p99 {cold_p99:.1} us; again median {warm_median:.1} us, p99 {warm_p99:.1} us; shutdown {:.0} ms",
+            "scale/{n}/{mode}: start {:.0} ms with {live_at_start} instances; RSS {before:.0} -> {after:.0} MiB \
+             (+{:.2} KiB per component); {:.2} memory mappings per component; first request to each \
+             of 1,000 median {cold_median:.1} us, p99 {cold_p99:.1} us; again median {warm_median:.1} us, \
+             p99 {warm_p99:.1} us; then {live} instances, RSS {rss_live:.0} MiB; shutdown {:.0} ms",
             started.as_secs_f64() * 1000.0,
             (after - before) * 1024.0 / n as f64,
             (maps_after - maps_before) as f64 / n as f64,
@@ -117,22 +125,23 @@ fn main() {
         );
 
         // The floor, after the system is gone: bare instances on one
-        // thread, nothing around them.
+        // thread, nothing around them (as many as the system created).
+        let floor_n = if lazy { n.min(1000) } else { n };
         let bare = rt.block_on(async { bare_relays() });
         let clock = Instant::now();
         let instances = rt.block_on(async {
-            let mut instances = Vec::with_capacity(n);
-            for i in 0..n {
+            let mut instances = Vec::with_capacity(floor_n);
+            for i in 0..floor_n {
                 instances.push(bare.instance(&format!("c{i}")).await);
             }
             instances
         });
         let elapsed = clock.elapsed();
         println!(
-            "scale/{n}/floor: {n} bare instances (Store + InstancePre, one thread) in {:.0} ms \
+            "scale/{n}/floor: {floor_n} bare instances (Store + InstancePre, one thread) in {:.0} ms \
              ({:.1} us each)",
             elapsed.as_secs_f64() * 1000.0,
-            elapsed.as_secs_f64() * 1e6 / n as f64,
+            elapsed.as_secs_f64() * 1e6 / floor_n as f64,
         );
         drop(instances);
     }

@@ -157,7 +157,7 @@ impl BareInstances {
             http: Default::default(),
             live: Default::default(),
         };
-        let router = Arc::clone(&self.router.router) as Arc<dyn MessageRouter>;
+        let router = Arc::clone(&self.router.router);
         let state = HostState::new(
             ComponentId::new(name),
             router,

@@ -97,17 +97,43 @@ impl ResponseRouter {
         result
     }
 
+    /// Sends `payload` from `sender` to the component named `target`: the
+    /// path of [`MessageRouter::send`], by name, so a caller holding only a
+    /// name (the host, a guest) builds no id.
+    pub(crate) fn send_to(
+        &self,
+        sender: &ComponentId,
+        target: &str,
+        payload: MessagePayload,
+    ) -> Result<(), MessagingError> {
+        self.counted(self.route_send(sender, target, payload))
+    }
+
+    /// Requests of the component named `target`: the path of
+    /// [`MessageRouter::request`], by name. Returns the request's id and the
+    /// target's id.
+    pub(crate) fn request_to(
+        &self,
+        sender: &ComponentId,
+        target: &str,
+        payload: MessagePayload,
+        timeout_ms: u64,
+        reply_to: ReplyTo,
+    ) -> Result<(CorrelationId, ComponentId), MessagingError> {
+        self.counted(self.route_request(sender, target, payload, timeout_ms, reply_to))
+    }
+
     /// The checks every message passes before it is looked up: intake open,
     /// size within the limit, sender granted.
     fn admit(
         &self,
         sender: &ComponentId,
-        target: &ComponentId,
+        target: &str,
         payload: &MessagePayload,
     ) -> Result<(), MessagingError> {
         // While shutting down, reports to the host's inbox still pass: a
         // component's callback may be telling the host how a request ended.
-        if !self.open.load(Ordering::Acquire) && !target.is_host() {
+        if !self.open.load(Ordering::Acquire) && target != ComponentId::HOST {
             return Err(MessagingError::ShuttingDown);
         }
         if payload.len() > self.limits.max_payload_bytes {
@@ -122,7 +148,7 @@ impl ResponseRouter {
     fn route_send(
         &self,
         sender: &ComponentId,
-        target: &ComponentId,
+        target: &str,
         payload: MessagePayload,
     ) -> Result<(), MessagingError> {
         self.admit(sender, target, &payload)
@@ -141,11 +167,11 @@ impl ResponseRouter {
     fn route_request(
         &self,
         sender: &ComponentId,
-        target: &ComponentId,
+        target: &str,
         payload: MessagePayload,
         timeout_ms: u64,
         reply_to: ReplyTo,
-    ) -> Result<CorrelationId, MessagingError> {
+    ) -> Result<(CorrelationId, ComponentId), MessagingError> {
         let (timeout_ms, requester) = self
             .admit_request(sender, target, &payload, timeout_ms)
             .inspect_err(|error| flow_refused(sender, target, None, error))?;
@@ -157,8 +183,8 @@ impl ResponseRouter {
             "request"
         );
         let envelope = Envelope::new(sender, payload, Some(correlation_id.clone()));
-        let pending = PendingRequest::new(sender, target, reply_to);
-        self.enqueue_request(target, envelope, pending, timeout_ms)
+        let target_id = self
+            .enqueue_request(sender, target, envelope, reply_to, timeout_ms)
             .inspect_err(|error| {
                 // Never accepted: its place is free again.
                 if let Some(requester) = &requester {
@@ -166,7 +192,7 @@ impl ResponseRouter {
                 }
                 flow_refused(sender, target, Some(&correlation_id), error);
             })?;
-        Ok(correlation_id)
+        Ok((correlation_id, target_id))
     }
 
     /// The checks a request passes before it gets an id: those of every
@@ -176,12 +202,12 @@ impl ResponseRouter {
     fn admit_request(
         &self,
         sender: &ComponentId,
-        target: &ComponentId,
+        target: &str,
         payload: &MessagePayload,
         timeout_ms: u64,
     ) -> Result<(u64, Option<Arc<Mailbox>>), MessagingError> {
         self.admit(sender, target, payload)?;
-        if target.is_host() {
+        if target == ComponentId::HOST {
             return Err(MessagingError::HostTakesNoRequests);
         }
         let timeout_ms = self.limits.timeout_for(timeout_ms)?;
@@ -190,7 +216,7 @@ impl ResponseRouter {
         let requester = if sender.is_host() {
             None
         } else {
-            Some(self.subscriber.mailbox(sender)?)
+            Some(self.subscriber.mailbox(sender.as_str())?)
         };
         if let Some(requester) = &requester {
             requester.take_request_place()?;
@@ -200,21 +226,25 @@ impl ResponseRouter {
 
     /// Look up the mailbox, register the request, queue it; if the mailbox
     /// refuses it, the request was never accepted: it is removed, gets no
-    /// callback, and the caller gets the error instead.
+    /// callback, and the caller gets the error instead. Returns the
+    /// target's id.
     fn enqueue_request(
         &self,
-        target: &ComponentId,
+        sender: &ComponentId,
+        target: &str,
         envelope: Envelope,
-        pending: PendingRequest,
+        reply_to: ReplyTo,
         timeout_ms: u64,
-    ) -> Result<(), MessagingError> {
+    ) -> Result<ComponentId, MessagingError> {
         let mailbox = self.subscriber.mailbox(target)?;
         let correlation_id = envelope.correlation.clone().expect("a request");
+        let pending = PendingRequest::new(sender.clone(), mailbox.id().clone(), reply_to);
         self.tracker
             .register(&correlation_id, pending, timeout_ms)?;
         mailbox.try_send(envelope).inspect_err(|_| {
             let _ = self.tracker.remove(&correlation_id);
-        })
+        })?;
+        Ok(mailbox.id().clone())
     }
 }
 
@@ -232,7 +262,7 @@ impl std::fmt::Debug for ResponseRouter {
 /// `send` or `request` event (logged first so it precedes `deliver`).
 fn flow_refused(
     sender: &ComponentId,
-    target: &ComponentId,
+    target: &str,
     correlation: Option<&CorrelationId>,
     error: &MessagingError,
 ) {
@@ -251,7 +281,7 @@ impl MessageRouter for ResponseRouter {
         target: &ComponentId,
         payload: MessagePayload,
     ) -> Result<(), MessagingError> {
-        self.counted(self.route_send(sender, target, payload))
+        self.send_to(sender, target.as_str(), payload)
     }
 
     fn request(
@@ -262,7 +292,8 @@ impl MessageRouter for ResponseRouter {
         timeout_ms: u64,
         reply_to: ReplyTo,
     ) -> Result<CorrelationId, MessagingError> {
-        self.counted(self.route_request(sender, target, payload, timeout_ms, reply_to))
+        self.request_to(sender, target.as_str(), payload, timeout_ms, reply_to)
+            .map(|(correlation_id, _)| correlation_id)
     }
 
     fn cancel_request(
@@ -273,7 +304,7 @@ impl MessageRouter for ResponseRouter {
         self.tracker.cancel(sender, correlation_id)?;
         // Cancelled: no outcome will hold its place.
         if !sender.is_host()
-            && let Ok(requester) = self.subscriber.mailbox(sender)
+            && let Ok(requester) = self.subscriber.mailbox(sender.as_str())
         {
             requester.give_back();
         }

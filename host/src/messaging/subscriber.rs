@@ -90,6 +90,11 @@ pub(crate) struct Mailbox {
 }
 
 impl Mailbox {
+    /// The component this mailbox is for.
+    pub(crate) fn id(&self) -> &ComponentId {
+        &self.id
+    }
+
     /// Takes a place for one more request of this component's own, or
     /// refuses if it has as many outstanding as it may. The place is given
     /// back with [`give_back`](Self::give_back) if the request ends without
@@ -270,12 +275,12 @@ impl ComponentSubscriber {
     /// another sender got there first, or the slot is no longer lazy, says
     /// what it is now.
     #[cold]
-    fn open_lazy(&self, target: &ComponentId) -> Result<Arc<Mailbox>, MessagingError> {
+    fn open_lazy(&self, target: &str) -> Result<Arc<Mailbox>, MessagingError> {
         let mut table = self.table_mut();
         let Some(Slot::Lazy(_)) = table.get(target) else {
             return open_mailbox(&table, target).cloned();
         };
-        let Some(Slot::Lazy(lazy)) = table.remove(target) else {
+        let Some((id, Slot::Lazy(lazy))) = table.remove_entry(target) else {
             unreachable!("the slot was lazy under the same write lock");
         };
         let LazySlot {
@@ -286,8 +291,8 @@ impl ComponentSubscriber {
         } = *lazy;
         let activity = Some(Arc::clone(&self.activity));
         let (mailbox, receivers) =
-            self.new_mailbox(target.clone(), limits, activity, counters, waiting_callbacks);
-        table.insert(target.clone(), Slot::Open(Arc::clone(&mailbox)));
+            self.new_mailbox(id.clone(), limits, activity, counters, waiting_callbacks);
+        table.insert(id, Slot::Open(Arc::clone(&mailbox)));
         starter.start(receivers);
         Ok(mailbox)
     }
@@ -329,7 +334,7 @@ impl ComponentSubscriber {
 
     /// The mailbox of `target`, or why there is none to send to. A lazily
     /// started component's mailbox opens here.
-    pub(crate) fn mailbox(&self, target: &ComponentId) -> Result<Arc<Mailbox>, MessagingError> {
+    pub(crate) fn mailbox(&self, target: &str) -> Result<Arc<Mailbox>, MessagingError> {
         {
             let table = self.mailboxes.read().expect("mailbox table lock poisoned");
             if !matches!(table.get(target), Some(Slot::Lazy(_))) {
@@ -342,11 +347,7 @@ impl ComponentSubscriber {
     /// Queues `envelope` for `target`, looked up and queued under one read
     /// of the table (no copy of the mailbox handle on this, the busiest
     /// path).
-    pub(crate) fn send(
-        &self,
-        target: &ComponentId,
-        envelope: Envelope,
-    ) -> Result<(), MessagingError> {
+    pub(crate) fn send(&self, target: &str, envelope: Envelope) -> Result<(), MessagingError> {
         {
             let table = self.mailboxes.read().expect("mailbox table lock poisoned");
             if !matches!(table.get(target), Some(Slot::Lazy(_))) {
@@ -382,16 +383,16 @@ impl ComponentSubscriber {
 /// The open mailbox of `target` in `table`, or why there is none.
 fn open_mailbox<'a>(
     table: &'a HashMap<ComponentId, Slot>,
-    target: &ComponentId,
+    target: &str,
 ) -> Result<&'a Arc<Mailbox>, MessagingError> {
     match table.get(target) {
         Some(Slot::Open(mailbox)) => Ok(mailbox),
         Some(Slot::Failed(reason)) => Err(MessagingError::TargetFailed {
-            target: target.clone(),
+            target: ComponentId::new(target),
             reason: reason.clone(),
         }),
         Some(Slot::Lazy(_)) => unreachable!("lazy slots are opened before a lookup"),
-        None => Err(MessagingError::TargetNotFound(target.clone())),
+        None => Err(MessagingError::TargetNotFound(ComponentId::new(target))),
     }
 }
 
@@ -436,7 +437,7 @@ mod tests {
     async fn queued_messages_count_as_work_until_dropped() {
         let (activity, subscriber) = subscriber();
         let mut echo = subscriber.subscribe(ComponentId::new("echo"), limits(1));
-        let mailbox = subscriber.mailbox(&ComponentId::new("echo")).unwrap();
+        let mailbox = subscriber.mailbox("echo").unwrap();
         mailbox.try_send(envelope()).unwrap();
         assert_eq!(
             mailbox.try_send(envelope()),
@@ -451,7 +452,7 @@ mod tests {
         assert_eq!(echo.counters.snapshot().accepted, 1);
 
         let _inbox = subscriber.subscribe_host_inbox(4);
-        let host = subscriber.mailbox(&ComponentId::host()).unwrap();
+        let host = subscriber.mailbox(ComponentId::HOST).unwrap();
         host.try_send(envelope()).unwrap();
         assert_eq!(activity.in_flight(), 0);
     }
@@ -463,13 +464,13 @@ mod tests {
         let (_activity, subscriber) = subscriber();
         let id = ComponentId::new;
         assert_eq!(
-            subscriber.mailbox(&id("nobody")).unwrap_err(),
+            subscriber.mailbox("nobody").unwrap_err(),
             MessagingError::TargetNotFound(id("nobody"))
         );
 
         let stopped = subscriber.subscribe(id("stopped"), limits(4));
         drop(stopped);
-        let mailbox = subscriber.mailbox(&id("stopped")).unwrap();
+        let mailbox = subscriber.mailbox("stopped").unwrap();
         assert_eq!(
             mailbox.try_send(envelope()),
             Err(MessagingError::TargetStopped {
@@ -479,7 +480,7 @@ mod tests {
 
         subscriber.mark_failed(&id("stopped"), "gave up".into());
         assert_eq!(
-            subscriber.mailbox(&id("stopped")).unwrap_err(),
+            subscriber.mailbox("stopped").unwrap_err(),
             MessagingError::TargetFailed {
                 target: id("stopped"),
                 reason: "gave up".into()
@@ -489,7 +490,7 @@ mod tests {
         let _inbox = subscriber.subscribe_host_inbox(4);
         subscriber.close_all();
         assert!(subscriber.is_closing());
-        assert!(subscriber.mailbox(&id("stopped")).is_err());
-        assert!(subscriber.mailbox(&ComponentId::host()).is_ok());
+        assert!(subscriber.mailbox("stopped").is_err());
+        assert!(subscriber.mailbox(ComponentId::HOST).is_ok());
     }
 }

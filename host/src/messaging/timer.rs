@@ -89,7 +89,7 @@ pub(crate) fn timer_service(grants: Arc<Grants>, activity: Arc<Activity>) -> Ser
             }
             if to != owner {
                 grants
-                    .check(&owner, &to)
+                    .check(&owner, to.as_str())
                     .map_err(|refused| ComponentError::InvalidInput(refused.to_string()))?;
             }
             let after = delay(after_ms)?;

@@ -17,12 +17,11 @@ use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::{Callback, Envelope, RequestOutcome};
 use crate::core::messaging::errors::RequestError;
 use crate::core::messaging::payload::{FlowPayload, MessagePayload};
-use crate::core::messaging::traits::{
-    CorrelationTracker, MailboxRegistry, MessageRouter, ResponseSink,
-};
+use crate::core::messaging::traits::{CorrelationTracker, MailboxRegistry, ResponseSink};
 use crate::core::runtime::errors::WasmError;
 use crate::messaging::counters::{CallEnd, ComponentCounters};
 use crate::messaging::patterns;
+use crate::messaging::router::ResponseRouter;
 use crate::messaging::subscriber::{LazyStart, MailboxReceivers};
 use crate::runtime::host_services::{HostState, InstanceSettings};
 use crate::runtime::instance::Instance;
@@ -46,7 +45,7 @@ pub(crate) struct ComponentActor {
 /// What an actor needs besides its component.
 pub(crate) struct ActorWiring {
     /// The router the component's `host-services` calls go to.
-    pub(crate) router: Arc<dyn MessageRouter>,
+    pub(crate) router: Arc<ResponseRouter>,
     /// The tracker of pending requests: responses complete them.
     pub(crate) tracker: Arc<dyn CorrelationTracker>,
     /// The registry holding this component's mailbox.
@@ -102,14 +101,24 @@ impl ComponentActor {
     /// queued.
     pub(crate) async fn run(mut self) {
         loop {
-            let after = tokio::select! {
-                biased;
-                Some(callback) = self.wiring.callbacks.recv() => self.on_callback(callback).await,
-                envelope = self.wiring.messages.recv() => match envelope {
-                    Some(envelope) => self.on_message(envelope).await,
-                    None => break,
-                },
+            // What is already queued is taken without waiting (callbacks
+            // first); the task still yields to its neighbours when its
+            // scheduling budget runs out.
+            let after = if let Ok(callback) = self.wiring.callbacks.try_recv() {
+                self.on_callback(callback).await
+            } else if let Ok(envelope) = self.wiring.messages.try_recv() {
+                self.on_message(envelope).await
+            } else {
+                tokio::select! {
+                    biased;
+                    Some(callback) = self.wiring.callbacks.recv() => self.on_callback(callback).await,
+                    envelope = self.wiring.messages.recv() => match envelope {
+                        Some(envelope) => self.on_message(envelope).await,
+                        None => break,
+                    },
+                }
             };
+            tokio::task::coop::consume_budget().await;
             if let AfterCall::GaveUp = after {
                 let stopped = self.stopped();
                 self.fail_remaining(|| stopped.clone());
@@ -443,7 +452,7 @@ impl ComponentActor {
 
 /// What every actor of a system shares.
 pub(crate) struct SharedWiring {
-    pub(crate) router: Arc<dyn MessageRouter>,
+    pub(crate) router: Arc<ResponseRouter>,
     pub(crate) tracker: Arc<dyn CorrelationTracker>,
     pub(crate) registry: Arc<dyn MailboxRegistry>,
     pub(crate) max_payload_bytes: usize,
@@ -496,7 +505,9 @@ impl LazyActor {
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, LazyState> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

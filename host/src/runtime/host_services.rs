@@ -15,6 +15,7 @@ use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::errors::MessagingError;
 use crate::core::messaging::traits::{MessageRouter, ReplyTo, ResponseSink};
 use crate::core::runtime::errors::WasmError;
+use crate::messaging::router::ResponseRouter;
 use crate::runtime::bindings::airssys::wasm::{host_services, types};
 use crate::runtime::config::ConfigGrant;
 use crate::runtime::guest_output;
@@ -76,7 +77,7 @@ pub(crate) struct HostState {
     /// The component's own id: every message it sends carries it. The guest
     /// cannot change it.
     id: ComponentId,
-    router: Arc<dyn MessageRouter>,
+    router: Arc<ResponseRouter>,
     /// Where outcomes of this component's requests go.
     callbacks: Arc<dyn ResponseSink>,
     wasi: WasiCtx,
@@ -104,7 +105,7 @@ impl HostState {
     /// grants; stdout and stderr go to the host's logs.
     pub(crate) fn new(
         id: ComponentId,
-        router: Arc<dyn MessageRouter>,
+        router: Arc<ResponseRouter>,
         callbacks: Arc<dyn ResponseSink>,
         settings: &InstanceSettings,
     ) -> Result<Self, WasmError> {
@@ -196,9 +197,8 @@ impl host_services::Host for HostState {
         target: String,
         message: Vec<u8>,
     ) -> Result<(), types::MessagingError> {
-        let target = ComponentId::from(target);
         self.router
-            .send(&self.id, &target, message.into())
+            .send_to(&self.id, &target, message.into())
             .map_err(to_wit)
     }
 
@@ -208,11 +208,10 @@ impl host_services::Host for HostState {
         request: Vec<u8>,
         timeout_ms: u64,
     ) -> Result<String, types::MessagingError> {
-        let target = ComponentId::from(target);
         let reply_to = ReplyTo::Sink(Arc::clone(&self.callbacks));
-        let id = self
+        let (id, _) = self
             .router
-            .request(&self.id, &target, request.into(), timeout_ms, reply_to)
+            .request_to(&self.id, &target, request.into(), timeout_ms, reply_to)
             .map_err(to_wit)?;
         let text = id.as_str().to_owned();
         self.issued.insert(id);

@@ -22,6 +22,9 @@ pub(crate) struct Instance {
     store: Store<HostState>,
     plugin: Plugin,
     time_budget: Duration,
+    /// The last sender's name, as the binding takes it: rewritten only when
+    /// the sender changes, so a steady stream costs no allocation here.
+    sender: String,
 }
 
 /// What a call into a guest came to: its own answer (a value or its
@@ -34,6 +37,7 @@ impl Instance {
             store,
             plugin,
             time_budget,
+            sender: String::new(),
         }
     }
 
@@ -47,11 +51,14 @@ impl Instance {
     ) -> CallResult<Vec<u8>> {
         self.begin_call(correlation);
         // The generated binding takes the WIT `component-id` alias as `&String`.
-        let sender = sender.as_str().to_owned();
+        if self.sender != sender.as_str() {
+            self.sender.clear();
+            self.sender.push_str(sender.as_str());
+        }
         let call = self
             .plugin
             .airssys_wasm_component_lifecycle()
-            .call_handle_message(&mut self.store, &sender, payload);
+            .call_handle_message(&mut self.store, &self.sender, payload);
         within(self.time_budget, call).await
     }
 
@@ -107,11 +114,25 @@ impl Instance {
 /// Runs one guest call to its end or to `budget`, whichever comes first.
 /// Past the budget the call's future is dropped, which unwinds the guest
 /// wherever it is, host awaits included.
+///
+/// Most calls finish in their first poll, so the timer is only armed (with
+/// the deadline counted from the start) once the call has had to wait.
 async fn within<T>(
     budget: Duration,
     call: impl Future<Output = wasmtime::Result<Result<T, WitComponentError>>>,
 ) -> CallResult<T> {
-    match tokio::time::timeout(budget, call).await {
+    let start = tokio::time::Instant::now();
+    let mut call = std::pin::pin!(call);
+    let first = std::future::poll_fn(|cx| match call.as_mut().poll(cx) {
+        std::task::Poll::Ready(done) => std::task::Poll::Ready(Some(done)),
+        std::task::Poll::Pending => std::task::Poll::Ready(None),
+    })
+    .await;
+    let finished = match first {
+        Some(done) => Ok(done),
+        None => tokio::time::timeout_at(start + budget, call).await,
+    };
+    match finished {
         Ok(Ok(answer)) => Ok(answer.map_err(ComponentError::from)),
         Ok(Err(trap)) => Err(classify_trap(&trap)),
         Err(_elapsed) => Err(Trap::TimeBudget {

@@ -282,7 +282,6 @@ mod tests {
     use crate::core::component::errors::{ComponentError, Trap};
     use crate::core::component::id::ComponentId;
     use crate::core::messaging::activity::Activity;
-    use crate::core::messaging::traits::MessageRouter;
     use crate::messaging::capability::Grants;
     use crate::messaging::correlation::CorrelationTrackerImpl;
     use crate::messaging::router::{ResponseRouter, RouterLimits};
@@ -321,7 +320,7 @@ mod tests {
         let engine = WasmEngine::new(16 << 20).unwrap();
         let echo = LoadedComponent::from_bytes(&engine, "echo", ECHO).unwrap();
         let subscriber = Arc::new(ComponentSubscriber::new(Arc::new(Activity::default())));
-        let router: Arc<dyn MessageRouter> = Arc::new(ResponseRouter::new(
+        let router = Arc::new(ResponseRouter::new(
             Arc::clone(&subscriber),
             Arc::new(CorrelationTrackerImpl::new()),
             Arc::new(Grants::default()),

@@ -646,16 +646,17 @@ impl SystemBuilder {
         capabilities: Vec<Capabilities>,
     ) -> Result<Vec<StartedActor>, WasmError> {
         let shared = Arc::new(SharedWiring {
-            router: Arc::clone(&parts.router) as Arc<dyn MessageRouter>,
+            router: Arc::clone(&parts.router),
             tracker: Arc::clone(&parts.tracker) as Arc<dyn CorrelationTracker>,
             registry: Arc::clone(&parts.subscriber) as Arc<dyn MailboxRegistry>,
             max_payload_bytes: self.limits.max_payload_bytes,
             events: parts.events.clone(),
             runtime: tokio::runtime::Handle::current(),
         });
-        let eager = self.components.iter().filter(|spec| {
-            !spec.limits.resolve(&self.component_limits).lazy
-        });
+        let eager = self
+            .components
+            .iter()
+            .filter(|spec| !spec.limits.resolve(&self.component_limits).lazy);
         self.progress.expect_starts(eager.count());
         let mut starting = Vec::with_capacity(loaded.len());
         let each = self.components.iter().zip(loaded).zip(capabilities);
@@ -686,9 +687,10 @@ impl SystemBuilder {
                         Arc::clone(&shared),
                     ));
                     let starter = Arc::clone(&lazy) as Arc<dyn LazyStart>;
-                    let counters = parts
-                        .subscriber
-                        .register_lazy(id.clone(), mailbox_limits, starter);
+                    let counters =
+                        parts
+                            .subscriber
+                            .register_lazy(id.clone(), mailbox_limits, starter);
                     (counters, lazy)
                 });
                 starting.push((id, Starting::Lazy(checked)));

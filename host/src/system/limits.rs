@@ -285,6 +285,7 @@ mod tests {
             max_pending_requests: Some(defaults.max_pending_requests),
             callback_queue_bytes: Some(defaults.callback_queue_bytes),
             restart_policy: Some(defaults.restart_policy),
+            lazy: Some(defaults.lazy),
         };
         assert!(as_set.check(Some("c")).is_ok());
         let error = LimitOverrides {

@@ -12,8 +12,8 @@ use crate::core::messaging::activity::Activity;
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::errors::{MessagingError, RequestError};
 use crate::core::messaging::payload::MessagePayload;
-use crate::core::messaging::pending::PendingResponse;
-use crate::core::messaging::traits::{CorrelationTracker, MessageRouter};
+use crate::core::messaging::pending::{self, PendingResponse};
+use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, ReplyTo};
 use crate::messaging::correlation::{CorrelationTrackerImpl, TrackerStats};
 use crate::messaging::counters::{ComponentCounters, ComponentStats};
 use crate::messaging::router::ResponseRouter;
@@ -149,11 +149,8 @@ impl System {
         target: &str,
         payload: impl Into<MessagePayload>,
     ) -> Result<(), MessagingError> {
-        self.router.send(
-            &ComponentId::host(),
-            &ComponentId::new(target),
-            payload.into(),
-        )
+        self.router
+            .send_to(&ComponentId::host(), target, payload.into())
     }
 
     /// Sends a request from the host to `target`. The returned future
@@ -182,13 +179,15 @@ impl System {
         payload: impl Into<MessagePayload>,
         timeout: Duration,
     ) -> Result<PendingResponse, MessagingError> {
-        PendingResponse::request(
-            &*self.router,
+        let (reply_to, response) = ReplyTo::channel();
+        let (correlation_id, target) = self.router.request_to(
             &ComponentId::host(),
-            &ComponentId::new(target),
+            target,
             payload.into(),
-            timeout,
-        )
+            pending::timeout_ms(timeout),
+            reply_to,
+        )?;
+        Ok(PendingResponse::new(correlation_id, target, response))
     }
 
     /// Cancels a pending request the host made; its future then resolves to

@@ -31,7 +31,10 @@ async fn a_lazy_component_is_instantiated_by_its_first_message() {
     assert_eq!(system.component_ids().len(), 2);
 
     assert_eq!(answer(&system, "idle", "first").await.as_bytes(), b"first");
-    assert_eq!(answer(&system, "idle", "second").await.as_bytes(), b"second");
+    assert_eq!(
+        answer(&system, "idle", "second").await.as_bytes(),
+        b"second"
+    );
     assert_eq!(system.stats().instances, 2);
     assert_eq!(system.component_stats("idle").unwrap().handled, 2);
     let report = system.shutdown(Duration::from_secs(5)).await;
@@ -73,7 +76,10 @@ async fn components_never_messaged_stop_with_the_system() {
     let shared: std::sync::Arc<[u8]> = ECHO.into();
     let mut builder = SystemBuilder::new().lazy(true);
     for n in 0..100 {
-        builder = builder.component(ComponentSpec::from_bytes(format!("echo-{n}"), shared.clone()));
+        builder = builder.component(ComponentSpec::from_bytes(
+            format!("echo-{n}"),
+            shared.clone(),
+        ));
     }
     let system = builder.start().await.expect("starts");
     assert_eq!(system.stats().instances, 0);
@@ -140,8 +146,12 @@ async fn a_lazy_component_that_cannot_start_fails_its_messages() {
     let mut events = system.subscribe_events();
     std::fs::remove_dir(&data).unwrap();
 
-    let first = system.request("reader", "one", Duration::from_secs(30)).unwrap();
-    let queued = system.request("reader", "two", Duration::from_secs(30)).unwrap();
+    let first = system
+        .request("reader", "one", Duration::from_secs(30))
+        .unwrap();
+    let queued = system
+        .request("reader", "two", Duration::from_secs(30))
+        .unwrap();
     for pending in [first, queued] {
         match pending.await {
             Err(RequestError::StartFailed { target, reason }) => {

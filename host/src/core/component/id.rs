@@ -47,7 +47,10 @@ impl ComponentId {
     /// assert_eq!(ComponentId::host().as_str(), ComponentId::HOST);
     /// ```
     pub fn host() -> Self {
-        Self::new(Self::HOST)
+        // One shared name: the host sends on every request it makes.
+        static HOST: std::sync::LazyLock<ComponentId> =
+            std::sync::LazyLock::new(|| ComponentId::new(ComponentId::HOST));
+        HOST.clone()
     }
 
     /// Whether this is the host application's id.

@@ -38,7 +38,10 @@ impl Activity {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
         if bytes > 0 {
             let now = self.bytes.fetch_add(bytes, Ordering::AcqRel) + bytes;
-            self.peak_bytes.fetch_max(now, Ordering::AcqRel);
+            // Read first: a new peak is rare, a write per message is not.
+            if now > self.peak_bytes.load(Ordering::Acquire) {
+                self.peak_bytes.fetch_max(now, Ordering::AcqRel);
+            }
         }
         Work {
             activity: Arc::clone(self),

@@ -1,7 +1,7 @@
 //! [`CorrelationId`]: pairs a request with its response.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Unique identifier that pairs a request with its response.
 ///
@@ -16,10 +16,25 @@ use std::sync::Arc;
 /// assert_eq!(CorrelationId::new(a.as_str()), a);
 /// ```
 ///
-/// Cheap to clone: the router, the tracker and the envelope each hold the
-/// same id, so the text is shared rather than copied.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CorrelationId(Arc<str>);
+/// Cheap to make and to clone: an id this host generates is its 128 bits,
+/// formatted as text only when something reads it (a guest, a log line), and
+/// hashed and compared as a number.
+#[derive(Clone)]
+pub struct CorrelationId(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// A UUID: generated here, or given as canonical lowercase text.
+    Uuid {
+        bits: u128,
+        text: OnceLock<[u8; UUID_TEXT_LEN]>,
+    },
+    /// Any other text, kept as it was given.
+    Text(Arc<str>),
+}
+
+/// Length of a hyphenated UUID's text.
+const UUID_TEXT_LEN: usize = 36;
 
 impl CorrelationId {
     /// Creates a correlation id from a string, for example one a guest passed
@@ -31,7 +46,11 @@ impl CorrelationId {
     /// assert_eq!(id.to_string(), "5f0c3c3e-0000-4000-8000-000000000001");
     /// ```
     pub fn new(id: impl Into<String>) -> Self {
-        Self(Arc::from(id.into()))
+        let id = id.into();
+        match canonical_uuid(&id) {
+            Some(bits) => Self::from_bits(bits),
+            None => Self(Repr::Text(Arc::from(id))),
+        }
     }
 
     /// Generates a new unique id (a random UUID v4).
@@ -41,9 +60,14 @@ impl CorrelationId {
     /// assert_eq!(id.as_str().len(), 36); // hyphenated UUID
     /// ```
     pub fn generate() -> Self {
-        let mut buf = uuid::Uuid::encode_buffer();
-        let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
-        Self(Arc::from(&*text))
+        Self::from_bits(uuid::Uuid::new_v4().as_u128())
+    }
+
+    fn from_bits(bits: u128) -> Self {
+        Self(Repr::Uuid {
+            bits,
+            text: OnceLock::new(),
+        })
     }
 
     /// The id as a string slice.
@@ -53,18 +77,113 @@ impl CorrelationId {
     /// assert_eq!(id.as_str(), "abc");
     /// ```
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            Repr::Uuid { bits, text } => {
+                let text = text.get_or_init(|| uuid_text(*bits));
+                // Hex digits and hyphens: always ASCII.
+                std::str::from_utf8(text).unwrap_or_default()
+            }
+            Repr::Text(text) => text,
+        }
+    }
+}
+
+/// The bits of `text` if it is a UUID written the way [`uuid_text`] writes
+/// one, so that an id read back from its text is the same id.
+fn canonical_uuid(text: &str) -> Option<u128> {
+    if text.len() != UUID_TEXT_LEN {
+        return None;
+    }
+    let bits = uuid::Uuid::try_parse(text).ok()?.as_u128();
+    (uuid_text(bits) == text.as_bytes()).then_some(bits)
+}
+
+fn uuid_text(bits: u128) -> [u8; UUID_TEXT_LEN] {
+    let mut text = [0; UUID_TEXT_LEN];
+    uuid::Uuid::from_u128(bits)
+        .hyphenated()
+        .encode_lower(&mut text);
+    text
+}
+
+impl PartialEq for CorrelationId {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (Repr::Uuid { bits: a, .. }, Repr::Uuid { bits: b, .. }) => a == b,
+            (Repr::Text(a), Repr::Text(b)) => a == b,
+            // Text that reads as a UUID is always kept as one.
+            _ => false,
+        }
+    }
+}
+
+impl Eq for CorrelationId {}
+
+impl std::hash::Hash for CorrelationId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match &self.0 {
+            Repr::Uuid { bits, .. } => bits.hash(state),
+            Repr::Text(text) => text.hash(state),
+        }
+    }
+}
+
+impl PartialOrd for CorrelationId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The order of the ids' text (lowercase hex orders as the numbers do).
+impl Ord for CorrelationId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (&self.0, &other.0) {
+            (Repr::Uuid { bits: a, .. }, Repr::Uuid { bits: b, .. }) => a.cmp(b),
+            _ => self.as_str().cmp(other.as_str()),
+        }
     }
 }
 
 impl fmt::Display for CorrelationId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for CorrelationId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An id and the id read back from its text are the same, hash the same
+    /// and sort the same; other text stays text.
+    #[test]
+    fn text_and_generated_ids_agree() {
+        use std::collections::HashSet;
+        let minted: Vec<CorrelationId> = (0..64).map(|_| CorrelationId::generate()).collect();
+        let read_back: Vec<CorrelationId> = minted
+            .iter()
+            .map(|id| CorrelationId::new(id.as_str()))
+            .collect();
+        assert_eq!(minted, read_back);
+        let set: HashSet<&CorrelationId> = minted.iter().collect();
+        assert!(read_back.iter().all(|id| set.contains(id)));
+        let mut by_id = minted.clone();
+        by_id.sort();
+        let mut by_text: Vec<String> = minted.iter().map(ToString::to_string).collect();
+        by_text.sort();
+        let sorted: Vec<String> = by_id.iter().map(ToString::to_string).collect();
+        assert_eq!(sorted, by_text);
+
+        let upper = minted[0].as_str().to_uppercase();
+        assert_ne!(CorrelationId::new(upper.as_str()), minted[0]);
+        assert_eq!(CorrelationId::new(upper.as_str()).as_str(), upper);
+        assert_eq!(CorrelationId::new("r1").as_str(), "r1");
+        assert!(CorrelationId::new("r1") < CorrelationId::new("r2"));
     }
 }

@@ -46,16 +46,33 @@ impl PendingResponse {
         timeout: Duration,
     ) -> Result<Self, MessagingError> {
         let (reply_to, response) = ReplyTo::channel();
-        let timeout_ms = match u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX) {
-            0 if !timeout.is_zero() => 1,
-            ms => ms,
-        };
-        let correlation_id = router.request(sender, target, payload, timeout_ms, reply_to)?;
-        Ok(Self {
+        let correlation_id =
+            router.request(sender, target, payload, timeout_ms(timeout), reply_to)?;
+        Ok(Self::new(correlation_id, target.clone(), response))
+    }
+
+    /// The response to request `correlation_id` of `target`, arriving on
+    /// `response` (the receiver of [`ReplyTo::channel`]).
+    pub(crate) fn new(
+        correlation_id: CorrelationId,
+        target: ComponentId,
+        response: oneshot::Receiver<RequestOutcome>,
+    ) -> Self {
+        Self {
             correlation_id,
-            target: target.clone(),
+            target,
             response,
-        })
+        }
+    }
+}
+
+/// A request's timeout in whole milliseconds, as the router takes it: zero
+/// asks for the default; any other is at least 1 ms, so a sub-millisecond
+/// one does not turn into the default.
+pub(crate) fn timeout_ms(timeout: Duration) -> u64 {
+    match u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX) {
+        0 if !timeout.is_zero() => 1,
+        ms => ms,
     }
 }
 
@@ -77,14 +94,16 @@ impl Future for PendingResponse {
     type Output = Result<MessagePayload, RequestError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let target = self.target.clone();
-        Pin::new(&mut self.response)
+        let this = &mut *self;
+        Pin::new(&mut this.response)
             .poll(cx)
             .map(|received| match received {
                 Ok(outcome) => outcome,
                 // The tracker dropped the reply without an outcome: only a
                 // successful cancel does that.
-                Err(_) => Err(RequestError::Cancelled { target }),
+                Err(_) => Err(RequestError::Cancelled {
+                    target: this.target.clone(),
+                }),
             })
     }
 }

@@ -355,6 +355,9 @@ pub enum ReplyTo {
     Sink(Arc<dyn ResponseSink>),
     /// A one-shot receiver, such as the host application awaiting a response.
     Once(Box<dyn FnOnce(CorrelationId, RequestOutcome) -> bool + Send>),
+    /// A oneshot channel's sender: what [`ReplyTo::channel`] makes, without
+    /// boxing a closure per request.
+    Channel(tokio::sync::oneshot::Sender<RequestOutcome>),
 }
 
 impl ReplyTo {
@@ -373,8 +376,7 @@ impl ReplyTo {
     /// ```
     pub fn channel() -> (Self, tokio::sync::oneshot::Receiver<RequestOutcome>) {
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        let reply_to = ReplyTo::Once(Box::new(move |_, outcome| sender.send(outcome).is_ok()));
-        (reply_to, receiver)
+        (ReplyTo::Channel(sender), receiver)
     }
 
     /// Deliver the outcome; `false` when nobody was left to receive it.
@@ -390,6 +392,7 @@ impl ReplyTo {
         match self {
             ReplyTo::Sink(sink) => sink.deliver(correlation_id, outcome),
             ReplyTo::Once(deliver) => deliver(correlation_id, outcome),
+            ReplyTo::Channel(sender) => sender.send(outcome).is_ok(),
         }
     }
 }
@@ -399,6 +402,7 @@ impl fmt::Debug for ReplyTo {
         match self {
             ReplyTo::Sink(_) => f.write_str("ReplyTo::Sink"),
             ReplyTo::Once(_) => f.write_str("ReplyTo::Once"),
+            ReplyTo::Channel(_) => f.write_str("ReplyTo::Channel"),
         }
     }
 }
