@@ -7,6 +7,8 @@
 //! kernel's `vm.max_map_count` must be raised, see BENCHMARKS.md). With
 //! `AIRSSYS_SCALE_LAZY=1` the N components are lazy: registered at start,
 //! instantiated by their first message (only the 1,000 requested are).
+//! `AIRSSYS_SCALE_TARGETS=1` (or 10, ...) sends the requests to that many
+//! components instead of 1,000 spread over all N.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -84,7 +86,14 @@ fn main() {
         // The host's requests run in a task on the runtime, as in a host
         // application. The first pass is the first call into each of 1,000
         // instances spread over all N; the second repeats it.
-        let targets: Vec<String> = (0..1000).map(|i| format!("c{}", i * n / 1000)).collect();
+        let spread: usize = std::env::var("AIRSSYS_SCALE_TARGETS")
+            .ok()
+            .and_then(|targets| targets.parse().ok())
+            .unwrap_or(1000)
+            .clamp(1, n);
+        let targets: Vec<String> = (0..1000)
+            .map(|i| format!("c{}", (i % spread) * n / spread))
+            .collect();
         let requester = Arc::clone(&system);
         let (cold, warm) = rt.block_on(async move {
             tokio::spawn(async move {
@@ -114,7 +123,7 @@ fn main() {
         let [cold_median, cold_p99, _] = percentiles(cold);
         let [warm_median, warm_p99, _] = percentiles(warm);
         println!(
-            "scale/{n}/{mode}: start {:.0} ms with {live_at_start} instances; RSS {before:.0} -> {after:.0} MiB \
+            "scale/{n}/{mode}/{spread} targets: start {:.0} ms with {live_at_start} instances; RSS {before:.0} -> {after:.0} MiB \
              (+{:.2} KiB per component); {:.2} memory mappings per component; first request to each \
              of 1,000 median {cold_median:.1} us, p99 {cold_p99:.1} us; again median {warm_median:.1} us, \
              p99 {warm_p99:.1} us; then {live} instances, RSS {rss_live:.0} MiB; shutdown {:.0} ms",

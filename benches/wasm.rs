@@ -100,6 +100,41 @@ fn guest_to_guest_round_trip(c: &mut Criterion) {
             }
         })
     });
+    // The floor of one link: B's `handle-message` and A's callback called
+    // directly, with one bounded-mpsc hop to B's task and a oneshot back
+    // (the least two tasks need to pass a request and its answer).
+    let (a, sender) = rt.block_on(direct_instance());
+    let (mut b_instance, _) = rt.block_on(direct_instance());
+    let (to_b, mut b_mailbox) =
+        tokio::sync::mpsc::channel::<tokio::sync::oneshot::Sender<Vec<u8>>>(1024);
+    let b_sender = sender.clone();
+    rt.spawn(async move {
+        while let Some(reply) = b_mailbox.recv().await {
+            let answer = b_instance.call_directly(&b_sender, &PAYLOAD).await;
+            let _ = reply.send(answer);
+        }
+    });
+    let a = Arc::new(tokio::sync::Mutex::new(a));
+    group.bench_function("floor: 2 direct calls + mpsc + oneshot", |bench| {
+        bench.to_async(&rt).iter_custom(|iters| {
+            let (a, to_b, sender) = (Arc::clone(&a), to_b.clone(), sender.clone());
+            // Timed inside a task, as the chain runs inside the actors.
+            async move {
+                let timed = tokio::spawn(async move {
+                    let mut a = a.lock().await;
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        let (reply, answer) = tokio::sync::oneshot::channel();
+                        to_b.send(reply).await.unwrap();
+                        std::hint::black_box(answer.await.unwrap());
+                        call_directly(&mut a, &sender).await;
+                    }
+                    start.elapsed()
+                });
+                timed.await.unwrap()
+            }
+        })
+    });
     group.finish();
 }
 

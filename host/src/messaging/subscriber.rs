@@ -2,7 +2,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::mpsc;
 
@@ -56,8 +56,8 @@ struct LazySlot {
 /// arrives.
 pub(crate) trait LazyStart: Send + Sync + std::fmt::Debug {
     /// Starts the actor that instantiates the component, then drains
-    /// `receivers`. Called once, under the registry's write lock, so it must
-    /// not block: it spawns.
+    /// `receivers`. Called once, by the sender of the first message queued,
+    /// so it must not block: it spawns.
     fn start(&self, receivers: MailboxReceivers);
 }
 
@@ -87,6 +87,12 @@ pub(crate) struct Mailbox {
     /// Counts queued messages as work in flight; `None` for the host
     /// application's inbox, whose messages are the host's to read.
     activity: Option<Arc<Activity>>,
+    /// Whether the component's actor runs. A lazy component's starts once
+    /// its first message is queued, so the actor never sees an empty
+    /// mailbox it could close before that message arrives.
+    started: AtomicBool,
+    /// Until then: who starts it, and the receiving ends it will drain.
+    start: Mutex<Option<(Arc<dyn LazyStart>, MailboxReceivers)>>,
 }
 
 impl Mailbox {
@@ -127,6 +133,9 @@ impl Mailbox {
         match self.messages.try_send(envelope) {
             Ok(()) => {
                 self.counters.count_accepted();
+                if !self.started.load(Ordering::Acquire) {
+                    self.start_actor();
+                }
                 Ok(())
             }
             Err(mpsc::error::TrySendError::Full(_)) => Err(MessagingError::QueueFull {
@@ -136,6 +145,22 @@ impl Mailbox {
             Err(mpsc::error::TrySendError::Closed(_)) => Err(MessagingError::TargetStopped {
                 target: self.id.clone(),
             }),
+        }
+    }
+}
+
+impl Mailbox {
+    /// Starts a lazy component's actor, once.
+    #[cold]
+    fn start_actor(&self) {
+        let pending = self
+            .start
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some((starter, receivers)) = pending {
+            self.started.store(true, Ordering::Release);
+            starter.start(receivers);
         }
     }
 }
@@ -266,14 +291,15 @@ impl ComponentSubscriber {
         let counters = Arc::new(ComponentCounters::new(Arc::clone(&waiting_callbacks)));
         let (mailbox, receivers) =
             self.new_mailbox(id.clone(), limits, activity, counters, waiting_callbacks);
+        mailbox.started.store(true, Ordering::Release);
         self.table_mut().insert(id, Slot::Open(mailbox));
         receivers
     }
 
     /// Opens the mailbox of a component registered with
-    /// [`register_lazy`](Self::register_lazy) and starts its actor; if
-    /// another sender got there first, or the slot is no longer lazy, says
-    /// what it is now.
+    /// [`register_lazy`](Self::register_lazy); its actor starts with the
+    /// first message queued there. If another sender got there first, or
+    /// the slot is no longer lazy, says what it is now.
     #[cold]
     fn open_lazy(&self, target: &str) -> Result<Arc<Mailbox>, MessagingError> {
         let mut table = self.table_mut();
@@ -292,8 +318,11 @@ impl ComponentSubscriber {
         let activity = Some(Arc::clone(&self.activity));
         let (mailbox, receivers) =
             self.new_mailbox(id.clone(), limits, activity, counters, waiting_callbacks);
+        *mailbox
+            .start
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((starter, receivers));
         table.insert(id, Slot::Open(Arc::clone(&mailbox)));
-        starter.start(receivers);
         Ok(mailbox)
     }
 
@@ -316,6 +345,8 @@ impl ComponentSubscriber {
             max_pending_requests: limits.max_pending_requests,
             counters: Arc::clone(&counters),
             activity,
+            started: AtomicBool::new(false),
+            start: Mutex::new(None),
         };
         let receivers = MailboxReceivers {
             messages,
@@ -406,7 +437,12 @@ impl MailboxRegistry for ComponentSubscriber {
     }
 
     fn mark_failed(&self, id: &ComponentId, reason: String) {
-        self.table_mut().insert(id.clone(), Slot::Failed(reason));
+        let mut table = self.table_mut();
+        // Once closed, every mailbox is gone for good: nothing to mark.
+        if self.is_closing() {
+            return;
+        }
+        table.insert(id.clone(), Slot::Failed(reason));
     }
 }
 

@@ -69,6 +69,30 @@ pub(crate) struct ActorWiring {
     pub(crate) outstanding: Arc<Outstanding>,
 }
 
+impl ActorWiring {
+    /// The wiring of an actor draining `receivers`, after a trap doing as
+    /// `policy` says.
+    pub(crate) fn new(
+        shared: &SharedWiring,
+        receivers: MailboxReceivers,
+        policy: RestartPolicy,
+    ) -> Self {
+        Self {
+            router: Arc::clone(&shared.router),
+            tracker: Arc::clone(&shared.tracker),
+            registry: Arc::clone(&shared.registry),
+            callback_sink: receivers.callback_sink,
+            messages: receivers.messages,
+            callbacks: receivers.callbacks,
+            policy,
+            max_payload_bytes: shared.max_payload_bytes,
+            events: shared.events.clone(),
+            counters: receivers.counters,
+            outstanding: receivers.outstanding,
+        }
+    }
+}
+
 /// Whether the actor goes on after a call.
 enum AfterCall {
     Continue,
@@ -121,7 +145,7 @@ impl ComponentActor {
             tokio::task::coop::consume_budget().await;
             if let AfterCall::GaveUp = after {
                 let stopped = self.stopped();
-                self.fail_remaining(|| stopped.clone());
+                self.fail_remaining(|| stopped.clone()).await;
                 return;
             }
         }
@@ -397,6 +421,11 @@ impl ComponentActor {
     /// if it cannot be instantiated, fail what was sent to it and mark it
     /// failed, like a supervisor giving up.
     async fn start_then_run(mut self) {
+        if self.wiring.registry.is_closing() {
+            // Shutting down: no instance for what it would only skip.
+            self.run().await;
+            return;
+        }
         match self.fresh_instance().await {
             Ok(instance) => {
                 tracing::debug!(component = %self.id, "instantiated for its first message");
@@ -419,16 +448,18 @@ impl ComponentActor {
                     target: self.id.clone(),
                     reason,
                 };
-                self.fail_remaining(|| failed.clone());
+                self.fail_remaining(|| failed.clone()).await;
             }
         }
     }
 
     /// After giving up: every message still queued fails visibly, requests
     /// with `error`; callbacks still queued are logged as lost.
-    fn fail_remaining(&mut self, error: impl Fn() -> RequestError) {
+    async fn fail_remaining(&mut self, error: impl Fn() -> RequestError) {
         self.wiring.messages.close();
-        while let Ok(envelope) = self.wiring.messages.try_recv() {
+        // `recv`, not `try_recv`: it also waits out a send already under
+        // way, which `try_recv` would report as empty.
+        while let Some(envelope) = self.wiring.messages.recv().await {
             match &envelope.correlation {
                 Some(correlation_id) => {
                     let _ = self.wiring.tracker.complete(correlation_id, Err(error()));
@@ -466,6 +497,7 @@ pub(crate) struct SharedWiring {
 /// kept until then, and afterwards the actor's task.
 pub(crate) struct LazyActor {
     id: ComponentId,
+    shared: Arc<SharedWiring>,
     state: Mutex<LazyState>,
 }
 
@@ -480,7 +512,6 @@ struct LazyRecipe {
     component: LoadedComponent,
     settings: InstanceSettings,
     policy: RestartPolicy,
-    shared: Arc<SharedWiring>,
 }
 
 impl LazyActor {
@@ -496,10 +527,10 @@ impl LazyActor {
             component,
             settings,
             policy,
-            shared,
         };
         Self {
             id,
+            shared,
             state: Mutex::new(LazyState::Waiting(Box::new(recipe))),
         }
     }
@@ -515,28 +546,26 @@ impl LazyStart for LazyActor {
     fn start(&self, receivers: MailboxReceivers) {
         let mut state = self.state();
         let LazyState::Waiting(recipe) = std::mem::replace(&mut *state, LazyState::Taken) else {
-            tracing::error!(component = %self.id, "asked to start twice; ignored");
+            // Shutdown took the tasks before this first message was queued:
+            // it gets the outcome a message skipped at shutdown gets.
+            let MailboxReceivers { mut messages, .. } = receivers;
+            messages.close();
+            while let Ok(envelope) = messages.try_recv() {
+                patterns::skip_at_shutdown(
+                    &*self.shared.tracker,
+                    &*self.shared.registry,
+                    &self.id,
+                    envelope,
+                );
+            }
             return;
         };
         let LazyRecipe {
             component,
             settings,
             policy,
-            shared,
         } = *recipe;
-        let wiring = ActorWiring {
-            router: Arc::clone(&shared.router),
-            tracker: Arc::clone(&shared.tracker),
-            registry: Arc::clone(&shared.registry),
-            callback_sink: receivers.callback_sink,
-            messages: receivers.messages,
-            callbacks: receivers.callbacks,
-            policy,
-            max_payload_bytes: shared.max_payload_bytes,
-            events: shared.events.clone(),
-            counters: receivers.counters,
-            outstanding: receivers.outstanding,
-        };
+        let wiring = ActorWiring::new(&self.shared, receivers, policy);
         let actor = ComponentActor {
             id: self.id.clone(),
             component,
@@ -545,7 +574,7 @@ impl LazyStart for LazyActor {
             wiring,
             restarts: VecDeque::new(),
         };
-        *state = LazyState::Started(shared.runtime.spawn(actor.start_then_run()));
+        *state = LazyState::Started(self.shared.runtime.spawn(actor.start_then_run()));
     }
 }
 

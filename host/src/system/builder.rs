@@ -698,19 +698,7 @@ impl SystemBuilder {
             }
             let mailbox = parts.subscriber.subscribe(id.clone(), mailbox_limits);
             let counters = Arc::clone(&mailbox.counters);
-            let wiring = ActorWiring {
-                router: Arc::clone(&shared.router),
-                tracker: Arc::clone(&shared.tracker),
-                registry: Arc::clone(&shared.registry),
-                callback_sink: mailbox.callback_sink,
-                messages: mailbox.messages,
-                callbacks: mailbox.callbacks,
-                policy: limits.restart_policy,
-                max_payload_bytes: shared.max_payload_bytes,
-                events: shared.events.clone(),
-                counters: mailbox.counters,
-                outstanding: mailbox.outstanding,
-            };
+            let wiring = ActorWiring::new(&shared, mailbox, limits.restart_policy);
             let start = ComponentActor::start(id.clone(), component, settings, wiring);
             let progress = self.progress.clone();
             let task = tokio::spawn(async move {
@@ -737,7 +725,7 @@ impl SystemBuilder {
                 Starting::Eager(counters, task) => (counters, task),
             };
             match task.await {
-                Ok(Ok(actor)) => actors.push((id, counters, StartedTask::Actor(actor))),
+                Ok(Ok(actor)) => actors.push((id, counters, StartedTask::Actor(Box::new(actor)))),
                 Ok(Err(error)) => {
                     first_error.get_or_insert(error);
                 }
@@ -804,7 +792,7 @@ type StartedActor = (ComponentId, Arc<ComponentCounters>, StartedTask);
 
 /// What [`SystemBuilder::start_actors`] made of one component.
 enum StartedTask {
-    Actor(ComponentActor),
+    Actor(Box<ComponentActor>),
     Lazy(Arc<LazyActor>),
 }
 

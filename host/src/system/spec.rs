@@ -190,8 +190,9 @@ impl ComponentSpec {
     /// at start (default: at start, unless the system says
     /// [`SystemBuilder::lazy`](crate::SystemBuilder::lazy)). Until then it
     /// holds no store, no memory and no task. Compilation, its imports,
-    /// grants, granted directories and its memory at start are still
-    /// checked at start; if the instance cannot be created later, the
+    /// grants, granted directories and that its largest memory at start
+    /// fits its memory limit are still checked at start; if the instance
+    /// cannot be created later (for any other reason), the
     /// message that asked for it fails with [`RequestError::StartFailed`],
     /// a [`SupervisionEventKind::StartFailed`] event is published, and the
     /// component is marked failed.

@@ -468,6 +468,20 @@ mod tests {
         );
     }
 
+    /// `lazy` is read system-wide and per component; anything but a
+    /// boolean names the field.
+    #[test]
+    fn lazy_is_a_boolean_system_wide_and_per_component() {
+        let manifest = Manifest::parse(
+            "[limits]\nlazy = true\n[[component]]\nname = \"a\"\nwasm = \"a.wasm\"\nlazy = false\n",
+        )
+        .unwrap();
+        assert_eq!(manifest.limits.lazy, Some(true));
+        assert_eq!(manifest.components[0].lazy, Some(false));
+        let error = Manifest::parse("[limits]\nlazy = \"yes\"\n").unwrap_err();
+        assert!(error.contains("lazy"), "{error}");
+    }
+
     /// A restart policy with a limit parses; a misspelt one names the field.
     #[test]
     fn restart_policies() {

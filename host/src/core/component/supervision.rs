@@ -61,6 +61,7 @@ impl Default for RestartPolicy {
 ///         }
 ///         SupervisionEventKind::GaveUp { reason } => format!("{} failed for good: {reason}", event.component),
 ///         SupervisionEventKind::StartFailed { reason } => format!("{} never started: {reason}", event.component),
+///         other => format!("{}: {other:?}", event.component),
 ///     }
 /// }
 /// let event = SupervisionEvent {
@@ -85,6 +86,7 @@ pub struct SupervisionEvent {
 /// assert!(matches!(kind, SupervisionEventKind::GaveUp { .. }));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SupervisionEventKind {
     /// A call into the component trapped (panic, unreachable, memory or
     /// time limit); the message it was handling failed.

@@ -139,6 +139,7 @@ pub enum MessagingError {
 /// assert!(retry);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum RequestError {
     /// The responder's `handle-message` returned an error.
     #[error("{responder:?} returned an error: {error}")]

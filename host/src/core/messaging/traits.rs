@@ -350,6 +350,7 @@ pub trait ResponseSink: Send + Sync {
 /// assert!(reply_to.deliver(CorrelationId::new("c-1"), Ok("4".into())));
 /// assert_eq!(rx.recv().unwrap().0.as_str(), "c-1");
 /// ```
+#[non_exhaustive]
 pub enum ReplyTo {
     /// A long-lived sink, such as a component's callback queue.
     Sink(Arc<dyn ResponseSink>),
