@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rustc_hash::FxHashMap;
+
 use tokio::sync::broadcast;
 
 use crate::core::component::id::ComponentId;
@@ -484,7 +486,7 @@ impl SystemBuilder {
                 return Err(error.into());
             }
         };
-        let (mut tasks, mut counters): (Vec<_>, Vec<_>) = actors
+        let (mut tasks, mut counters): (Vec<_>, FxHashMap<_, _>) = actors
             .into_iter()
             .map(|(id, counters, started)| {
                 let task = match started {
@@ -496,14 +498,14 @@ impl SystemBuilder {
             .unzip();
         for (name, service) in self.services.iter().cloned() {
             let (id, service_counters, actor) = parts.service(&name, service);
-            counters.push((id.clone(), service_counters));
+            counters.insert(id.clone(), service_counters);
             tasks.push((id, ActorTask::Running(tokio::spawn(actor.run()))));
         }
         let (timer, timer_counters, actor) = parts.service(
             TIMER,
             timer_service(Arc::clone(&parts.grants), Arc::clone(&parts.activity)),
         );
-        counters.push((timer, timer_counters));
+        counters.insert(timer, timer_counters);
         let built_in = vec![tokio::spawn(actor.run())];
         Ok(System {
             router: parts.router,

@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rustc_hash::FxHashMap;
+
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
@@ -57,8 +59,8 @@ pub struct System {
     pub(crate) built_in: Vec<JoinHandle<()>>,
     pub(crate) inbox: Option<HostInbox>,
     pub(crate) events: broadcast::Sender<SupervisionEvent>,
-    /// Each component's counters, in the order they were added.
-    pub(crate) counters: Vec<(ComponentId, Arc<ComponentCounters>)>,
+    /// Each component's and service's counters, by name.
+    pub(crate) counters: FxHashMap<ComponentId, Arc<ComponentCounters>>,
     /// Component instances alive now.
     pub(crate) live: Arc<LiveInstances>,
     /// Kept so the epoch thread runs as long as the system does.
@@ -275,7 +277,7 @@ impl System {
             in_flight: self.activity.in_flight(),
             bytes_in_flight: self.activity.bytes(),
             peak_bytes_in_flight: self.activity.peak_bytes(),
-            messages: self.counters.iter().map(|(_, c)| c.snapshot()).sum(),
+            messages: self.counters.values().map(|c| c.snapshot()).sum(),
             refused: self.router.refused(),
             requests: self.tracker.stats(),
             instances: self.live.count(),
@@ -292,10 +294,7 @@ impl System {
     /// # }
     /// ```
     pub fn component_stats(&self, name: &str) -> Option<ComponentStats> {
-        self.counters
-            .iter()
-            .find(|(id, _)| id.as_str() == name)
-            .map(|(_, counters)| counters.snapshot())
+        self.counters.get(name).map(|counters| counters.snapshot())
     }
 
     /// Shuts down without losing anything silently:
