@@ -1,5 +1,6 @@
 //! [`Instance`]: a live instance, and the one way each export is called.
 
+use std::task::Poll;
 use std::time::Duration;
 
 use wasmtime::Store;
@@ -116,26 +117,33 @@ impl Instance {
 /// wherever it is, host awaits included.
 ///
 /// Most calls finish in their first poll, so the timer is only armed (with
-/// the deadline counted from the start) once the call has had to wait.
+/// the deadline counted from the start) once the call has had to wait. A
+/// call that yields (an epoch tick) is not polled again at once: the task
+/// gives way, as the yield asks.
 async fn within<T>(
     budget: Duration,
     call: impl Future<Output = wasmtime::Result<Result<T, WitComponentError>>>,
 ) -> CallResult<T> {
     let start = tokio::time::Instant::now();
     let mut call = std::pin::pin!(call);
-    let first = std::future::poll_fn(|cx| match call.as_mut().poll(cx) {
-        std::task::Poll::Ready(done) => std::task::Poll::Ready(Some(done)),
-        std::task::Poll::Pending => std::task::Poll::Ready(None),
+    let mut deadline = std::pin::pin!(None::<tokio::time::Sleep>);
+    let finished = std::future::poll_fn(|cx| {
+        if let Poll::Ready(done) = call.as_mut().poll(cx) {
+            return Poll::Ready(Some(done));
+        }
+        if deadline.is_none() {
+            deadline.set(Some(tokio::time::sleep_until(start + budget)));
+        }
+        match deadline.as_mut().as_pin_mut().map(|sleep| sleep.poll(cx)) {
+            Some(Poll::Ready(())) => Poll::Ready(None),
+            _ => Poll::Pending,
+        }
     })
     .await;
-    let finished = match first {
-        Some(done) => Ok(done),
-        None => tokio::time::timeout_at(start + budget, call).await,
-    };
     match finished {
-        Ok(Ok(answer)) => Ok(answer.map_err(ComponentError::from)),
-        Ok(Err(trap)) => Err(classify_trap(&trap)),
-        Err(_elapsed) => Err(Trap::TimeBudget {
+        Some(Ok(answer)) => Ok(answer.map_err(ComponentError::from)),
+        Some(Err(trap)) => Err(classify_trap(&trap)),
+        None => Err(Trap::TimeBudget {
             budget_ms: u64::try_from(budget.as_millis()).unwrap_or(u64::MAX),
         }),
     }
