@@ -46,15 +46,16 @@ async fn a_host_request_stays_within_its_allocation_budget() {
         .start()
         .await
         .unwrap();
-    let mut request = 0;
-    // The first pass warms up; the second counts.
-    for _pass in 0..2 {
+    let mut request = u64::MAX;
+    // The first pass warms up; the least of the others counts (see
+    // `marginal`).
+    for _pass in 0..4 {
         let before = allocations::so_far();
         for _ in 0..ROUNDS {
             let pending = system.request("relay", &PAYLOAD[..], TIMEOUT).unwrap();
             assert_eq!(pending.await.unwrap().len(), PAYLOAD.len());
         }
-        request = (allocations::so_far() - before) / ROUNDS;
+        request = request.min((allocations::so_far() - before) / ROUNDS);
     }
     system.shutdown(TIMEOUT).await;
 
@@ -111,13 +112,20 @@ async fn run(system: &System, inbox: &mut HostInbox, command: &str, n: u64) -> u
 }
 
 /// The cost of one more unit of `command`: a long run less a short one,
-/// after a warm-up, so what every run pays once cancels out.
+/// after a warm-up, so what every run pays once cancels out. The least of
+/// three measurements: an epoch tick that lands inside a run (more likely
+/// on a loaded machine) adds work to that run only, while an allocation the
+/// path makes every time is in all three.
 async fn marginal(system: &System, inbox: &mut HostInbox, command: &str) -> u64 {
     let (few, many) = (100, 100 + ROUNDS);
     run(system, inbox, command, many).await;
-    let short = run(system, inbox, command, few).await;
-    let long = run(system, inbox, command, many).await;
-    long.saturating_sub(short) / (many - few)
+    let mut least = u64::MAX;
+    for _ in 0..3 {
+        let short = run(system, inbox, command, few).await;
+        let long = run(system, inbox, command, many).await;
+        least = least.min(long.saturating_sub(short) / (many - few));
+    }
+    least
 }
 
 #[tokio::test(flavor = "current_thread")]
