@@ -250,7 +250,10 @@ impl ComponentActor {
                     responder: self.id.clone(),
                     trap: trap.clone(),
                 };
-                (Err(error), self.after_trap(trap).await)
+                // Boxed: the supervisor's future (a restart instantiates)
+                // is kilobytes, and inline it would be copied with every
+                // message's future, trap or not.
+                (Err(error), Box::pin(self.after_trap(trap)).await)
             }
         }
     }
@@ -331,7 +334,8 @@ impl ComponentActor {
                 );
                 AfterCall::Continue
             }
-            Err(trap) => self.after_trap(trap).await,
+            // Boxed for the same reason as in `handle_message`.
+            Err(trap) => Box::pin(self.after_trap(trap)).await,
         }
     }
 
