@@ -147,9 +147,7 @@ impl Mailbox {
             }),
         }
     }
-}
 
-impl Mailbox {
     /// Starts a lazy component's actor, once.
     #[cold]
     fn start_actor(&self) {
@@ -289,9 +287,15 @@ impl ComponentSubscriber {
     ) -> MailboxReceivers {
         let waiting_callbacks = Arc::new(ByteBudget::new(limits.callback_queue_bytes));
         let counters = Arc::new(ComponentCounters::new(Arc::clone(&waiting_callbacks)));
-        let (mailbox, receivers) =
-            self.new_mailbox(id.clone(), limits, activity, counters, waiting_callbacks);
-        mailbox.started.store(true, Ordering::Release);
+        let started = true;
+        let (mailbox, receivers) = self.new_mailbox(
+            id.clone(),
+            limits,
+            activity,
+            counters,
+            waiting_callbacks,
+            started,
+        );
         self.table_mut().insert(id, Slot::Open(mailbox));
         receivers
     }
@@ -303,9 +307,11 @@ impl ComponentSubscriber {
     #[cold]
     fn open_lazy(&self, target: &str) -> Result<Arc<Mailbox>, MessagingError> {
         let mut table = self.table_mut();
-        let Some(Slot::Lazy(_)) = table.get(target) else {
-            return open_mailbox(&table, target).cloned();
-        };
+        match table.get(target) {
+            Some(Slot::Open(mailbox)) => return Ok(Arc::clone(mailbox)),
+            Some(Slot::Lazy(_)) => {}
+            slot => return Err(no_mailbox(slot, target)),
+        }
         let Some((id, Slot::Lazy(lazy))) = table.remove_entry(target) else {
             unreachable!("the slot was lazy under the same write lock");
         };
@@ -316,8 +322,15 @@ impl ComponentSubscriber {
             starter,
         } = *lazy;
         let activity = Some(Arc::clone(&self.activity));
-        let (mailbox, receivers) =
-            self.new_mailbox(id.clone(), limits, activity, counters, waiting_callbacks);
+        let started = false;
+        let (mailbox, receivers) = self.new_mailbox(
+            id.clone(),
+            limits,
+            activity,
+            counters,
+            waiting_callbacks,
+            started,
+        );
         *mailbox
             .start
             .lock()
@@ -333,6 +346,7 @@ impl ComponentSubscriber {
         activity: Option<Arc<Activity>>,
         counters: Arc<ComponentCounters>,
         waiting_callbacks: Arc<ByteBudget>,
+        started: bool,
     ) -> (Arc<Mailbox>, MailboxReceivers) {
         let (messages_tx, messages) = mpsc::channel(limits.capacity.max(1));
         let (callbacks_tx, callbacks) = mpsc::unbounded_channel();
@@ -345,7 +359,7 @@ impl ComponentSubscriber {
             max_pending_requests: limits.max_pending_requests,
             counters: Arc::clone(&counters),
             activity,
-            started: AtomicBool::new(false),
+            started: AtomicBool::new(started),
             start: Mutex::new(None),
         };
         let receivers = MailboxReceivers {
@@ -368,8 +382,10 @@ impl ComponentSubscriber {
     pub(crate) fn mailbox(&self, target: &str) -> Result<Arc<Mailbox>, MessagingError> {
         {
             let table = self.mailboxes.read().expect("mailbox table lock poisoned");
-            if !matches!(table.get(target), Some(Slot::Lazy(_))) {
-                return open_mailbox(&table, target).cloned();
+            match table.get(target) {
+                Some(Slot::Open(mailbox)) => return Ok(Arc::clone(mailbox)),
+                Some(Slot::Lazy(_)) => {}
+                slot => return Err(no_mailbox(slot, target)),
             }
         }
         self.open_lazy(target)
@@ -381,8 +397,10 @@ impl ComponentSubscriber {
     pub(crate) fn send(&self, target: &str, envelope: Envelope) -> Result<(), MessagingError> {
         {
             let table = self.mailboxes.read().expect("mailbox table lock poisoned");
-            if !matches!(table.get(target), Some(Slot::Lazy(_))) {
-                return open_mailbox(&table, target)?.try_send(envelope);
+            match table.get(target) {
+                Some(Slot::Open(mailbox)) => return mailbox.try_send(envelope),
+                Some(Slot::Lazy(_)) => {}
+                slot => return Err(no_mailbox(slot, target)),
             }
         }
         self.open_lazy(target)?.try_send(envelope)
@@ -411,19 +429,18 @@ impl ComponentSubscriber {
     }
 }
 
-/// The open mailbox of `target` in `table`, or why there is none.
-fn open_mailbox<'a>(
-    table: &'a HashMap<ComponentId, Slot>,
-    target: &str,
-) -> Result<&'a Arc<Mailbox>, MessagingError> {
-    match table.get(target) {
-        Some(Slot::Open(mailbox)) => Ok(mailbox),
-        Some(Slot::Failed(reason)) => Err(MessagingError::TargetFailed {
+/// Why `target`, found in `slot`, has no mailbox to send to.
+#[cold]
+fn no_mailbox(slot: Option<&Slot>, target: &str) -> MessagingError {
+    match slot {
+        Some(Slot::Failed(reason)) => MessagingError::TargetFailed {
             target: ComponentId::new(target),
             reason: reason.clone(),
-        }),
-        Some(Slot::Lazy(_)) => unreachable!("lazy slots are opened before a lookup"),
-        None => Err(MessagingError::TargetNotFound(ComponentId::new(target))),
+        },
+        Some(Slot::Open(_) | Slot::Lazy(_)) => {
+            unreachable!("open and lazy slots have a mailbox")
+        }
+        None => MessagingError::TargetNotFound(ComponentId::new(target)),
     }
 }
 

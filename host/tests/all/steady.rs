@@ -16,6 +16,9 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// Enough rounds that amortised growth (tables, channel blocks) rounds
 /// away in the integer division.
 const ROUNDS: u64 = 1_000;
+/// The short and the long run of a guest command (see `marginal`).
+const FEW: u64 = 100;
+const MANY: u64 = FEW + ROUNDS;
 const PAYLOAD: [u8; 64] = [7; 64];
 
 // The budgets are what the paths allocate today, counted on the host side
@@ -36,8 +39,8 @@ const GUEST_LINK: u64 = 6;
 
 /// One guest → guest fire-and-forget message, sent and handled: the
 /// target `String` and payload `Vec` lifted from the sender, the receiver's
-/// fiber closure.
-const GUEST_SEND: u64 = 3;
+/// fiber closure and its answer lifted (then dropped: nobody asked).
+const GUEST_SEND: u64 = 4;
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_host_request_stays_within_its_allocation_budget() {
@@ -89,7 +92,13 @@ async fn two_relays() -> (System, HostInbox) {
                 .grant("b")
                 .grant("host"),
         )
-        .component(ComponentSpec::from_bytes("b", RELAY))
+        // Room for a whole burst: on one thread the receiver runs only
+        // after the sender's call, and a refused send would end the burst
+        // early, its messages uncounted.
+        .component(
+            ComponentSpec::from_bytes("b", RELAY)
+                .mailbox_capacity(usize::try_from(2 * MANY).unwrap()),
+        )
         .start()
         .await
         .unwrap();
@@ -117,13 +126,12 @@ async fn run(system: &System, inbox: &mut HostInbox, command: &str, n: u64) -> u
 /// on a loaded machine) adds work to that run only, while an allocation the
 /// path makes every time is in all three.
 async fn marginal(system: &System, inbox: &mut HostInbox, command: &str) -> u64 {
-    let (few, many) = (100, 100 + ROUNDS);
-    run(system, inbox, command, many).await;
+    run(system, inbox, command, MANY).await;
     let mut least = u64::MAX;
     for _ in 0..3 {
-        let short = run(system, inbox, command, few).await;
-        let long = run(system, inbox, command, many).await;
-        least = least.min(long.saturating_sub(short) / (many - few));
+        let short = run(system, inbox, command, FEW).await;
+        let long = run(system, inbox, command, MANY).await;
+        least = least.min(long.saturating_sub(short) / ROUNDS);
     }
     least
 }
