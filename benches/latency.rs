@@ -9,6 +9,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use airssys_wasm::System;
+use tokio::runtime::Runtime;
+
 use airssys_benches::{
     PAYLOAD, call_directly, direct_instance, percentiles, relay_system, runtime,
 };
@@ -30,6 +33,24 @@ async fn sample<F: Future<Output = ()>>(mut operation: impl FnMut() -> F) -> Vec
     samples
 }
 
+/// Requests to the relay `echo`, timed one by one, from a task spawned on
+/// `rt`, as a host application makes them.
+fn requests_from_a_task(rt: &Runtime, system: &Arc<System>) -> Vec<Duration> {
+    let system = Arc::clone(system);
+    rt.block_on(rt.spawn(async move {
+        sample(|| {
+            let pending = system
+                .request("echo", &PAYLOAD, Duration::from_secs(5))
+                .unwrap();
+            async move {
+                std::hint::black_box(pending.await.unwrap());
+            }
+        })
+        .await
+    }))
+    .unwrap()
+}
+
 fn report(name: &str, samples: Vec<Duration>) {
     let [median, p99, p999] = percentiles(samples);
     println!("latency/{name}: median {median:.2} us, p99 {p99:.2} us, p99.9 {p999:.2} us");
@@ -45,19 +66,9 @@ fn main() {
     let rt = runtime();
     let (system, _inbox) = rt.block_on(relay_system(&["echo"], 1024));
     let system = Arc::new(system);
-    let requester = Arc::clone(&system);
-    let samples = rt.block_on(rt.spawn(async move {
-        sample(|| {
-            let pending = requester.request("echo", &PAYLOAD, timeout).unwrap();
-            async move {
-                std::hint::black_box(pending.await.unwrap());
-            }
-        })
-        .await
-    }));
     report(
         "host-to-guest request, from a task, 2 workers",
-        samples.unwrap(),
+        requests_from_a_task(&rt, &system),
     );
 
     let single = tokio::runtime::Builder::new_current_thread()
@@ -72,6 +83,15 @@ fn main() {
         }
     }));
     report("host-to-guest request, 1 thread", samples);
+
+    // From a task on that thread: `block_on` parks and unparks the driver
+    // (a syscall pair) whenever another task wakes its future; a task woken
+    // on its own thread is spared that.
+    let system1 = Arc::new(system1);
+    report(
+        "host-to-guest request, from a task, 1 thread",
+        requests_from_a_task(&single, &system1),
+    );
 
     let (mut instance, sender) = single.block_on(direct_instance());
     let samples = single.block_on(async {

@@ -14,6 +14,25 @@ use airssys_benches::{PAYLOAD, call_directly, direct_instance, relay_system, run
 use airssys_wasm::System;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
+/// `iters` requests to the relay `echo`, one after the other, from a task
+/// spawned on `rt`, as a host application makes them.
+fn requests_from_a_task(
+    rt: &tokio::runtime::Runtime,
+    system: &Arc<System>,
+    iters: u64,
+) -> Duration {
+    let system = Arc::clone(system);
+    rt.block_on(rt.spawn(async move {
+        let start = Instant::now();
+        for _ in 0..iters {
+            let pending = system.request("echo", &PAYLOAD, Duration::from_secs(5));
+            std::hint::black_box(pending.unwrap().await.unwrap());
+        }
+        start.elapsed()
+    }))
+    .unwrap()
+}
+
 /// The host's `request` to a guest, awaited, against calling the guest's
 /// export directly through the same engine configuration.
 fn host_to_guest(c: &mut Criterion) {
@@ -32,18 +51,7 @@ fn host_to_guest(c: &mut Criterion) {
     });
     // As a host application does it: from a task on the runtime.
     group.bench_function("airssys request, awaited from a task", |b| {
-        b.iter_custom(|iters| {
-            let system = Arc::clone(&system);
-            rt.block_on(rt.spawn(async move {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let pending = system.request("echo", &PAYLOAD, Duration::from_secs(5));
-                    std::hint::black_box(pending.unwrap().await.unwrap());
-                }
-                start.elapsed()
-            }))
-            .unwrap()
-        })
+        b.iter_custom(|iters| requests_from_a_task(&rt, &system, iters))
     });
 
     // The same on one thread: what remains without cross-thread wake-ups.
@@ -60,6 +68,14 @@ fn host_to_guest(c: &mut Criterion) {
                 .await;
             std::hint::black_box(response.unwrap());
         })
+    });
+
+    // The same from a task: `block_on` parks and unparks the thread's
+    // driver (a syscall pair) whenever another task wakes its future, which
+    // a spawned task, woken on its own thread, is spared.
+    let system1 = Arc::new(system1);
+    group.bench_function("airssys request, awaited from a task, 1 thread", |b| {
+        b.iter_custom(|iters| requests_from_a_task(&single, &system1, iters))
     });
 
     let (mut instance, sender) = single.block_on(direct_instance());

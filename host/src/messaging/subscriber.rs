@@ -287,15 +287,9 @@ impl ComponentSubscriber {
     ) -> MailboxReceivers {
         let waiting_callbacks = Arc::new(ByteBudget::new(limits.callback_queue_bytes));
         let counters = Arc::new(ComponentCounters::new(Arc::clone(&waiting_callbacks)));
-        let started = true;
-        let (mailbox, receivers) = self.new_mailbox(
-            id.clone(),
-            limits,
-            activity,
-            counters,
-            waiting_callbacks,
-            started,
-        );
+        let (mailbox, receivers) =
+            self.new_mailbox(id.clone(), limits, activity, counters, waiting_callbacks);
+        mailbox.started.store(true, Ordering::Release);
         self.table_mut().insert(id, Slot::Open(mailbox));
         receivers
     }
@@ -322,15 +316,8 @@ impl ComponentSubscriber {
             starter,
         } = *lazy;
         let activity = Some(Arc::clone(&self.activity));
-        let started = false;
-        let (mailbox, receivers) = self.new_mailbox(
-            id.clone(),
-            limits,
-            activity,
-            counters,
-            waiting_callbacks,
-            started,
-        );
+        let (mailbox, receivers) =
+            self.new_mailbox(id.clone(), limits, activity, counters, waiting_callbacks);
         *mailbox
             .start
             .lock()
@@ -346,7 +333,6 @@ impl ComponentSubscriber {
         activity: Option<Arc<Activity>>,
         counters: Arc<ComponentCounters>,
         waiting_callbacks: Arc<ByteBudget>,
-        started: bool,
     ) -> (Arc<Mailbox>, MailboxReceivers) {
         let (messages_tx, messages) = mpsc::channel(limits.capacity.max(1));
         let (callbacks_tx, callbacks) = mpsc::unbounded_channel();
@@ -359,7 +345,7 @@ impl ComponentSubscriber {
             max_pending_requests: limits.max_pending_requests,
             counters: Arc::clone(&counters),
             activity,
-            started: AtomicBool::new(started),
+            started: AtomicBool::new(false),
             start: Mutex::new(None),
         };
         let receivers = MailboxReceivers {
@@ -380,30 +366,31 @@ impl ComponentSubscriber {
     /// The mailbox of `target`, or why there is none to send to. A lazily
     /// started component's mailbox opens here.
     pub(crate) fn mailbox(&self, target: &str) -> Result<Arc<Mailbox>, MessagingError> {
-        {
-            let table = self.mailboxes.read().expect("mailbox table lock poisoned");
-            match table.get(target) {
-                Some(Slot::Open(mailbox)) => return Ok(Arc::clone(mailbox)),
-                Some(Slot::Lazy(_)) => {}
-                slot => return Err(no_mailbox(slot, target)),
-            }
-        }
-        self.open_lazy(target)
+        self.with_mailbox(target, |mailbox| Ok(Arc::clone(mailbox)))
     }
 
-    /// Queues `envelope` for `target`, looked up and queued under one read
-    /// of the table (no copy of the mailbox handle on this, the busiest
-    /// path).
+    /// Queues `envelope` for `target`.
     pub(crate) fn send(&self, target: &str, envelope: Envelope) -> Result<(), MessagingError> {
+        self.with_mailbox(target, |mailbox| mailbox.try_send(envelope))
+    }
+
+    /// Runs `use_it` on the mailbox of `target`, looked up under one read of
+    /// the table (no copy of the handle on the busiest path); a lazily
+    /// started component's mailbox opens here.
+    fn with_mailbox<T>(
+        &self,
+        target: &str,
+        use_it: impl FnOnce(&Arc<Mailbox>) -> Result<T, MessagingError>,
+    ) -> Result<T, MessagingError> {
         {
             let table = self.mailboxes.read().expect("mailbox table lock poisoned");
             match table.get(target) {
-                Some(Slot::Open(mailbox)) => return mailbox.try_send(envelope),
+                Some(Slot::Open(mailbox)) => return use_it(mailbox),
                 Some(Slot::Lazy(_)) => {}
                 slot => return Err(no_mailbox(slot, target)),
             }
         }
-        self.open_lazy(target)?.try_send(envelope)
+        use_it(&self.open_lazy(target)?)
     }
 
     /// Closes every component's mailbox. The host's inbox stays open, so
