@@ -1,14 +1,16 @@
 //! [`ResponseRouter`]: the [`MessageRouter`] implementation.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 
 use crate::core::component::id::ComponentId;
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::Envelope;
 use crate::core::messaging::errors::MessagingError;
 use crate::core::messaging::payload::{FlowPayload, MessagePayload};
-use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, PendingRequest, ReplyTo};
+use crate::core::messaging::traits::{
+    CorrelationTracker, MessageRouter, PendingRequest, ReplyTo, RunInline,
+};
 use crate::messaging::capability::Grants;
 use crate::messaging::subscriber::{ComponentSubscriber, Mailbox};
 
@@ -110,8 +112,7 @@ impl ResponseRouter {
     }
 
     /// Requests of the component named `target`: the path of
-    /// [`MessageRouter::request`], by name. Returns the request's id and the
-    /// target's id.
+    /// [`MessageRouter::request`], by name.
     pub(crate) fn request_to(
         &self,
         sender: &ComponentId,
@@ -119,7 +120,7 @@ impl ResponseRouter {
         payload: MessagePayload,
         timeout_ms: u64,
         reply_to: ReplyTo,
-    ) -> Result<(CorrelationId, ComponentId), MessagingError> {
+    ) -> Result<Accepted, MessagingError> {
         self.counted(self.route_request(sender, target, payload, timeout_ms, reply_to))
     }
 
@@ -171,7 +172,7 @@ impl ResponseRouter {
         payload: MessagePayload,
         timeout_ms: u64,
         reply_to: ReplyTo,
-    ) -> Result<(CorrelationId, ComponentId), MessagingError> {
+    ) -> Result<Accepted, MessagingError> {
         let (timeout_ms, requester) = self
             .admit_request(sender, target, &payload, timeout_ms)
             .inspect_err(|error| flow_refused(sender, target, None, error))?;
@@ -183,7 +184,7 @@ impl ResponseRouter {
             "request"
         );
         let envelope = Envelope::new(sender, payload, Some(correlation_id.clone()));
-        let target_id = self
+        let mailbox = self
             .enqueue_request(sender, target, envelope, reply_to, timeout_ms)
             .inspect_err(|error| {
                 // Never accepted: its place is free again.
@@ -192,7 +193,16 @@ impl ResponseRouter {
                 }
                 flow_refused(sender, target, Some(&correlation_id), error);
             })?;
-        Ok((correlation_id, target_id))
+        Ok(Accepted {
+            correlation_id,
+            target: mailbox.id().clone(),
+            // Only the host awaits its answers on a task of its own.
+            inline: if sender.is_host() {
+                mailbox.inline()
+            } else {
+                None
+            },
+        })
     }
 
     /// The checks a request passes before it gets an id: those of every
@@ -227,7 +237,7 @@ impl ResponseRouter {
     /// Look up the mailbox, register the request, queue it; if the mailbox
     /// refuses it, the request was never accepted: it is removed, gets no
     /// callback, and the caller gets the error instead. Returns the
-    /// target's id.
+    /// target's mailbox.
     fn enqueue_request(
         &self,
         sender: &ComponentId,
@@ -235,7 +245,7 @@ impl ResponseRouter {
         envelope: Envelope,
         reply_to: ReplyTo,
         timeout_ms: u64,
-    ) -> Result<ComponentId, MessagingError> {
+    ) -> Result<Arc<Mailbox>, MessagingError> {
         let mailbox = self.subscriber.mailbox(target)?;
         let correlation_id = envelope.correlation.clone().expect("a request");
         let pending = PendingRequest::new(sender.clone(), mailbox.id().clone(), reply_to);
@@ -244,8 +254,19 @@ impl ResponseRouter {
         mailbox.try_send(envelope).inspect_err(|_| {
             let _ = self.tracker.remove(&correlation_id);
         })?;
-        Ok(mailbox.id().clone())
+        Ok(mailbox)
     }
+}
+
+/// A request the router accepted.
+pub(crate) struct Accepted {
+    /// The request's id.
+    pub(crate) correlation_id: CorrelationId,
+    /// The target's registered id.
+    pub(crate) target: ComponentId,
+    /// For the host's requests: runs the request on the task that awaits
+    /// it when the target's actor is idle.
+    pub(crate) inline: Option<Weak<dyn RunInline>>,
 }
 
 impl std::fmt::Debug for ResponseRouter {
@@ -293,7 +314,7 @@ impl MessageRouter for ResponseRouter {
         reply_to: ReplyTo,
     ) -> Result<CorrelationId, MessagingError> {
         self.request_to(sender, target.as_str(), payload, timeout_ms, reply_to)
-            .map(|(correlation_id, _)| correlation_id)
+            .map(|accepted| accepted.correlation_id)
     }
 
     fn cancel_request(

@@ -2,7 +2,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 
 use tokio::sync::mpsc;
 
@@ -11,7 +11,7 @@ use crate::core::messaging::activity::{Activity, ByteBudget, Outstanding};
 use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::{Callback, Envelope, RequestOutcome};
 use crate::core::messaging::errors::{MessagingError, RequestError};
-use crate::core::messaging::traits::{MailboxRegistry, ResponseSink};
+use crate::core::messaging::traits::{MailboxRegistry, ResponseSink, RunInline};
 use crate::messaging::counters::ComponentCounters;
 
 /// The mailboxes of every running component, by name.
@@ -93,6 +93,10 @@ pub(crate) struct Mailbox {
     started: AtomicBool,
     /// Until then: who starts it, and the receiving ends it will drain.
     start: Mutex<Option<(Arc<dyn LazyStart>, MailboxReceivers)>>,
+    /// Lets a requester awaiting its answer handle its own request when the
+    /// actor is idle; set for components started eagerly, once their actor
+    /// exists. Weak: the mailbox keeps no actor alive.
+    inline: OnceLock<Weak<dyn RunInline>>,
 }
 
 impl Mailbox {
@@ -116,6 +120,12 @@ impl Mailbox {
             requester: self.id.clone(),
             limit,
         })
+    }
+
+    /// What runs a request on its requester's task when the actor is idle,
+    /// if the actor offers it.
+    pub(crate) fn inline(&self) -> Option<Weak<dyn RunInline>> {
+        self.inline.get().cloned()
     }
 
     /// Gives back the place of a request that ended without an outcome.
@@ -347,6 +357,7 @@ impl ComponentSubscriber {
             activity,
             started: AtomicBool::new(false),
             start: Mutex::new(None),
+            inline: OnceLock::new(),
         };
         let receivers = MailboxReceivers {
             messages,
@@ -391,6 +402,15 @@ impl ComponentSubscriber {
             }
         }
         use_it(&self.open_lazy(target)?)
+    }
+
+    /// Lets requesters to `target` handle their requests themselves when its
+    /// actor is idle (see [`RunInline`]).
+    pub(crate) fn offer_inline(&self, target: &str, inline: Weak<dyn RunInline>) {
+        let table = self.mailboxes.read().expect("mailbox table lock poisoned");
+        if let Some(Slot::Open(mailbox)) = table.get(target) {
+            let _ = mailbox.inline.set(inline);
+        }
     }
 
     /// Closes every component's mailbox. The host's inbox stays open, so

@@ -2,10 +2,14 @@
 //! supervisor.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll};
 
+use futures_util::FutureExt;
 use tokio::sync::{broadcast, mpsc};
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -17,7 +21,9 @@ use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::{Callback, Envelope, RequestOutcome};
 use crate::core::messaging::errors::RequestError;
 use crate::core::messaging::payload::{FlowPayload, MessagePayload};
-use crate::core::messaging::traits::{CorrelationTracker, MailboxRegistry, ResponseSink};
+use crate::core::messaging::traits::{
+    CorrelationTracker, MailboxRegistry, ResponseSink, RunInline,
+};
 use crate::core::runtime::errors::WasmError;
 use crate::messaging::counters::{CallEnd, ComponentCounters};
 use crate::messaging::patterns;
@@ -27,19 +33,63 @@ use crate::runtime::host_services::{HostState, InstanceSettings};
 use crate::runtime::instance::Instance;
 use crate::runtime::loader::LoadedComponent;
 
-/// One component as an actor: a task that owns the component's store and
-/// handles one message or callback at a time.
+/// One component as an actor: a task that handles its messages and
+/// callbacks one at a time.
 ///
 /// Callbacks go first: they answer work the component already started. A
 /// trap fails the call that caused it; the supervisor then gives the
 /// component a fresh instance or, past its restart policy, marks it failed.
+///
+/// The component's state (its instance, its supervisor) and its queues sit
+/// in an [`ActorCell`] that a requester awaiting an answer may use too: when
+/// the actor is idle and one message is queued (normally the requester's
+/// own request), the requester handles it on its own task (see
+/// [`RunInline`]).
 pub(crate) struct ComponentActor {
+    /// The actor's task is the cell's only lasting owner: if the task ends
+    /// (even by a panic), the queues close and senders are told.
+    cell: Arc<ActorCell>,
+}
+
+/// The component's state: whoever holds its lock handles its next message.
+struct ActorCore {
     id: ComponentId,
     component: LoadedComponent,
     settings: InstanceSettings,
     instance: Option<Instance>,
     wiring: ActorWiring,
     restarts: VecDeque<Instant>,
+}
+
+/// What the actor's task shares with requesters that may handle its next
+/// message themselves.
+pub(crate) struct ActorCell {
+    id: ComponentId,
+    core: Arc<tokio::sync::Mutex<ActorCore>>,
+    queues: Mutex<Queues>,
+    handover: Arc<Handover>,
+    /// Calls run inline only on the system's own runtime.
+    runtime: tokio::runtime::Id,
+}
+
+struct Queues {
+    messages: mpsc::Receiver<Envelope>,
+    callbacks: mpsc::UnboundedReceiver<Callback>,
+    /// The actor's task took a message or callback and has not handled it
+    /// yet: a requester must not overtake it.
+    claimed: bool,
+}
+
+/// A call a requester started that had to wait: it finishes on a task of
+/// its own, stopped with the actor's.
+#[derive(Default)]
+pub(crate) struct Handover(Mutex<HandoverState>);
+
+#[derive(Default)]
+struct HandoverState {
+    /// The actor is stopped or stopping: a call handed over now is dropped.
+    stopped: bool,
+    call: Option<AbortHandle>,
 }
 
 /// What an actor needs besides its component.
@@ -52,10 +102,6 @@ pub(crate) struct ActorWiring {
     pub(crate) registry: Arc<dyn MailboxRegistry>,
     /// Where this component's request outcomes are queued.
     pub(crate) callback_sink: Arc<dyn ResponseSink>,
-    /// The mailbox.
-    pub(crate) messages: mpsc::Receiver<Envelope>,
-    /// The callback queue.
-    pub(crate) callbacks: mpsc::UnboundedReceiver<Callback>,
     /// What to do after a trap.
     pub(crate) policy: RestartPolicy,
     /// The largest answer passed on to a requester, in bytes.
@@ -69,6 +115,14 @@ pub(crate) struct ActorWiring {
     pub(crate) outstanding: Arc<Outstanding>,
 }
 
+/// The queues an actor drains.
+pub(crate) struct ActorQueues {
+    /// The mailbox.
+    messages: mpsc::Receiver<Envelope>,
+    /// The callback queue.
+    callbacks: mpsc::UnboundedReceiver<Callback>,
+}
+
 impl ActorWiring {
     /// The wiring of an actor draining `receivers`, after a trap doing as
     /// `policy` says.
@@ -76,20 +130,23 @@ impl ActorWiring {
         shared: &SharedWiring,
         receivers: MailboxReceivers,
         policy: RestartPolicy,
-    ) -> Self {
-        Self {
+    ) -> (Self, ActorQueues) {
+        let wiring = Self {
             router: Arc::clone(&shared.router),
             tracker: Arc::clone(&shared.tracker),
             registry: Arc::clone(&shared.registry),
             callback_sink: receivers.callback_sink,
-            messages: receivers.messages,
-            callbacks: receivers.callbacks,
             policy,
             max_payload_bytes: shared.max_payload_bytes,
             events: shared.events.clone(),
             counters: receivers.counters,
             outstanding: receivers.outstanding,
-        }
+        };
+        let queues = ActorQueues {
+            messages: receivers.messages,
+            callbacks: receivers.callbacks,
+        };
+        (wiring, queues)
     }
 }
 
@@ -97,6 +154,12 @@ impl ActorWiring {
 enum AfterCall {
     Continue,
     GaveUp,
+}
+
+/// What the actor's task took from its queues.
+enum Next {
+    Callback(Callback),
+    Message(Envelope),
 }
 
 impl ComponentActor {
@@ -107,54 +170,302 @@ impl ComponentActor {
         component: LoadedComponent,
         settings: InstanceSettings,
         wiring: ActorWiring,
+        queues: ActorQueues,
     ) -> Result<Self, WasmError> {
-        let mut actor = Self {
-            id,
-            component,
-            settings,
-            instance: None,
-            wiring,
-            restarts: VecDeque::new(),
+        let mut core = ActorCore::new(id, component, settings, wiring);
+        core.instance = Some(core.fresh_instance().await?);
+        let runtime = tokio::runtime::Handle::current().id();
+        Ok(Self::new(core, queues, runtime))
+    }
+
+    fn new(core: ActorCore, queues: ActorQueues, runtime: tokio::runtime::Id) -> Self {
+        let cell = ActorCell {
+            id: core.id.clone(),
+            core: Arc::new(tokio::sync::Mutex::new(core)),
+            queues: Mutex::new(Queues {
+                messages: queues.messages,
+                callbacks: queues.callbacks,
+                claimed: false,
+            }),
+            handover: Arc::default(),
+            runtime,
         };
-        actor.instance = Some(actor.fresh_instance().await?);
-        Ok(actor)
+        Self {
+            cell: Arc::new(cell),
+        }
+    }
+
+    /// What lets a requester awaiting its answer handle the component's
+    /// next message when the actor is idle; the mailbox hands it out. Weak:
+    /// it does not keep the actor's queues open.
+    pub(crate) fn inline(&self) -> Weak<dyn RunInline> {
+        let cell: Arc<dyn RunInline> = Arc::clone(&self.cell) as Arc<dyn RunInline>;
+        Arc::downgrade(&cell)
     }
 
     /// Handles messages and callbacks until the mailbox is closed and
     /// drained (or the component fails), then delivers the callbacks still
     /// queued.
     pub(crate) async fn run(mut self) {
+        // However the task ends (aborted included), a call a requester
+        // handed over is stopped with it.
+        let _handover = StopHandover(Arc::clone(&self.cell.handover));
         loop {
-            // What is already queued is taken without waiting (callbacks
-            // first); the task still yields to its neighbours when its
-            // scheduling budget runs out.
-            let after = if let Ok(callback) = self.wiring.callbacks.try_recv() {
-                self.on_callback(callback).await
-            } else if let Ok(envelope) = self.wiring.messages.try_recv() {
-                self.on_message(envelope).await
-            } else {
-                tokio::select! {
-                    biased;
-                    Some(callback) = self.wiring.callbacks.recv() => self.on_callback(callback).await,
-                    envelope = self.wiring.messages.recv() => match envelope {
-                        Some(envelope) => self.on_message(envelope).await,
-                        None => break,
-                    },
-                }
+            let Some(next) = self.next().await else {
+                break;
             };
+            let mut core = self.cell.core.lock().await;
+            // If its supervisor gave up in a call a requester ran, there is
+            // no instance: the message fails (the callback is dropped,
+            // counted) and the actor gives up too.
+            let after = match next {
+                Next::Callback(callback) => core.on_callback(callback).await,
+                Next::Message(envelope) => core.on_message(envelope).await,
+            };
+            self.cell.queues().claimed = false;
+            drop(core);
+            // Yields to its neighbours when its scheduling budget runs out.
             tokio::task::coop::consume_budget().await;
             if let AfterCall::GaveUp = after {
-                let stopped = self.stopped();
-                self.fail_remaining(|| stopped.clone()).await;
+                self.fail_remaining(ActorCore::stopped).await;
                 return;
             }
         }
-        while let Ok(callback) = self.wiring.callbacks.try_recv() {
-            if let AfterCall::GaveUp = self.on_callback(callback).await {
-                break;
+        let mut core = self.cell.core.lock().await;
+        if core.instance.is_none() {
+            drop(core);
+            self.fail_remaining(ActorCore::stopped).await;
+            return;
+        }
+        loop {
+            let callback = self.cell.queues().callbacks.try_recv();
+            let Ok(callback) = callback else { break };
+            if let AfterCall::GaveUp = core.on_callback(callback).await {
+                drop(core);
+                self.fail_remaining(ActorCore::stopped).await;
+                return;
             }
         }
-        tracing::debug!(component = %self.id, "actor stopped");
+        tracing::debug!(component = %core.id, "actor stopped");
+    }
+
+    /// The next callback or message, callbacks first, claimed so that no
+    /// requester handles a message before it; `None` once the mailbox is
+    /// closed and drained.
+    async fn next(&mut self) -> Option<Next> {
+        std::future::poll_fn(|cx| {
+            let mut queues = self.cell.queues();
+            let next = match queues.callbacks.poll_recv(cx) {
+                Poll::Ready(Some(callback)) => Next::Callback(callback),
+                _ => match queues.messages.poll_recv(cx) {
+                    Poll::Ready(Some(envelope)) => Next::Message(envelope),
+                    Poll::Ready(None) => return Poll::Ready(None),
+                    Poll::Pending => return Poll::Pending,
+                },
+            };
+            queues.claimed = true;
+            Poll::Ready(Some(next))
+        })
+        .await
+    }
+
+    /// A component started on its first message: instantiate, then run; or,
+    /// if it cannot be instantiated, fail what was sent to it and mark it
+    /// failed, like a supervisor giving up.
+    async fn start_then_run(mut self) {
+        let mut core = self.cell.core.lock().await;
+        if core.wiring.registry.is_closing() {
+            // Shutting down: no instance for what it would only skip.
+            drop(core);
+            self.run().await;
+            return;
+        }
+        match core.fresh_instance().await {
+            Ok(instance) => {
+                tracing::debug!(component = %core.id, "instantiated for its first message");
+                core.instance = Some(instance);
+                drop(core);
+                self.run().await;
+            }
+            Err(error) => {
+                let reason = error_chain(&error);
+                tracing::error!(
+                    component = %core.id, %reason,
+                    "could not be instantiated for its first message: the component is marked failed"
+                );
+                core.wiring
+                    .registry
+                    .mark_failed(&core.id, format!("it could not be started: {reason}"));
+                core.publish(SupervisionEventKind::StartFailed {
+                    reason: reason.clone(),
+                });
+                drop(core);
+                self.fail_remaining(|core| RequestError::StartFailed {
+                    target: core.id.clone(),
+                    reason: reason.clone(),
+                })
+                .await;
+            }
+        }
+    }
+
+    /// After giving up: every message still queued fails visibly, requests
+    /// with `error`; callbacks still queued are logged as lost.
+    async fn fail_remaining(&mut self, error: impl Fn(&ActorCore) -> RequestError) {
+        let core = self.cell.core.lock().await;
+        self.cell.queues().messages.close();
+        // `poll_recv`, not `try_recv`: it also waits out a send already
+        // under way, which `try_recv` would report as empty.
+        while let Some(envelope) =
+            std::future::poll_fn(|cx| self.cell.queues().messages.poll_recv(cx)).await
+        {
+            match &envelope.correlation {
+                Some(correlation_id) => {
+                    let _ = core
+                        .wiring
+                        .tracker
+                        .complete(correlation_id, Err(error(&core)));
+                }
+                None => tracing::warn!(
+                    target: "airssys_wasm::flow",
+                    to = %core.id, from = %envelope.sender,
+                    "message undeliverable: the component has failed"
+                ),
+            }
+        }
+        loop {
+            let callback = self.cell.queues().callbacks.try_recv();
+            let Ok(callback) = callback else { break };
+            tracing::warn!(
+                component = %core.id, correlation = %callback.correlation_id,
+                "callback dropped: the component has failed"
+            );
+            core.wiring.counters.count_callback_dropped();
+        }
+    }
+}
+
+impl ActorCell {
+    fn queues(&self) -> std::sync::MutexGuard<'_, Queues> {
+        self.queues
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// After a panic in a call run outside the actor's task: the component
+    /// takes no more messages (senders are told it stopped), as when its
+    /// task panics.
+    fn close_after_panic(&self) {
+        tracing::error!(
+            component = %self.id,
+            "a call panicked in the host: the component takes no more messages"
+        );
+        self.queues().messages.close();
+    }
+}
+
+impl RunInline for ActorCell {
+    fn run_inline(self: Arc<Self>, cx: &mut Context<'_>) {
+        let on_our_runtime =
+            tokio::runtime::Handle::try_current().is_ok_and(|runtime| runtime.id() == self.runtime);
+        if !on_our_runtime {
+            return;
+        }
+        let Ok(mut core) = Arc::clone(&self.core).try_lock_owned() else {
+            return;
+        };
+        if core.instance.is_none() {
+            // Gave up: the actor's task fails what is queued.
+            return;
+        }
+        let envelope = {
+            let mut queues = self.queues();
+            // Only the one message queued, with no callback waiting and
+            // nothing claimed by the actor's task: the mailbox's order holds.
+            // (`try_recv` may briefly wait out a send still being written.)
+            if queues.claimed || queues.messages.len() != 1 || !queues.callbacks.is_empty() {
+                return;
+            }
+            match queues.messages.try_recv() {
+                Ok(envelope) => envelope,
+                Err(_) => return,
+            }
+        };
+        // A give-up is left to the actor's task: its next turn finds no
+        // instance and fails what is queued.
+        let mut call: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async move {
+            let _after = core.on_message(envelope).await;
+        });
+        // A panic in the host's own code stays in this component, as it
+        // would on the actor's task: it does not unwind into the requester.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(cx))) {
+            Ok(Poll::Ready(())) => {}
+            Ok(Poll::Pending) => {
+                let cell = Arc::downgrade(&self);
+                self.handover.hand_over(Box::pin(async move {
+                    if AssertUnwindSafe(call).catch_unwind().await.is_err()
+                        && let Some(cell) = cell.upgrade()
+                    {
+                        cell.close_after_panic();
+                    }
+                }));
+            }
+            Err(_panic) => self.close_after_panic(),
+        }
+    }
+}
+
+impl Handover {
+    /// Runs `call` on a task of its own, unless the actor is stopped:
+    /// then dropping the call unwinds the guest, and the request's outcome
+    /// comes from the tracker (at shutdown).
+    fn hand_over(&self, call: Pin<Box<dyn Future<Output = ()> + Send>>) {
+        let mut state = self.state();
+        if !state.stopped {
+            state.call = Some(tokio::spawn(call).abort_handle());
+        }
+    }
+
+    /// Stops a call handed over, if one runs, and any handed over later.
+    fn stop(&self) {
+        let mut state = self.state();
+        state.stopped = true;
+        if let Some(call) = state.call.take() {
+            call.abort();
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, HandoverState> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Stops a call handed over by a requester when the actor's task ends.
+struct StopHandover(Arc<Handover>);
+
+impl Drop for StopHandover {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
+}
+
+impl ActorCore {
+    fn new(
+        id: ComponentId,
+        component: LoadedComponent,
+        settings: InstanceSettings,
+        wiring: ActorWiring,
+    ) -> Self {
+        Self {
+            id,
+            component,
+            settings,
+            instance: None,
+            wiring,
+            restarts: VecDeque::new(),
+        }
     }
 
     fn fresh_instance(&self) -> impl Future<Output = Result<Instance, WasmError>> + Send + use<> {
@@ -291,6 +602,7 @@ impl ComponentActor {
                 component = %self.id, correlation = %correlation_id,
                 "callback undeliverable: the component has failed"
             );
+            self.wiring.counters.count_callback_dropped();
             return AfterCall::GaveUp;
         };
         if !instance.take_issued(&correlation_id) {
@@ -420,69 +732,6 @@ impl ComponentActor {
             target: self.id.clone(),
         }
     }
-
-    /// A component started on its first message: instantiate, then run; or,
-    /// if it cannot be instantiated, fail what was sent to it and mark it
-    /// failed, like a supervisor giving up.
-    async fn start_then_run(mut self) {
-        if self.wiring.registry.is_closing() {
-            // Shutting down: no instance for what it would only skip.
-            self.run().await;
-            return;
-        }
-        match self.fresh_instance().await {
-            Ok(instance) => {
-                tracing::debug!(component = %self.id, "instantiated for its first message");
-                self.instance = Some(instance);
-                self.run().await;
-            }
-            Err(error) => {
-                let reason = error_chain(&error);
-                tracing::error!(
-                    component = %self.id, %reason,
-                    "could not be instantiated for its first message: the component is marked failed"
-                );
-                self.wiring
-                    .registry
-                    .mark_failed(&self.id, format!("it could not be started: {reason}"));
-                self.publish(SupervisionEventKind::StartFailed {
-                    reason: reason.clone(),
-                });
-                let failed = RequestError::StartFailed {
-                    target: self.id.clone(),
-                    reason,
-                };
-                self.fail_remaining(|| failed.clone()).await;
-            }
-        }
-    }
-
-    /// After giving up: every message still queued fails visibly, requests
-    /// with `error`; callbacks still queued are logged as lost.
-    async fn fail_remaining(&mut self, error: impl Fn() -> RequestError) {
-        self.wiring.messages.close();
-        // `recv`, not `try_recv`: it also waits out a send already under
-        // way, which `try_recv` would report as empty.
-        while let Some(envelope) = self.wiring.messages.recv().await {
-            match &envelope.correlation {
-                Some(correlation_id) => {
-                    let _ = self.wiring.tracker.complete(correlation_id, Err(error()));
-                }
-                None => tracing::warn!(
-                    target: "airssys_wasm::flow",
-                    to = %self.id, from = %envelope.sender,
-                    "message undeliverable: the component has failed"
-                ),
-            }
-        }
-        while let Ok(callback) = self.wiring.callbacks.try_recv() {
-            tracing::warn!(
-                component = %self.id, correlation = %callback.correlation_id,
-                "callback dropped: the component has failed"
-            );
-            self.wiring.counters.count_callback_dropped();
-        }
-    }
 }
 
 /// What every actor of a system shares.
@@ -569,15 +818,9 @@ impl LazyStart for LazyActor {
             settings,
             policy,
         } = *recipe;
-        let wiring = ActorWiring::new(&self.shared, receivers, policy);
-        let actor = ComponentActor {
-            id: self.id.clone(),
-            component,
-            settings,
-            instance: None,
-            wiring,
-            restarts: VecDeque::new(),
-        };
+        let (wiring, queues) = ActorWiring::new(&self.shared, receivers, policy);
+        let core = ActorCore::new(self.id.clone(), component, settings, wiring);
+        let actor = ComponentActor::new(core, queues, self.shared.runtime.id());
         *state = LazyState::Started(self.shared.runtime.spawn(actor.start_then_run()));
     }
 }
@@ -595,18 +838,46 @@ impl std::fmt::Debug for LazyActor {
 /// A component's actor task: running since start, or started (or not yet)
 /// by its first message.
 pub(crate) enum ActorTask {
-    Running(JoinHandle<()>),
+    Running(ActorRun),
     Lazy(Arc<LazyActor>),
 }
 
+/// A running actor's task, to await or stop: stopping it stops a call a
+/// requester handed over too.
+pub(crate) struct ActorRun {
+    task: JoinHandle<()>,
+    handover: Option<Arc<Handover>>,
+}
+
 impl ActorTask {
+    /// Runs `actor` on a task of its own.
+    pub(crate) fn spawn(actor: ComponentActor) -> Self {
+        let handover = Some(Arc::clone(&actor.cell.handover));
+        Self::Running(ActorRun {
+            task: tokio::spawn(actor.run()),
+            handover,
+        })
+    }
+
+    /// A service's task: it hands no call over.
+    pub(crate) fn service(task: JoinHandle<()>) -> Self {
+        Self::Running(ActorRun {
+            task,
+            handover: None,
+        })
+    }
+
     /// The task, if the actor was ever started. Taken once: for shutdown,
     /// after the mailboxes are closed, so no actor can start afterwards.
-    pub(crate) fn take(self) -> Option<JoinHandle<()>> {
+    pub(crate) fn take(self) -> Option<ActorRun> {
         match self {
-            Self::Running(task) => Some(task),
+            Self::Running(run) => Some(run),
             Self::Lazy(lazy) => match std::mem::replace(&mut *lazy.state(), LazyState::Taken) {
-                LazyState::Started(task) => Some(task),
+                // A lazy component offers no inline calls: nothing to hand over.
+                LazyState::Started(task) => Some(ActorRun {
+                    task,
+                    handover: None,
+                }),
                 LazyState::Waiting(_) | LazyState::Taken => None,
             },
         }
@@ -615,13 +886,33 @@ impl ActorTask {
     /// Stops the task now, if there is one.
     pub(crate) fn abort(&self) {
         match self {
-            Self::Running(task) => task.abort(),
+            Self::Running(run) => run.abort(),
             Self::Lazy(lazy) => {
                 if let LazyState::Started(task) = &*lazy.state() {
                     task.abort();
                 }
             }
         }
+    }
+}
+
+impl ActorRun {
+    /// Stops the task now, and a call handed over with it: directly, not
+    /// when the task is dropped, so that the call is not polled again (on a
+    /// system being dropped, its epoch ticks are about to stop).
+    pub(crate) fn abort(&self) {
+        self.task.abort();
+        if let Some(handover) = &self.handover {
+            handover.stop();
+        }
+    }
+}
+
+impl Future for ActorRun {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.task).poll(cx).map(drop)
     }
 }
 
@@ -649,7 +940,15 @@ impl std::fmt::Debug for ActorWiring {
 impl std::fmt::Debug for ComponentActor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ComponentActor")
-            .field("id", &self.id)
+            .field("cell", &self.cell)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ActorCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActorCell")
+            .field("runtime", &self.runtime)
             .finish_non_exhaustive()
     }
 }

@@ -209,10 +209,11 @@ impl host_services::Host for HostState {
         timeout_ms: u64,
     ) -> Result<String, types::MessagingError> {
         let reply_to = ReplyTo::Sink(Arc::clone(&self.callbacks));
-        let (id, _) = self
+        let id = self
             .router
             .request_to(&self.id, &target, request.into(), timeout_ms, reply_to)
-            .map_err(to_wit)?;
+            .map_err(to_wit)?
+            .correlation_id;
         let text = id.as_str().to_owned();
         self.issued.insert(id);
         Ok(text)

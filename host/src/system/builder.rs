@@ -490,7 +490,10 @@ impl SystemBuilder {
             .into_iter()
             .map(|(id, counters, started)| {
                 let task = match started {
-                    StartedTask::Actor(actor) => ActorTask::Running(tokio::spawn(actor.run())),
+                    StartedTask::Actor(actor) => {
+                        parts.subscriber.offer_inline(id.as_str(), actor.inline());
+                        ActorTask::spawn(*actor)
+                    }
                     StartedTask::Lazy(lazy) => ActorTask::Lazy(lazy),
                 };
                 ((id.clone(), task), (id, counters))
@@ -499,7 +502,7 @@ impl SystemBuilder {
         for (name, service) in self.services.iter().cloned() {
             let (id, service_counters, actor) = parts.service(&name, service);
             counters.insert(id.clone(), service_counters);
-            tasks.push((id, ActorTask::Running(tokio::spawn(actor.run()))));
+            tasks.push((id, ActorTask::service(tokio::spawn(actor.run()))));
         }
         let (timer, timer_counters, actor) = parts.service(
             TIMER,
@@ -700,8 +703,8 @@ impl SystemBuilder {
             }
             let mailbox = parts.subscriber.subscribe(id.clone(), mailbox_limits);
             let counters = Arc::clone(&mailbox.counters);
-            let wiring = ActorWiring::new(&shared, mailbox, limits.restart_policy);
-            let start = ComponentActor::start(id.clone(), component, settings, wiring);
+            let (wiring, queues) = ActorWiring::new(&shared, mailbox, limits.restart_policy);
+            let start = ComponentActor::start(id.clone(), component, settings, wiring, queues);
             let progress = self.progress.clone();
             let task = tokio::spawn(async move {
                 let started = start.await;

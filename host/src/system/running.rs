@@ -182,14 +182,17 @@ impl System {
         timeout: Duration,
     ) -> Result<PendingResponse, MessagingError> {
         let (reply_to, response) = ReplyTo::channel();
-        let (correlation_id, target) = self.router.request_to(
+        let accepted = self.router.request_to(
             &ComponentId::host(),
             target,
             payload.into(),
             pending::timeout_ms(timeout),
             reply_to,
         )?;
-        Ok(PendingResponse::new(correlation_id, target, response))
+        Ok(
+            PendingResponse::new(accepted.correlation_id, accepted.target, response)
+                .run_inline_with(accepted.inline),
+        )
     }
 
     /// Cancels a pending request the host made; its future then resolves to

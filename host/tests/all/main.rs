@@ -11,6 +11,7 @@ mod common;
 mod control;
 mod examples;
 mod hostile;
+mod inline;
 mod lazy;
 mod limits;
 mod loading;

@@ -27,10 +27,12 @@ const PAYLOAD: [u8; 64] = [7; 64];
 
 /// A host → guest request, beyond the direct call of the guest's export
 /// (which allocates the fiber's closure and the lifted answer): the
-/// caller's payload copied into a `Vec`, and the reply channel. (The ids
-/// `"host"` and of the target are shared, the correlation id is its bits,
-/// the sender's name lowered to the guest is kept between calls.)
-const HOST_REQUEST_EXTRA: u64 = 2;
+/// caller's payload copied into a `Vec`, the reply channel, and the call
+/// run on the requester's task, boxed so that it can be handed over if it
+/// has to wait. (The ids `"host"` and of the target are shared, the
+/// correlation id is its bits, the sender's name lowered to the guest is
+/// kept between calls.)
+const HOST_REQUEST_EXTRA: u64 = 3;
 
 /// One guest → guest link: the request's target `String` and payload
 /// `Vec` lifted from the guest, the correlation id's text returned to it,

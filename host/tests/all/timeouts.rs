@@ -40,6 +40,11 @@ async fn timeout_delivers_exactly_one_error_callback() {
 async fn cancelled_request_gets_no_callback() {
     let (system, mut inbox) = start(client_and_echo()).await;
 
+    // Echo is busy first, so the cancel always comes before its answer,
+    // even if an epoch tick lets echo run in the middle of the client's
+    // call (else the answer could complete the request first, and the
+    // cancel would find nothing to cancel).
+    system.send("echo", "spin 50").unwrap();
     let answer = command(&system, "client", "request-then-cancel echo 100 hi").await;
     id_after(&answer, "cancelled");
     system.wait_idle().await;

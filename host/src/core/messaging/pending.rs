@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Weak;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -12,9 +13,16 @@ use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::envelope::RequestOutcome;
 use crate::core::messaging::errors::{MessagingError, RequestError};
 use crate::core::messaging::payload::MessagePayload;
-use crate::core::messaging::traits::{MessageRouter, ReplyTo};
+use crate::core::messaging::traits::{MessageRouter, ReplyTo, RunInline};
 
 /// The response to a request the host made; await it.
+///
+/// When the target is idle (nothing queued before this request, no message
+/// or callback being handled), the first poll handles the request on the
+/// awaiting task itself, sparing the switch to the target's task; a call
+/// that has to wait there (an epoch tick, a host await) finishes on a task
+/// of its own. Either way the request gets the same single outcome, in
+/// mailbox order.
 ///
 /// ```no_run
 /// # async fn demo(system: &airssys_wasm::System) -> Result<(), Box<dyn std::error::Error>> {
@@ -31,6 +39,10 @@ pub struct PendingResponse {
     correlation_id: CorrelationId,
     target: ComponentId,
     response: oneshot::Receiver<RequestOutcome>,
+    /// Tried once, at the first poll: handle the request on this task if
+    /// the target is idle. Weak: a response never awaited keeps nothing of
+    /// the target alive.
+    inline: Option<Weak<dyn RunInline>>,
 }
 
 impl PendingResponse {
@@ -62,7 +74,16 @@ impl PendingResponse {
             correlation_id,
             target,
             response,
+            inline: None,
         }
+    }
+
+    /// At its first poll, the response handles the request on the awaiting
+    /// task through `inline` if the target is idle, rather than waking the
+    /// target's actor and waiting for it.
+    pub(crate) fn run_inline_with(mut self, inline: Option<Weak<dyn RunInline>>) -> Self {
+        self.inline = inline;
+        self
     }
 }
 
@@ -95,6 +116,11 @@ impl Future for PendingResponse {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        // Before the answer is awaited: then it arrives without waking this
+        // task, which is already running.
+        if let Some(inline) = this.inline.take().and_then(|inline| inline.upgrade()) {
+            inline.run_inline(cx);
+        }
         Pin::new(&mut this.response)
             .poll(cx)
             .map(|received| match received {
