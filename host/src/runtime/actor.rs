@@ -75,8 +75,8 @@ pub(crate) struct ActorCell {
 struct Queues {
     messages: mpsc::Receiver<Envelope>,
     callbacks: mpsc::UnboundedReceiver<Callback>,
-    /// The actor's task took a message or callback and has not handled it
-    /// yet: a requester must not overtake it.
+    /// The actor's task took a message or callback and is handling it (and
+    /// what was queued after it): a requester must not overtake it.
     claimed: bool,
 }
 
@@ -210,25 +210,26 @@ impl ComponentActor {
         // However the task ends (aborted included), a call a requester
         // handed over is stopped with it.
         let _handover = StopHandover(Arc::clone(&self.cell.handover));
-        loop {
-            let Some(next) = self.next().await else {
-                break;
-            };
+        while let Some(first) = self.next().await {
             let mut core = self.cell.core.lock().await;
-            // If its supervisor gave up in a call a requester ran, there is
-            // no instance: the message fails (the callback is dropped,
-            // counted) and the actor gives up too.
-            let after = match next {
-                Next::Callback(callback) => core.on_callback(callback).await,
-                Next::Message(envelope) => core.on_message(envelope).await,
-            };
-            self.cell.queues().claimed = false;
-            drop(core);
-            // Yields to its neighbours when its scheduling budget runs out.
-            tokio::task::coop::consume_budget().await;
-            if let AfterCall::GaveUp = after {
-                self.fail_remaining(ActorCore::stopped).await;
-                return;
+            let mut next = Some(first);
+            while let Some(item) = next {
+                // If its supervisor gave up in a call a requester ran, there
+                // is no instance: the message fails (the callback is
+                // dropped, counted) and the actor gives up too.
+                let after = match item {
+                    Next::Callback(callback) => core.on_callback(callback).await,
+                    Next::Message(envelope) => core.on_message(envelope).await,
+                };
+                if let AfterCall::GaveUp = after {
+                    drop(core);
+                    self.fail_remaining(ActorCore::stopped).await;
+                    return;
+                }
+                // Yields to its neighbours when its scheduling budget runs
+                // out, still holding the component's state.
+                tokio::task::coop::consume_budget().await;
+                next = self.cell.try_next();
             }
         }
         let mut core = self.cell.core.lock().await;
@@ -350,6 +351,21 @@ impl ActorCell {
         self.queues
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// What is already queued, callbacks first, taken by the actor's task
+    /// while it holds the component's state; once nothing is, the claim
+    /// ends and requesters may handle messages again.
+    fn try_next(&self) -> Option<Next> {
+        let mut queues = self.queues();
+        if let Ok(callback) = queues.callbacks.try_recv() {
+            return Some(Next::Callback(callback));
+        }
+        if let Ok(envelope) = queues.messages.try_recv() {
+            return Some(Next::Message(envelope));
+        }
+        queues.claimed = false;
+        None
     }
 
     /// After a panic in a call run outside the actor's task: the component

@@ -11,7 +11,7 @@ use std::time::Duration;
 use airssys_test_fixtures::{ECHO, RELAY};
 use airssys_wasm::{
     ComponentId, ComponentSpec, MessagePayload, MessagingError, PendingResponse, RequestError,
-    RestartPolicy, SupervisionEventKind, SystemBuilder, Trap,
+    RestartPolicy, SupervisionEventKind, System, SystemBuilder, Trap,
 };
 
 use crate::common::system::answer;
@@ -112,11 +112,9 @@ async fn tasks_settle_at(expected: usize) -> usize {
     metrics.num_alive_tasks()
 }
 
-/// Shutdown stops a call a requester handed over, as it stops the actor's
-/// own: the request fails with the shutdown error and no task is left
-/// running the guest.
-#[tokio::test(flavor = "current_thread")]
-async fn shutdown_stops_a_call_handed_over() {
+/// A system whose `busy` component loops in a call a requester handed
+/// over, that call's response, and the tasks alive before the system.
+async fn busy_with_a_call_handed_over() -> (System, PendingResponse, usize) {
     let before = tokio::runtime::Handle::current()
         .metrics()
         .num_alive_tasks();
@@ -127,7 +125,15 @@ async fn shutdown_stops_a_call_handed_over() {
         .unwrap();
     let pending = system.request("busy", "loop", PATIENCE).unwrap();
     let pending = first_poll(pending).await.expect_err("still running");
+    (system, pending, before)
+}
 
+/// Shutdown stops a call a requester handed over, as it stops the actor's
+/// own: the request fails with the shutdown error and no task is left
+/// running the guest.
+#[tokio::test(flavor = "current_thread")]
+async fn shutdown_stops_a_call_handed_over() {
+    let (system, pending, before) = busy_with_a_call_handed_over().await;
     let report = system.shutdown(Duration::from_millis(50)).await;
     assert_eq!(report.aborted, [ComponentId::new("busy")]);
     assert!(matches!(pending.await, Err(RequestError::Shutdown { .. })));
@@ -137,16 +143,7 @@ async fn shutdown_stops_a_call_handed_over() {
 /// Dropping the system stops a call handed over too.
 #[tokio::test(flavor = "current_thread")]
 async fn dropping_the_system_stops_a_call_handed_over() {
-    let before = tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks();
-    let system = SystemBuilder::new()
-        .component(ComponentSpec::from_bytes("busy", ECHO).time_budget(Duration::from_secs(3600)))
-        .start()
-        .await
-        .unwrap();
-    let pending = system.request("busy", "loop", PATIENCE).unwrap();
-    let pending = first_poll(pending).await.expect_err("still running");
+    let (system, pending, before) = busy_with_a_call_handed_over().await;
     drop(system);
     assert!(matches!(pending.await, Err(RequestError::Shutdown { .. })));
     assert_eq!(tasks_settle_at(before).await, before);
