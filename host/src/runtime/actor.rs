@@ -1,5 +1,6 @@
-//! [`ComponentActor`]: one task per component that owns its store, and its
-//! supervisor.
+//! [`ComponentActor`]: one task per component that handles its messages,
+//! and its supervisor; [`ActorCell`]: the component's state, which a
+//! requester awaiting an answer may use too.
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
@@ -214,9 +215,13 @@ impl ComponentActor {
             let mut core = self.cell.core.lock().await;
             let mut next = Some(first);
             while let Some(item) = next {
-                // If its supervisor gave up in a call a requester ran, there
-                // is no instance: the message fails (the callback is
-                // dropped, counted) and the actor gives up too.
+                if core.instance.is_none() {
+                    // Its supervisor gave up in a call a requester ran.
+                    fail_item(&core, item, core.stopped());
+                    drop(core);
+                    self.fail_remaining(ActorCore::stopped).await;
+                    return;
+                }
                 let after = match item {
                     Next::Callback(callback) => core.on_callback(callback).await,
                     Next::Message(envelope) => core.on_message(envelope).await,
@@ -273,7 +278,7 @@ impl ComponentActor {
     /// A component started on its first message: instantiate, then run; or,
     /// if it cannot be instantiated, fail what was sent to it and mark it
     /// failed, like a supervisor giving up.
-    async fn start_then_run(mut self) {
+    async fn start_then_run(self) {
         let mut core = self.cell.core.lock().await;
         if core.wiring.registry.is_closing() {
             // Shutting down: no instance for what it would only skip.
@@ -312,7 +317,7 @@ impl ComponentActor {
 
     /// After giving up: every message still queued fails visibly, requests
     /// with `error`; callbacks still queued are logged as lost.
-    async fn fail_remaining(&mut self, error: impl Fn(&ActorCore) -> RequestError) {
+    async fn fail_remaining(&self, error: impl Fn(&ActorCore) -> RequestError) {
         let core = self.cell.core.lock().await;
         self.cell.queues().messages.close();
         // `poll_recv`, not `try_recv`: it also waits out a send already
@@ -320,23 +325,32 @@ impl ComponentActor {
         while let Some(envelope) =
             std::future::poll_fn(|cx| self.cell.queues().messages.poll_recv(cx)).await
         {
-            match &envelope.correlation {
-                Some(correlation_id) => {
-                    let _ = core
-                        .wiring
-                        .tracker
-                        .complete(correlation_id, Err(error(&core)));
-                }
-                None => tracing::warn!(
-                    target: "airssys_wasm::flow",
-                    to = %core.id, from = %envelope.sender,
-                    "message undeliverable: the component has failed"
-                ),
-            }
+            fail_item(&core, Next::Message(envelope), error(&core));
         }
         loop {
             let callback = self.cell.queues().callbacks.try_recv();
             let Ok(callback) = callback else { break };
+            fail_item(&core, Next::Callback(callback), error(&core));
+        }
+    }
+}
+
+/// A message or callback for a component that has failed: a request gets
+/// `error`, a fire-and-forget message is logged as undeliverable, a
+/// callback is logged and counted as dropped.
+fn fail_item(core: &ActorCore, item: Next, error: RequestError) {
+    match item {
+        Next::Message(envelope) => match &envelope.correlation {
+            Some(correlation_id) => {
+                let _ = core.wiring.tracker.complete(correlation_id, Err(error));
+            }
+            None => tracing::warn!(
+                target: "airssys_wasm::flow",
+                to = %core.id, from = %envelope.sender,
+                "message undeliverable: the component has failed"
+            ),
+        },
+        Next::Callback(callback) => {
             tracing::warn!(
                 component = %core.id, correlation = %callback.correlation_id,
                 "callback dropped: the component has failed"
@@ -369,8 +383,8 @@ impl ActorCell {
     }
 
     /// After a panic in a call run outside the actor's task: the component
-    /// takes no more messages (senders are told it stopped), as when its
-    /// task panics.
+    /// takes no more messages (senders are told it stopped); its task fails
+    /// what is queued, as it does after a give-up.
     fn close_after_panic(&self) {
         tracing::error!(
             component = %self.id,
@@ -408,25 +422,29 @@ impl RunInline for ActorCell {
             }
         };
         // A give-up is left to the actor's task: its next turn finds no
-        // instance and fails what is queued.
+        // instance and fails what is queued. So is a panic in the host's
+        // own code: it stays in this component, as it would on the actor's
+        // task, instead of unwinding into the requester.
+        let cell = Arc::downgrade(&self);
         let mut call: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async move {
-            let _after = core.on_message(envelope).await;
-        });
-        // A panic in the host's own code stays in this component, as it
-        // would on the actor's task: it does not unwind into the requester.
-        match std::panic::catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(cx))) {
-            Ok(Poll::Ready(())) => {}
-            Ok(Poll::Pending) => {
-                let cell = Arc::downgrade(&self);
-                self.handover.hand_over(Box::pin(async move {
-                    if AssertUnwindSafe(call).catch_unwind().await.is_err()
-                        && let Some(cell) = cell.upgrade()
-                    {
-                        cell.close_after_panic();
-                    }
-                }));
+            let correlation = envelope.correlation.clone();
+            let handled = AssertUnwindSafe(core.on_message(envelope)).catch_unwind();
+            if handled.await.is_err() {
+                // The instance unwound mid-call: it is not used again.
+                core.instance = None;
+                if let Some(correlation_id) = correlation {
+                    let _ = core
+                        .wiring
+                        .tracker
+                        .complete(&correlation_id, Err(core.stopped()));
+                }
+                if let Some(cell) = cell.upgrade() {
+                    cell.close_after_panic();
+                }
             }
-            Err(_panic) => self.close_after_panic(),
+        });
+        if call.as_mut().poll(cx).is_pending() {
+            self.handover.hand_over(call);
         }
     }
 }
@@ -964,6 +982,7 @@ impl std::fmt::Debug for ComponentActor {
 impl std::fmt::Debug for ActorCell {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ActorCell")
+            .field("id", &self.id)
             .field("runtime", &self.runtime)
             .finish_non_exhaustive()
     }

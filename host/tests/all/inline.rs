@@ -150,53 +150,95 @@ async fn dropping_the_system_stops_a_call_handed_over() {
 }
 
 /// Requesters on both workers and fire-and-forget messages race for the
-/// same component: every request gets its own answer, none overtakes a
-/// message its task sent before it, and every message is handled once.
+/// same component: every request gets its own answer, echo handles each
+/// task's messages in the order that task sent them, and every message is
+/// handled once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requesters_racing_the_actor_each_get_their_own_answer() {
     const TASKS: usize = 4;
     const EACH: usize = 300;
-    let system = Arc::new(
-        SystemBuilder::new()
-            .component(ComponentSpec::from_bytes("relay", RELAY).mailbox_capacity(4096))
-            .start()
-            .await
-            .unwrap(),
-    );
+    let mut system = SystemBuilder::new()
+        .host_inbox(4 * TASKS * EACH)
+        .component(
+            ComponentSpec::from_bytes("echo", ECHO)
+                .grant("host")
+                .mailbox_capacity(4096),
+        )
+        .start()
+        .await
+        .unwrap();
+    let mut inbox = system.take_inbox().unwrap();
+    let system = Arc::new(system);
     let mut requesters = Vec::new();
     for task in 0..TASKS {
         let system = Arc::clone(&system);
         requesters.push(tokio::spawn(async move {
-            // Messages this task has had handled or queued so far: the
-            // relay counts every one that is not a command.
-            let mut sent = 0;
+            let mut sent = Vec::new();
             for round in 0..EACH {
                 if round % 3 == 0 {
-                    system.send("relay", "counted").unwrap();
-                    sent += 1;
-                    let count = answer(&system, "relay", "count").await;
-                    let count: usize = std::str::from_utf8(count.as_bytes())
-                        .unwrap()
-                        .parse()
-                        .unwrap();
-                    assert!(
-                        count >= sent,
-                        "count {count} before this task's {sent} messages"
-                    );
+                    let text = format!("{task}/sent-{round}");
+                    system.send("echo", text.as_str()).unwrap();
+                    sent.push(text);
                 }
                 let text = format!("{task}/{round}");
-                let pending = system.request("relay", text.as_str(), PATIENCE).unwrap();
+                let pending = system.request("echo", text.as_str(), PATIENCE).unwrap();
                 assert_eq!(pending.await.unwrap().as_bytes(), text.as_bytes());
-                sent += 1;
+                sent.push(text);
             }
+            sent
         }));
     }
+    let mut sent = Vec::new();
     for requester in requesters {
-        requester.await.unwrap();
+        sent.push(requester.await.unwrap());
     }
-    let sent = TASKS * (EACH + EACH.div_ceil(3));
-    let count = answer(&system, "relay", "count").await;
-    assert_eq!(count.as_bytes(), sent.to_string().as_bytes());
+    system.wait_idle().await;
+    // Echo reports each message it handles, before answering it.
+    let mut handled = vec![Vec::new(); TASKS];
+    while let Some(report) = inbox.try_recv() {
+        let text = String::from_utf8(report.payload.into_bytes()).unwrap();
+        let message = text.strip_prefix("delivered host ").unwrap().to_owned();
+        let task: usize = message.split('/').next().unwrap().parse().unwrap();
+        handled[task].push(message);
+    }
+    assert_eq!(
+        handled, sent,
+        "each task's messages, in the order it sent them"
+    );
+}
+
+/// A guest stuck in a call handed over, under `never`: when its time budget
+/// cuts it off, the component is marked failed and the request queued
+/// behind it fails with it.
+#[tokio::test(flavor = "current_thread")]
+async fn giving_up_in_a_call_handed_over_fails_what_is_queued() {
+    let system = SystemBuilder::new()
+        .component(
+            ComponentSpec::from_bytes("echo", ECHO)
+                .time_budget(Duration::from_millis(50))
+                .restart_policy(RestartPolicy::Never),
+        )
+        .start()
+        .await
+        .unwrap();
+    let looping = system.request("echo", "loop", PATIENCE).unwrap();
+    let looping = first_poll(looping).await.expect_err("still running");
+    let queued = system.request("echo", "queued", PATIENCE).unwrap();
+    assert!(matches!(
+        looping.await,
+        Err(RequestError::Trapped {
+            trap: Trap::TimeBudget { .. },
+            ..
+        })
+    ));
+    assert!(matches!(
+        queued.await,
+        Err(RequestError::TargetStopped { .. })
+    ));
+    assert!(matches!(
+        system.request("echo", "later", PATIENCE),
+        Err(MessagingError::TargetFailed { .. })
+    ));
 }
 
 /// A trap in a call a requester ran is supervised as on the actor's task:

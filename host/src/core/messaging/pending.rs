@@ -17,12 +17,12 @@ use crate::core::messaging::traits::{MessageRouter, ReplyTo, RunInline};
 
 /// The response to a request the host made; await it.
 ///
-/// When the target is idle (nothing queued before this request, no message
-/// or callback being handled), the first poll handles the request on the
-/// awaiting task itself, sparing the switch to the target's task; a call
-/// that has to wait there (an epoch tick, a host await) finishes on a task
-/// of its own. Either way the request gets the same single outcome, in
-/// mailbox order.
+/// When the target is idle (started at the system's start, handling
+/// nothing, with this request the only message queued and no callback
+/// waiting), the first poll handles the request on the awaiting task
+/// itself instead of waiting for the target's task; a call that has to
+/// wait there (an epoch tick, a host await) finishes on a task of its own.
+/// Either way the request gets the same single outcome, in mailbox order.
 ///
 /// ```no_run
 /// # async fn demo(system: &airssys_wasm::System) -> Result<(), Box<dyn std::error::Error>> {
@@ -116,10 +116,23 @@ impl Future for PendingResponse {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        // Before the answer is awaited: then it arrives without waking this
-        // task, which is already running.
-        if let Some(inline) = this.inline.take().and_then(|inline| inline.upgrade()) {
-            inline.run_inline(cx);
+        // Before the answer is awaited (then it arrives without waking this
+        // task, which is already running), and only while it is not there
+        // yet: else this poll could run another sender's message.
+        if let Some(inline) = this.inline.take() {
+            match this.response.try_recv() {
+                Err(oneshot::error::TryRecvError::Empty) => {
+                    if let Some(inline) = inline.upgrade() {
+                        inline.run_inline(cx);
+                    }
+                }
+                Ok(outcome) => return Poll::Ready(outcome),
+                Err(oneshot::error::TryRecvError::Closed) => {
+                    return Poll::Ready(Err(RequestError::Cancelled {
+                        target: this.target.clone(),
+                    }));
+                }
+            }
         }
         Pin::new(&mut this.response)
             .poll(cx)

@@ -409,15 +409,14 @@ impl fmt::Debug for ReplyTo {
 }
 
 /// Handles a component's next message on the caller's task when its actor
-/// is idle, instead of waking the actor's task: what a requester awaiting
-/// its answer does, so that a request to an idle component costs no task
-/// switch.
+/// is idle: what a requester awaiting its answer does, so that a request to
+/// an idle component does not wait for the component's task.
 pub(crate) trait RunInline: Send + Sync + fmt::Debug {
-    /// Handles the next message here if the actor is idle and it is the only
-    /// one queued (normally the caller's own request; otherwise the actor's
-    /// next message, in order, all the same); a call that has to wait (an
-    /// epoch tick, a host await) finishes on a task of its own. Does
-    /// nothing otherwise.
+    /// Handles the next message here if the actor is handling nothing, that
+    /// message is the only one queued (normally the caller's own request;
+    /// otherwise the actor's next message, in order, all the same) and no
+    /// callback waits; a call that has to wait (an epoch tick, a host
+    /// await) finishes on a task of its own. Does nothing otherwise.
     fn run_inline(self: Arc<Self>, cx: &mut std::task::Context<'_>);
 }
 
