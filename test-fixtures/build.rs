@@ -6,6 +6,7 @@ use std::path::Path;
 fn main() {
     let built = airssys_wasm_guest_build::GuestBuild::new("../Cargo.toml")
         .package("fixture-echo")
+        .package("fixture-echo-v2")
         .package("fixture-client")
         .package("fixture-not-a-plugin")
         .package("fixture-wrong-import")

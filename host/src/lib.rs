@@ -62,6 +62,12 @@
 //!   give-ups; [`System::stats`] and [`System::component_stats`] for
 //!   counters; `tracing` events (targets `airssys_wasm::flow` and
 //!   `airssys_wasm::guest`) and spans carry component and correlation ids.
+//! - **Change it live**: [`System::upgrade`] replaces a component's code
+//!   without stopping it: the new version is instantiated first (or
+//!   refused, with [`ChangeError`], leaving the old one running), then takes
+//!   over between two calls with everything queued and the callbacks of the
+//!   old version's requests. [`System::status`] shows each component's
+//!   generation and whether an upgrade waits.
 //! - **Stop it**: [`System::shutdown`] drains queued work up to a deadline,
 //!   fails what is still pending with a shutdown error delivered to its
 //!   requester, and reports what was left ([`ShutdownReport`]).
@@ -118,7 +124,8 @@
 //!   component is granted beyond messaging (`config.rs`, `keyvalue.rs`,
 //!   `http.rs`).
 //! - `system/`: wires the concrete types together; [`SystemBuilder`] and
-//!   [`System`] are what host applications use.
+//!   [`System`] are what host applications use (`running.rs`), changed
+//!   while running in `live.rs` and looked at in `status.rs`.
 //!
 //! The path of one request, in the order a reader meets it:
 //! [`System::request`] → `ResponseRouter::route_request` (checks, then the
@@ -159,12 +166,14 @@ pub use crate::messaging::service::{Service, ServiceCall, ServiceContext, Servic
 pub use crate::runtime::guest_output::GUEST_LOG;
 pub use crate::runtime::loader::{Inspection, inspect};
 pub use crate::system::builder::{DEFAULT_KEYVALUE_PATH, SystemBuilder};
-pub use crate::system::errors::SystemError;
+pub use crate::system::errors::{ChangeError, SystemError};
 pub use crate::system::inbox::{HostInbox, InboxMessage};
 pub use crate::system::limits::{
     DEFAULT_CALLBACK_QUEUE_BYTES, DEFAULT_MAILBOX_CAPACITY, DEFAULT_MAX_PENDING_REQUESTS,
     DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_BUDGET, LIMIT_RANGES,
 };
+pub use crate::system::live::Upgrade;
 pub use crate::system::progress::{StartCounts, StartProgress};
 pub use crate::system::running::{ShutdownReport, System, SystemStats};
 pub use crate::system::spec::{ComponentSpec, WasmSource};
+pub use crate::system::status::ComponentStatus;

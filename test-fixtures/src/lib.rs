@@ -5,9 +5,14 @@
 /// never returns, `grow` allocates until it traps, `spin <ms>` busy-waits,
 /// `env <KEY>` answers a WASI environment variable, `read <path>` a file,
 /// `print <text>` writes a line to stdout, `log <text>` logs a warning through the
-/// host, `log-long` logs a 10,000-byte line. When granted the target `"host"`, it first reports
+/// host, `log-long` logs a 10,000-byte line, `version` answers `v1`, and so does
+/// `wait <path>` once the file exists. When granted the target `"host"`, it first reports
 /// `delivered <sender> <message>` to the host's inbox.
 pub static ECHO: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_ECHO"));
+
+/// Echo's second version, to upgrade to: the same commands, but `version`
+/// answers `v2`.
+pub static ECHO_V2: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_ECHO_V2"));
 
 /// Drives the host services on command from the host: `send`, `send-zeros`,
 /// `request`, `request-then-cancel`, `request-then-panic`, `cancel`,
@@ -70,6 +75,9 @@ pub static ASSISTANT: &[u8] = include_bytes!(env!("AIRSSYS_WASM_HOST_SERVICE_PLU
 
 /// Where the echo component was written, for tests that load from a file.
 pub const ECHO_PATH: &str = env!("AIRSSYS_WASM_FIXTURE_ECHO");
+
+/// Where [`ECHO_V2`] was built, for tests that upgrade from a file.
+pub const ECHO_V2_PATH: &str = env!("AIRSSYS_WASM_FIXTURE_ECHO_V2");
 
 /// Where the client component was written.
 pub const CLIENT_PATH: &str = env!("AIRSSYS_WASM_FIXTURE_CLIENT");

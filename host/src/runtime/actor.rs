@@ -5,11 +5,12 @@
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
 
 use futures_util::FutureExt;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinHandle};
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -55,9 +56,13 @@ pub(crate) struct ComponentActor {
 /// The component's state: whoever holds its lock handles its next message.
 struct ActorCore {
     id: ComponentId,
+    /// The version a restart instantiates: the latest upgrade's.
     component: LoadedComponent,
-    settings: InstanceSettings,
+    recipe: Arc<InstanceRecipe>,
     instance: Option<Instance>,
+    /// Started lazily and not yet instantiated: no instance does not mean
+    /// the supervisor gave up.
+    awaiting_first_instance: bool,
     wiring: ActorWiring,
     restarts: VecDeque<Instant>,
 }
@@ -71,6 +76,44 @@ pub(crate) struct ActorCell {
     handover: Arc<Handover>,
     /// Calls run inline only on the system's own runtime.
     runtime: tokio::runtime::Id,
+    /// How a new version is instantiated, outside the component's lock.
+    recipe: Arc<InstanceRecipe>,
+    /// A new version waiting to take over between two calls.
+    swap: Mutex<Option<PreparedSwap>>,
+    /// Whether `swap` holds one: one load per message on the hot path.
+    swap_pending: AtomicBool,
+    /// 1 for the version the component started with, one more per upgrade.
+    generation: AtomicU64,
+}
+
+/// What a new instance of the component is made from, besides its version.
+pub(crate) struct InstanceRecipe {
+    id: ComponentId,
+    router: Arc<ResponseRouter>,
+    callback_sink: Arc<dyn ResponseSink>,
+    settings: InstanceSettings,
+}
+
+/// A new version, instantiated and waiting for the current call to end.
+struct PreparedSwap {
+    instance: Instance,
+    component: LoadedComponent,
+    done: oneshot::Sender<Result<u64, SwapError>>,
+}
+
+/// Why an upgrade did not happen; the old version runs on unless the
+/// component had already failed or stopped.
+#[derive(Debug)]
+pub(crate) enum SwapError {
+    /// The new version does not fit (its memory at start) or could not be
+    /// instantiated.
+    Invalid(WasmError),
+    /// The component has failed: its supervisor gave up.
+    Failed,
+    /// The system is shutting down.
+    Stopped,
+    /// A service: the host application's own code, not a component.
+    NotAComponent,
 }
 
 struct Queues {
@@ -176,12 +219,18 @@ impl ComponentActor {
         let mut core = ActorCore::new(id, component, settings, wiring);
         core.instance = Some(core.fresh_instance().await?);
         let runtime = tokio::runtime::Handle::current().id();
-        Ok(Self::new(core, queues, runtime))
+        Ok(Self::new(core, queues, runtime, 1))
     }
 
-    fn new(core: ActorCore, queues: ActorQueues, runtime: tokio::runtime::Id) -> Self {
+    fn new(
+        core: ActorCore,
+        queues: ActorQueues,
+        runtime: tokio::runtime::Id,
+        generation: u64,
+    ) -> Self {
         let cell = ActorCell {
             id: core.id.clone(),
+            recipe: Arc::clone(&core.recipe),
             core: Arc::new(tokio::sync::Mutex::new(core)),
             queues: Mutex::new(Queues {
                 messages: queues.messages,
@@ -190,6 +239,9 @@ impl ComponentActor {
             }),
             handover: Arc::default(),
             runtime,
+            swap: Mutex::new(None),
+            swap_pending: AtomicBool::new(false),
+            generation: AtomicU64::new(generation),
         };
         Self {
             cell: Arc::new(cell),
@@ -215,6 +267,9 @@ impl ComponentActor {
             let mut core = self.cell.core.lock().await;
             let mut next = Some(first);
             while let Some(item) = next {
+                if self.cell.swap_pending.load(Ordering::Acquire) {
+                    self.cell.take_swap(&mut core);
+                }
                 if core.instance.is_none() {
                     // Its supervisor gave up in a call a requester ran.
                     fail_item(&core, item, core.stopped());
@@ -280,8 +335,10 @@ impl ComponentActor {
     /// failed, like a supervisor giving up.
     async fn start_then_run(self) {
         let mut core = self.cell.core.lock().await;
-        if core.wiring.registry.is_closing() {
-            // Shutting down: no instance for what it would only skip.
+        core.awaiting_first_instance = false;
+        if core.wiring.registry.is_closing() || core.instance.is_some() {
+            // Shutting down: no instance for what it would only skip. Or an
+            // upgrade came first and brought the instance.
             drop(core);
             self.run().await;
             return;
@@ -394,6 +451,141 @@ impl ActorCell {
     }
 }
 
+impl ActorCell {
+    /// Upgrades the component to `component`: instantiates it first (on
+    /// failure nothing changes), then swaps it in between two calls. A call
+    /// in flight finishes on the old instance; what is queued goes to the
+    /// new one, which also receives the callbacks of the old one's requests.
+    /// Dropping the future before the swap leaves the old version in place.
+    async fn upgrade(&self, component: LoadedComponent) -> Result<u64, SwapError> {
+        component
+            .check_initial_memory(self.recipe.settings.memory_limit)
+            .map_err(SwapError::Invalid)?;
+        let instance = self
+            .recipe
+            .instantiate(&component)
+            .await
+            .map_err(SwapError::Invalid)?;
+        let (done, outcome) = oneshot::channel();
+        let offer = SwapOffer::new(
+            self,
+            PreparedSwap {
+                instance,
+                component,
+                done,
+            },
+        );
+        // The actor's task takes the swap between two messages; if it is
+        // idle, or busy in a call a requester handed over, the lock comes
+        // first and the swap is made here.
+        let mut outcome = std::pin::pin!(outcome);
+        tokio::select! {
+            biased;
+            done = &mut outcome => {
+                return done.unwrap_or(Err(SwapError::Stopped));
+            }
+            mut core = self.core.lock() => self.take_swap(&mut core),
+        }
+        drop(offer);
+        // Made while the lock was held, by whoever took it from the slot.
+        outcome.await.unwrap_or(Err(SwapError::Stopped))
+    }
+
+    /// Swaps in the new version waiting, if one still is: under the
+    /// component's lock, between two calls.
+    fn take_swap(&self, core: &mut ActorCore) {
+        let swap = {
+            let mut slot = self.swap_slot();
+            let swap = slot.take();
+            if swap.is_some() {
+                self.swap_pending.store(false, Ordering::Release);
+            }
+            swap
+        };
+        let Some(PreparedSwap {
+            mut instance,
+            component,
+            done,
+        }) = swap
+        else {
+            return;
+        };
+        match core.instance.as_mut() {
+            // The component's identity is its name: its pending requests'
+            // callbacks go to whichever version runs when they arrive.
+            Some(old) => old.hand_issued_to(&mut instance),
+            // Started lazily, its first instance still to come: this is it.
+            None if core.awaiting_first_instance => {}
+            None => {
+                // Given up: a new version cannot reopen its closed mailbox.
+                let _ = done.send(Err(SwapError::Failed));
+                return;
+            }
+        }
+        core.instance = Some(instance);
+        core.component = component;
+        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::info!(component = %core.id, generation, "upgraded");
+        core.publish(SupervisionEventKind::Upgraded { generation });
+        let _ = done.send(Ok(generation));
+    }
+
+    fn swap_slot(&self) -> std::sync::MutexGuard<'_, Option<PreparedSwap>> {
+        self.swap
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// 1 for the version it started with, one more per upgrade.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    /// Whether a new version waits for the current call to end.
+    pub(crate) fn upgrading(&self) -> bool {
+        self.swap_pending.load(Ordering::Relaxed)
+    }
+}
+
+/// A new version offered to the actor; withdrawn if the upgrade is dropped
+/// before anyone took it.
+struct SwapOffer<'a>(&'a ActorCell);
+
+impl<'a> SwapOffer<'a> {
+    fn new(cell: &'a ActorCell, swap: PreparedSwap) -> Self {
+        *cell.swap_slot() = Some(swap);
+        cell.swap_pending.store(true, Ordering::Release);
+        Self(cell)
+    }
+}
+
+impl Drop for SwapOffer<'_> {
+    fn drop(&mut self) {
+        let mut slot = self.0.swap_slot();
+        if slot.take().is_some() {
+            self.0.swap_pending.store(false, Ordering::Release);
+        }
+    }
+}
+
+impl InstanceRecipe {
+    /// A fresh instance of `component`. Owns what it needs, so no borrow of
+    /// the (non-`Sync`) actor is held across the await.
+    fn instantiate(
+        &self,
+        component: &LoadedComponent,
+    ) -> impl Future<Output = Result<Instance, WasmError>> + Send + use<> {
+        let state = HostState::new(
+            self.id.clone(),
+            Arc::clone(&self.router),
+            Arc::clone(&self.callback_sink),
+            &self.settings,
+        );
+        let component = component.clone();
+        async move { component.instantiate(state?).await }
+    }
+}
+
 impl RunInline for ActorCell {
     fn run_inline(self: Arc<Self>, cx: &mut Context<'_>) {
         let on_our_runtime =
@@ -404,8 +596,9 @@ impl RunInline for ActorCell {
         let Ok(mut core) = Arc::clone(&self.core).try_lock_owned() else {
             return;
         };
-        if core.instance.is_none() {
-            // Gave up: the actor's task fails what is queued.
+        if core.instance.is_none() || self.swap_pending.load(Ordering::Acquire) {
+            // Gave up: the actor's task fails what is queued. Or a new
+            // version waits: the actor's task swaps it in first.
             return;
         }
         let envelope = {
@@ -492,27 +685,25 @@ impl ActorCore {
         settings: InstanceSettings,
         wiring: ActorWiring,
     ) -> Self {
+        let recipe = Arc::new(InstanceRecipe {
+            id: id.clone(),
+            router: Arc::clone(&wiring.router),
+            callback_sink: Arc::clone(&wiring.callback_sink),
+            settings,
+        });
         Self {
             id,
             component,
-            settings,
+            recipe,
             instance: None,
+            awaiting_first_instance: false,
             wiring,
             restarts: VecDeque::new(),
         }
     }
 
     fn fresh_instance(&self) -> impl Future<Output = Result<Instance, WasmError>> + Send + use<> {
-        let state = HostState::new(
-            self.id.clone(),
-            Arc::clone(&self.wiring.router),
-            Arc::clone(&self.wiring.callback_sink),
-            &self.settings,
-        );
-        // Owns what it needs, so no borrow of the (non-`Sync`) actor is held
-        // across the await.
-        let component = self.component.clone();
-        async move { component.instantiate(state?).await }
+        self.recipe.instantiate(&self.component)
     }
 
     /// One message: call `handle-message`, then capture the return value as
@@ -790,7 +981,7 @@ pub(crate) struct LazyActor {
 
 enum LazyState {
     Waiting(Box<LazyRecipe>),
-    Started(JoinHandle<()>),
+    Started(JoinHandle<()>, Arc<ActorCell>),
     /// Its task was taken by shutdown.
     Taken,
 }
@@ -799,6 +990,8 @@ struct LazyRecipe {
     component: LoadedComponent,
     settings: InstanceSettings,
     policy: RestartPolicy,
+    /// Upgrades before the first message replace `component`.
+    generation: u64,
 }
 
 impl LazyActor {
@@ -814,6 +1007,7 @@ impl LazyActor {
             component,
             settings,
             policy,
+            generation: 1,
         };
         Self {
             id,
@@ -826,6 +1020,46 @@ impl LazyActor {
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Before its first message, an upgrade only replaces what it will be
+    /// instantiated from (instantiating it stays the first message's
+    /// business); afterwards, as for any running component.
+    async fn upgrade(&self, component: LoadedComponent) -> Result<u64, SwapError> {
+        let cell = match &mut *self.state() {
+            LazyState::Waiting(recipe) => {
+                component
+                    .check_initial_memory(recipe.settings.memory_limit)
+                    .map_err(SwapError::Invalid)?;
+                recipe.component = component;
+                recipe.generation += 1;
+                let generation = recipe.generation;
+                tracing::info!(component = %self.id, generation, "upgraded before its first message");
+                let _ = self.shared.events.send(SupervisionEvent {
+                    component: self.id.clone(),
+                    kind: SupervisionEventKind::Upgraded { generation },
+                });
+                return Ok(generation);
+            }
+            LazyState::Started(_, cell) => Arc::clone(cell),
+            LazyState::Taken => return Err(SwapError::Stopped),
+        };
+        cell.upgrade(component).await
+    }
+
+    fn generation(&self) -> u64 {
+        match &*self.state() {
+            LazyState::Waiting(recipe) => recipe.generation,
+            LazyState::Started(_, cell) => cell.generation(),
+            LazyState::Taken => 0,
+        }
+    }
+
+    fn upgrading(&self) -> bool {
+        match &*self.state() {
+            LazyState::Started(_, cell) => cell.upgrading(),
+            LazyState::Waiting(_) | LazyState::Taken => false,
+        }
     }
 }
 
@@ -851,11 +1085,14 @@ impl LazyStart for LazyActor {
             component,
             settings,
             policy,
+            generation,
         } = *recipe;
         let (wiring, queues) = ActorWiring::new(&self.shared, receivers, policy);
-        let core = ActorCore::new(self.id.clone(), component, settings, wiring);
-        let actor = ComponentActor::new(core, queues, self.shared.runtime.id());
-        *state = LazyState::Started(self.shared.runtime.spawn(actor.start_then_run()));
+        let mut core = ActorCore::new(self.id.clone(), component, settings, wiring);
+        core.awaiting_first_instance = true;
+        let actor = ComponentActor::new(core, queues, self.shared.runtime.id(), generation);
+        let cell = Arc::clone(&actor.cell);
+        *state = LazyState::Started(self.shared.runtime.spawn(actor.start_then_run()), cell);
     }
 }
 
@@ -881,15 +1118,19 @@ pub(crate) enum ActorTask {
 pub(crate) struct ActorRun {
     task: JoinHandle<()>,
     handover: Option<Arc<Handover>>,
+    /// A component's state, to upgrade; a service has none.
+    cell: Option<Arc<ActorCell>>,
 }
 
 impl ActorTask {
     /// Runs `actor` on a task of its own.
     pub(crate) fn spawn(actor: ComponentActor) -> Self {
         let handover = Some(Arc::clone(&actor.cell.handover));
+        let cell = Some(Arc::clone(&actor.cell));
         Self::Running(ActorRun {
             task: tokio::spawn(actor.run()),
             handover,
+            cell,
         })
     }
 
@@ -898,6 +1139,7 @@ impl ActorTask {
         Self::Running(ActorRun {
             task,
             handover: None,
+            cell: None,
         })
     }
 
@@ -908,9 +1150,10 @@ impl ActorTask {
             Self::Running(run) => Some(run),
             Self::Lazy(lazy) => match std::mem::replace(&mut *lazy.state(), LazyState::Taken) {
                 // A lazy component offers no inline calls: nothing to hand over.
-                LazyState::Started(task) => Some(ActorRun {
+                LazyState::Started(task, _) => Some(ActorRun {
                     task,
                     handover: None,
+                    cell: None,
                 }),
                 LazyState::Waiting(_) | LazyState::Taken => None,
             },
@@ -922,10 +1165,39 @@ impl ActorTask {
         match self {
             Self::Running(run) => run.abort(),
             Self::Lazy(lazy) => {
-                if let LazyState::Started(task) = &*lazy.state() {
+                if let LazyState::Started(task, _) = &*lazy.state() {
                     task.abort();
                 }
             }
+        }
+    }
+
+    /// Swaps `component` in as the component's new version; see
+    /// [`ActorCell::upgrade`].
+    pub(crate) async fn upgrade(&self, component: LoadedComponent) -> Result<u64, SwapError> {
+        match self {
+            Self::Running(ActorRun {
+                cell: Some(cell), ..
+            }) => cell.upgrade(component).await,
+            Self::Running(ActorRun { cell: None, .. }) => Err(SwapError::NotAComponent),
+            Self::Lazy(lazy) => lazy.upgrade(component).await,
+        }
+    }
+
+    /// 1 for the version it started with, one more per upgrade; 1 for a
+    /// service.
+    pub(crate) fn generation(&self) -> u64 {
+        match self {
+            Self::Running(run) => run.cell.as_ref().map_or(1, |cell| cell.generation()),
+            Self::Lazy(lazy) => lazy.generation(),
+        }
+    }
+
+    /// Whether a new version waits for the current call to end.
+    pub(crate) fn upgrading(&self) -> bool {
+        match self {
+            Self::Running(run) => run.cell.as_ref().is_some_and(|cell| cell.upgrading()),
+            Self::Lazy(lazy) => lazy.upgrading(),
         }
     }
 }
@@ -952,7 +1224,7 @@ impl Future for ActorRun {
 
 /// An error and its sources, one line: `a: b: c`. (The `airssys` binary
 /// has its own copy: it sees only the public API.)
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -95,7 +95,7 @@ pub(crate) struct HostState {
     /// Requests this instance made whose outcome it has not yet seen (nor
     /// cancelled). A fresh instance after a trap starts with none, so an
     /// outcome meant for the trapped one is never handed to it.
-    issued: FxHashSet<CorrelationId>,
+    pub(crate) issued: FxHashSet<CorrelationId>,
     _live: LiveInstance,
 }
 

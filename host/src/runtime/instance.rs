@@ -69,6 +69,14 @@ impl Instance {
         self.store.data_mut().take_issued(correlation_id)
     }
 
+    /// Hands the requests this instance made, whose outcomes it has not
+    /// seen, to `successor`: an upgrade's new version receives their
+    /// callbacks.
+    pub(crate) fn hand_issued_to(&mut self, successor: &mut Instance) {
+        let issued = self.store.data_mut().issued.drain();
+        successor.store.data_mut().issued.extend(issued);
+    }
+
     /// Calls `handle-callback` with the outcome of request `correlation_id`;
     /// an error reaches the guest as its text.
     pub(crate) async fn call_callback(

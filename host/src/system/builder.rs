@@ -37,6 +37,7 @@ use crate::system::compile;
 use crate::system::errors::SystemError;
 use crate::system::inbox::HostInbox;
 use crate::system::limits::{self, DEFAULT_MEMORY_LIMIT, LimitOverrides};
+use crate::system::live::UpgradeCounters;
 use crate::system::progress::{StartCounts, StartProgress};
 use crate::system::running::System;
 use crate::system::spec::ComponentSpec;
@@ -521,7 +522,9 @@ impl SystemBuilder {
             inbox,
             counters,
             live: parts.live,
-            _engine: engine,
+            engine,
+            changes: tokio::sync::Mutex::new(()),
+            upgrades: UpgradeCounters::default(),
         })
     }
 

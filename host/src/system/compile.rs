@@ -33,14 +33,7 @@ pub(crate) async fn load_all(
                 let progress = progress.clone();
                 names.push(spec.name.clone());
                 jobs.push(tokio::task::spawn_blocking(move || {
-                    let loaded = match &spec.source {
-                        WasmSource::File(path) => {
-                            LoadedComponent::from_file(&engine, &spec.name, path)
-                        }
-                        WasmSource::Bytes(bytes) => {
-                            LoadedComponent::from_bytes(&engine, &spec.name, bytes)
-                        }
-                    };
+                    let loaded = compile(&engine, &spec.name, &spec.source);
                     if let Ok(loaded) = &loaded {
                         progress.compiled_one(loaded.cache_use());
                     }
@@ -66,6 +59,38 @@ pub(crate) async fn load_all(
         .zip(job_of_spec)
         .map(|(spec, job)| compiled[job].renamed(&spec.name))
         .collect())
+}
+
+/// Compiles one component for a running system (an upgrade), on the
+/// blocking pool.
+pub(crate) async fn load_one(
+    engine: &Arc<WasmEngine>,
+    name: &str,
+    source: WasmSource,
+) -> Result<LoadedComponent, WasmError> {
+    let engine = Arc::clone(engine);
+    let owned_name = name.to_owned();
+    let job = tokio::task::spawn_blocking(move || compile(&engine, &owned_name, &source));
+    match job.await {
+        Ok(loaded) => loaded,
+        Err(join_error) if join_error.is_panic() => {
+            std::panic::resume_unwind(join_error.into_panic())
+        }
+        Err(_cancelled) => Err(WasmError::StartCancelled {
+            name: name.to_owned(),
+        }),
+    }
+}
+
+fn compile(
+    engine: &WasmEngine,
+    name: &str,
+    source: &WasmSource,
+) -> Result<LoadedComponent, WasmError> {
+    match source {
+        WasmSource::File(path) => LoadedComponent::from_file(engine, name, path),
+        WasmSource::Bytes(bytes) => LoadedComponent::from_bytes(engine, name, bytes),
+    }
 }
 
 /// What makes two sources the same compilation.

@@ -125,3 +125,52 @@ pub enum SystemError {
         source: std::io::Error,
     },
 }
+
+/// Why a change to a running system was refused. A refused change changed
+/// nothing: the version running before goes on.
+///
+/// ```no_run
+/// # async fn demo(system: &airssys_wasm::System) {
+/// use airssys_wasm::{ChangeError, WasmSource};
+///
+/// match system.upgrade("pricing", WasmSource::File("pricing-v2.wasm".into())).await {
+///     Ok(upgrade) => println!("pricing is now at generation {}", upgrade.generation),
+///     Err(ChangeError::Invalid { name, source }) => {
+///         eprintln!("{name} keeps its old version: {source}")
+///     }
+///     Err(other) => eprintln!("not upgraded: {other}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ChangeError {
+    /// No component has that name.
+    #[error("no component is named {0:?}")]
+    UnknownComponent(String),
+
+    /// The name is a service: the host application's own code, changed by
+    /// rebuilding the host, not at run time.
+    #[error("{0:?} is a service, not a component: it cannot be upgraded")]
+    NotAComponent(String),
+
+    /// The new version does not compile, link, fit its limits or
+    /// instantiate; the old one runs on.
+    #[error("the new version of {name:?} was refused; the old one runs on")]
+    Invalid {
+        /// The component.
+        name: String,
+        /// Why.
+        #[source]
+        source: WasmError,
+    },
+
+    /// The component has failed (its supervisor gave up): it takes no
+    /// messages, and no new version can change that.
+    #[error("{0:?} has failed and takes no more messages")]
+    ComponentFailed(String),
+
+    /// The system is shutting down.
+    #[error("the system is shutting down")]
+    ShuttingDown,
+}

@@ -7,6 +7,8 @@ pub(crate) mod compile;
 pub(crate) mod errors;
 pub(crate) mod inbox;
 pub(crate) mod limits;
+pub(crate) mod live;
 pub(crate) mod progress;
 pub(crate) mod running;
 pub(crate) mod spec;
+pub(crate) mod status;

@@ -24,6 +24,7 @@ use crate::runtime::actor::ActorTask;
 use crate::runtime::engine::WasmEngine;
 use crate::runtime::host_services::LiveInstances;
 use crate::system::inbox::HostInbox;
+use crate::system::live::UpgradeCounters;
 
 /// A running system of components.
 ///
@@ -63,8 +64,12 @@ pub struct System {
     pub(crate) counters: FxHashMap<ComponentId, Arc<ComponentCounters>>,
     /// Component instances alive now.
     pub(crate) live: Arc<LiveInstances>,
-    /// Kept so the epoch thread runs as long as the system does.
-    pub(crate) _engine: Arc<WasmEngine>,
+    /// Compiles upgrades; kept so the epoch thread runs as long as the
+    /// system does.
+    pub(crate) engine: Arc<WasmEngine>,
+    /// Changes to the running system, one at a time.
+    pub(crate) changes: tokio::sync::Mutex<()>,
+    pub(crate) upgrades: UpgradeCounters,
 }
 
 /// What a shutdown left behind.
@@ -135,6 +140,10 @@ pub struct SystemStats {
     /// every component started with the system, and each
     /// [lazy](crate::ComponentSpec::lazy) one since its first message.
     pub instances: usize,
+    /// Components upgraded with [`System::upgrade`].
+    pub upgrades: u64,
+    /// Upgrades of a component refused; the old version ran on.
+    pub failed_upgrades: u64,
 }
 
 impl System {
@@ -284,6 +293,8 @@ impl System {
             refused: self.router.refused(),
             requests: self.tracker.stats(),
             instances: self.live.count(),
+            upgrades: self.upgrades.succeeded(),
+            failed_upgrades: self.upgrades.failed(),
         }
     }
 

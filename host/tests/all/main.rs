@@ -27,6 +27,7 @@ mod supervision;
 mod testing;
 mod timeouts;
 mod typed;
+mod upgrade;
 
 /// Counts allocations per thread, for `steady`.
 #[global_allocator]

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use airssys_test_fixtures::{CLIENT, ECHO};
-use airssys_wasm::{ComponentSpec, HostInbox, RestartPolicy, System, SystemBuilder};
+use airssys_test_fixtures::{CLIENT, ECHO, ECHO_V2};
+use airssys_wasm::{ComponentSpec, HostInbox, RestartPolicy, System, SystemBuilder, WasmSource};
 
 const CLIENTS: usize = 4;
 const RESPONDERS: usize = 4;
@@ -235,4 +235,72 @@ async fn shutdown_mid_storm_still_balances() {
 
     ledger.drain(&mut inbox);
     ledger.check();
+}
+
+/// The storm again while every component is upgraded, round after round,
+/// with host requests queued behind it: every accepted request still has
+/// exactly one outcome, no callback is dropped for having been made by an
+/// older version, and every host request is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrades_under_load_lose_nothing() {
+    const ROUNDS: u64 = 5;
+    const HOST_REQUESTS: usize = 2000;
+    let cache = tempfile::tempdir().unwrap();
+    let mut system = storm_system()
+        .compile_cache(cache.path())
+        .start()
+        .await
+        .unwrap();
+    let mut inbox = system.take_inbox().unwrap();
+    let storms = start_storms(&system, 31, REQUESTS_PER_CLIENT);
+    let host_requests: Vec<_> = (0..HOST_REQUESTS)
+        .map(|i| {
+            let target = format!("echo{}", i % RESPONDERS);
+            let pending = system
+                .request(&target, format!("host-{i}"), Duration::from_secs(120))
+                .unwrap();
+            (i, pending)
+        })
+        .collect();
+
+    let upgrades = async {
+        for round in 0..ROUNDS {
+            let echo = if round % 2 == 0 { ECHO_V2 } else { ECHO };
+            for n in 0..RESPONDERS {
+                let source = WasmSource::Bytes(echo.into());
+                system.upgrade(&format!("echo{n}"), source).await.unwrap();
+            }
+            for n in 0..CLIENTS {
+                let source = WasmSource::Bytes(CLIENT.into());
+                system.upgrade(&format!("client{n}"), source).await.unwrap();
+            }
+        }
+    };
+    let storms_end = async {
+        for storm in storms {
+            let answer = storm.await.expect("storm ran");
+            let answer = String::from_utf8(answer.into_bytes()).unwrap();
+            assert!(answer.ends_with(" refused 0"), "{answer}");
+        }
+    };
+    let host_answers = async {
+        for (i, pending) in host_requests {
+            let answer = pending.await.expect("answered");
+            assert_eq!(answer.as_bytes(), format!("host-{i}").as_bytes());
+        }
+    };
+    tokio::join!(upgrades, storms_end, host_answers);
+    system.wait_idle().await;
+
+    let mut ledger = Ledger::default();
+    ledger.drain(&mut inbox);
+    ledger.check();
+    let stats = system.stats();
+    assert_eq!(stats.requests.pending, 0);
+    assert_eq!(stats.requests.abandoned, 0);
+    assert_eq!(stats.messages.callbacks_dropped, 0);
+    assert_eq!(stats.upgrades, ROUNDS * (CLIENTS + RESPONDERS) as u64);
+    for component in system.status() {
+        assert_eq!(component.generation, ROUNDS + 1, "{component:?}");
+    }
 }

@@ -112,4 +112,16 @@ pub enum SupervisionEventKind {
         /// The instantiation's error.
         reason: String,
     },
+    /// A new version took over between two calls
+    /// ([`System::upgrade`](crate::System::upgrade)).
+    Upgraded {
+        /// 1 for the version the component started with, one more per
+        /// upgrade.
+        generation: u64,
+    },
+    /// An upgrade was refused; the version running before goes on.
+    UpgradeFailed {
+        /// Why.
+        reason: String,
+    },
 }

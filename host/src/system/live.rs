@@ -1,0 +1,121 @@
+//! Changing a running system: [`System::upgrade`].
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::core::component::id::ComponentId;
+use crate::core::component::supervision::{SupervisionEvent, SupervisionEventKind};
+use crate::core::messaging::traits::MailboxRegistry;
+use crate::runtime::actor::{SwapError, error_chain};
+use crate::system::compile;
+use crate::system::errors::ChangeError;
+use crate::system::running::System;
+use crate::system::spec::WasmSource;
+
+/// What an upgrade did.
+///
+/// ```no_run
+/// # async fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::ChangeError> {
+/// use airssys_wasm::WasmSource;
+/// let upgrade = system.upgrade("pricing", WasmSource::File("pricing.wasm".into())).await?;
+/// assert!(upgrade.generation >= 2);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Upgrade {
+    /// The component's generation now: 1 for the version it started with,
+    /// one more per upgrade.
+    pub generation: u64,
+}
+
+/// Upgrades made and refused, for [`SystemStats`](crate::SystemStats).
+#[derive(Debug, Default)]
+pub(crate) struct UpgradeCounters {
+    succeeded: AtomicU64,
+    failed: AtomicU64,
+}
+
+impl UpgradeCounters {
+    pub(crate) fn succeeded(&self) -> u64 {
+        self.succeeded.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn failed(&self) -> u64 {
+        self.failed.load(Ordering::Relaxed)
+    }
+}
+
+impl System {
+    /// Replaces component `name`'s code with `source`, without stopping it
+    /// or losing a message.
+    ///
+    /// The new version is compiled and instantiated first; if that fails,
+    /// nothing changes and the old version runs on. Then it takes over
+    /// between two calls:
+    ///
+    /// - a call in flight finishes on the old instance;
+    /// - every message and callback still queued goes to the new one;
+    /// - the callbacks of requests the old instance made go to the new one:
+    ///   a component's identity is its name, and its grants, mailbox,
+    ///   counters and restart window stay with it;
+    /// - the new instance starts with fresh memory: whatever state the old
+    ///   one held in memory is gone (keep state that must survive in
+    ///   `wasi:keyvalue`).
+    ///
+    /// A later restart after a trap instantiates the new version. A
+    /// component started [lazily](crate::ComponentSpec::lazy) and not yet
+    /// instantiated takes the new version on its first message. Upgrades
+    /// run one at a time; dropping the future before the swap leaves the
+    /// old version in place. Each upgrade publishes
+    /// [`Upgraded`](crate::SupervisionEventKind::Upgraded) or
+    /// [`UpgradeFailed`](crate::SupervisionEventKind::UpgradeFailed).
+    ///
+    /// ```no_run
+    /// # async fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::ChangeError> {
+    /// use airssys_wasm::WasmSource;
+    ///
+    /// let bytes = std::fs::read("pricing-v2.wasm").expect("built");
+    /// let upgrade = system.upgrade("pricing", WasmSource::Bytes(bytes.into())).await?;
+    /// println!("pricing at generation {}", upgrade.generation);
+    /// # Ok(()) }
+    /// ```
+    pub async fn upgrade(&self, name: &str, source: WasmSource) -> Result<Upgrade, ChangeError> {
+        let _one_at_a_time = self.changes.lock().await;
+        if self.subscriber.is_closing() {
+            return Err(ChangeError::ShuttingDown);
+        }
+        let Some((id, task)) = self.tasks.iter().find(|(id, _)| id.as_str() == name) else {
+            return Err(ChangeError::UnknownComponent(name.to_owned()));
+        };
+        let swapped = match compile::load_one(&self.engine, name, source).await {
+            Ok(component) => task.upgrade(component).await,
+            Err(error) => Err(SwapError::Invalid(error)),
+        };
+        let error = match swapped {
+            Ok(generation) => {
+                self.upgrades.succeeded.fetch_add(1, Ordering::Relaxed);
+                return Ok(Upgrade { generation });
+            }
+            Err(SwapError::Invalid(source)) => ChangeError::Invalid {
+                name: name.to_owned(),
+                source,
+            },
+            Err(SwapError::Failed) => ChangeError::ComponentFailed(name.to_owned()),
+            Err(SwapError::Stopped) => ChangeError::ShuttingDown,
+            Err(SwapError::NotAComponent) => ChangeError::NotAComponent(name.to_owned()),
+        };
+        self.upgrade_refused(id, &error);
+        Err(error)
+    }
+
+    fn upgrade_refused(&self, id: &ComponentId, error: &ChangeError) {
+        self.upgrades.failed.fetch_add(1, Ordering::Relaxed);
+        let reason = error_chain(error);
+        tracing::warn!(component = %id, %reason, "upgrade refused");
+        // No subscriber is fine: the refusal is in the logs as well.
+        let _ = self.events.send(SupervisionEvent {
+            component: id.clone(),
+            kind: SupervisionEventKind::UpgradeFailed { reason },
+        });
+    }
+}
