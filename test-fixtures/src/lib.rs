@@ -6,7 +6,7 @@
 /// `env <KEY>` answers a WASI environment variable, `read <path>` a file,
 /// `print <text>` writes a line to stdout, `log <text>` logs a warning through the
 /// host, `log-long` logs a 10,000-byte line, `version` answers `v1`, and so does
-/// `wait <path>` once the file exists. When granted the target `"host"`, it first reports
+/// `wait <path>` once the file exists (`wait-then-panic <path>` panics then). When granted the target `"host"`, it first reports
 /// `delivered <sender> <message>` to the host's inbox.
 pub static ECHO: &[u8] = include_bytes!(env!("AIRSSYS_WASM_FIXTURE_ECHO"));
 

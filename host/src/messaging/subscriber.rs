@@ -404,6 +404,12 @@ impl ComponentSubscriber {
         use_it(&self.open_lazy(target)?)
     }
 
+    /// Whether `target`'s supervisor gave up on it.
+    pub(crate) fn has_failed(&self, target: &str) -> bool {
+        let table = self.mailboxes.read().expect("mailbox table lock poisoned");
+        matches!(table.get(target), Some(Slot::Failed(_)))
+    }
+
     /// Lets requesters to `target` handle their requests themselves when its
     /// actor is idle (see [`RunInline`]).
     pub(crate) fn offer_inline(&self, target: &str, inline: Weak<dyn RunInline>) {

@@ -59,6 +59,7 @@ struct ActorCore {
     /// The version a restart instantiates: the latest upgrade's.
     component: LoadedComponent,
     recipe: Arc<InstanceRecipe>,
+    versions: Arc<Versions>,
     instance: Option<Instance>,
     /// Started lazily and not yet instantiated: no instance does not mean
     /// the supervisor gave up.
@@ -78,10 +79,16 @@ pub(crate) struct ActorCell {
     runtime: tokio::runtime::Id,
     /// How a new version is instantiated, outside the component's lock.
     recipe: Arc<InstanceRecipe>,
-    /// A new version waiting to take over between two calls.
-    swap: Mutex<Option<PreparedSwap>>,
-    /// Whether `swap` holds one: one load per message on the hot path.
-    swap_pending: AtomicBool,
+    versions: Arc<Versions>,
+}
+
+/// The component's generation, and a new version waiting to take over
+/// between two calls: offered by an upgrade, taken by whoever holds the
+/// component's state.
+struct Versions {
+    waiting: Mutex<Option<PreparedSwap>>,
+    /// Whether `waiting` holds one: one load per message on the hot path.
+    pending: AtomicBool,
     /// 1 for the version the component started with, one more per upgrade.
     generation: AtomicU64,
 }
@@ -216,21 +223,17 @@ impl ComponentActor {
         wiring: ActorWiring,
         queues: ActorQueues,
     ) -> Result<Self, WasmError> {
-        let mut core = ActorCore::new(id, component, settings, wiring);
+        let mut core = ActorCore::new(id, component, settings, wiring, 1);
         core.instance = Some(core.fresh_instance().await?);
         let runtime = tokio::runtime::Handle::current().id();
-        Ok(Self::new(core, queues, runtime, 1))
+        Ok(Self::new(core, queues, runtime))
     }
 
-    fn new(
-        core: ActorCore,
-        queues: ActorQueues,
-        runtime: tokio::runtime::Id,
-        generation: u64,
-    ) -> Self {
+    fn new(core: ActorCore, queues: ActorQueues, runtime: tokio::runtime::Id) -> Self {
         let cell = ActorCell {
             id: core.id.clone(),
             recipe: Arc::clone(&core.recipe),
+            versions: Arc::clone(&core.versions),
             core: Arc::new(tokio::sync::Mutex::new(core)),
             queues: Mutex::new(Queues {
                 messages: queues.messages,
@@ -239,9 +242,6 @@ impl ComponentActor {
             }),
             handover: Arc::default(),
             runtime,
-            swap: Mutex::new(None),
-            swap_pending: AtomicBool::new(false),
-            generation: AtomicU64::new(generation),
         };
         Self {
             cell: Arc::new(cell),
@@ -267,8 +267,8 @@ impl ComponentActor {
             let mut core = self.cell.core.lock().await;
             let mut next = Some(first);
             while let Some(item) = next {
-                if self.cell.swap_pending.load(Ordering::Acquire) {
-                    self.cell.take_swap(&mut core);
+                if self.cell.versions.pending() {
+                    core.take_swap();
                 }
                 if core.instance.is_none() {
                     // Its supervisor gave up in a call a requester ran.
@@ -335,6 +335,10 @@ impl ComponentActor {
     /// failed, like a supervisor giving up.
     async fn start_then_run(self) {
         let mut core = self.cell.core.lock().await;
+        if core.versions.pending() {
+            // Upgraded since it was started: the new version is its first.
+            core.take_swap();
+        }
         core.awaiting_first_instance = false;
         if core.wiring.registry.is_closing() || core.instance.is_some() {
             // Shutting down: no instance for what it would only skip. Or an
@@ -468,7 +472,7 @@ impl ActorCell {
             .map_err(SwapError::Invalid)?;
         let (done, outcome) = oneshot::channel();
         let offer = SwapOffer::new(
-            self,
+            &self.versions,
             PreparedSwap {
                 instance,
                 component,
@@ -484,87 +488,92 @@ impl ActorCell {
             done = &mut outcome => {
                 return done.unwrap_or(Err(SwapError::Stopped));
             }
-            mut core = self.core.lock() => self.take_swap(&mut core),
+            mut core = self.core.lock() => {
+                if self.handover.is_stopped() {
+                    // The actor's task has ended: no message would reach
+                    // the new version. Dropping the offer withdraws it.
+                    return Err(SwapError::Stopped);
+                }
+                core.take_swap();
+            }
         }
         drop(offer);
         // Made while the lock was held, by whoever took it from the slot.
         outcome.await.unwrap_or(Err(SwapError::Stopped))
     }
+}
 
-    /// Swaps in the new version waiting, if one still is: under the
-    /// component's lock, between two calls.
-    fn take_swap(&self, core: &mut ActorCore) {
-        let swap = {
-            let mut slot = self.swap_slot();
-            let swap = slot.take();
-            if swap.is_some() {
-                self.swap_pending.store(false, Ordering::Release);
-            }
-            swap
-        };
-        let Some(PreparedSwap {
-            mut instance,
-            component,
-            done,
-        }) = swap
-        else {
-            return;
-        };
-        match core.instance.as_mut() {
-            // The component's identity is its name: its pending requests'
-            // callbacks go to whichever version runs when they arrive.
-            Some(old) => old.hand_issued_to(&mut instance),
-            // Started lazily, its first instance still to come: this is it.
-            None if core.awaiting_first_instance => {}
-            None => {
-                // Given up: a new version cannot reopen its closed mailbox.
-                let _ = done.send(Err(SwapError::Failed));
-                return;
-            }
+impl Versions {
+    fn new(generation: u64) -> Self {
+        Self {
+            waiting: Mutex::new(None),
+            pending: AtomicBool::new(false),
+            generation: AtomicU64::new(generation),
         }
-        core.instance = Some(instance);
-        core.component = component;
-        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
-        tracing::info!(component = %core.id, generation, "upgraded");
-        core.publish(SupervisionEventKind::Upgraded { generation });
-        let _ = done.send(Ok(generation));
-    }
-
-    fn swap_slot(&self) -> std::sync::MutexGuard<'_, Option<PreparedSwap>> {
-        self.swap
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// 1 for the version it started with, one more per upgrade.
-    pub(crate) fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Relaxed)
     }
 
     /// Whether a new version waits for the current call to end.
-    pub(crate) fn upgrading(&self) -> bool {
-        self.swap_pending.load(Ordering::Relaxed)
+    fn pending(&self) -> bool {
+        self.pending.load(Ordering::Acquire)
+    }
+
+    /// The new version waiting, if one still is; from now on none is.
+    fn take(&self) -> Option<PreparedSwap> {
+        let mut waiting = self.waiting();
+        let swap = waiting.take();
+        if swap.is_some() {
+            self.pending.store(false, Ordering::Release);
+        }
+        swap
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    fn waiting(&self) -> std::sync::MutexGuard<'_, Option<PreparedSwap>> {
+        self.waiting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-/// A new version offered to the actor; withdrawn if the upgrade is dropped
-/// before anyone took it.
-struct SwapOffer<'a>(&'a ActorCell);
+/// A new version offered to whoever holds the component's state; withdrawn
+/// if the upgrade is dropped before anyone took it.
+struct SwapOffer<'a>(&'a Versions);
 
 impl<'a> SwapOffer<'a> {
-    fn new(cell: &'a ActorCell, swap: PreparedSwap) -> Self {
-        *cell.swap_slot() = Some(swap);
-        cell.swap_pending.store(true, Ordering::Release);
-        Self(cell)
+    fn new(versions: &'a Versions, swap: PreparedSwap) -> Self {
+        *versions.waiting() = Some(swap);
+        versions.pending.store(true, Ordering::Release);
+        Self(versions)
     }
 }
 
 impl Drop for SwapOffer<'_> {
     fn drop(&mut self) {
-        let mut slot = self.0.swap_slot();
-        if slot.take().is_some() {
-            self.0.swap_pending.store(false, Ordering::Release);
+        drop(self.0.take());
+    }
+}
+
+/// What upgrades a running component and reads its version, without
+/// keeping its queues open: the actor's task stays their only owner.
+pub(crate) struct UpgradeHandle {
+    cell: Weak<ActorCell>,
+    versions: Arc<Versions>,
+}
+
+impl UpgradeHandle {
+    fn of(cell: &Arc<ActorCell>) -> Self {
+        Self {
+            cell: Arc::downgrade(cell),
+            versions: Arc::clone(&cell.versions),
         }
+    }
+
+    async fn upgrade(&self, component: LoadedComponent) -> Result<u64, SwapError> {
+        let cell = self.cell.upgrade().ok_or(SwapError::Stopped)?;
+        cell.upgrade(component).await
     }
 }
 
@@ -596,7 +605,7 @@ impl RunInline for ActorCell {
         let Ok(mut core) = Arc::clone(&self.core).try_lock_owned() else {
             return;
         };
-        if core.instance.is_none() || self.swap_pending.load(Ordering::Acquire) {
+        if core.instance.is_none() || self.versions.pending() {
             // Gave up: the actor's task fails what is queued. Or a new
             // version waits: the actor's task swaps it in first.
             return;
@@ -662,6 +671,11 @@ impl Handover {
         }
     }
 
+    /// Whether the actor's task has ended (or is being stopped).
+    fn is_stopped(&self) -> bool {
+        self.state().stopped
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, HandoverState> {
         self.0
             .lock()
@@ -684,6 +698,7 @@ impl ActorCore {
         component: LoadedComponent,
         settings: InstanceSettings,
         wiring: ActorWiring,
+        generation: u64,
     ) -> Self {
         let recipe = Arc::new(InstanceRecipe {
             id: id.clone(),
@@ -695,6 +710,7 @@ impl ActorCore {
             id,
             component,
             recipe,
+            versions: Arc::new(Versions::new(generation)),
             instance: None,
             awaiting_first_instance: false,
             wiring,
@@ -704,6 +720,41 @@ impl ActorCore {
 
     fn fresh_instance(&self) -> impl Future<Output = Result<Instance, WasmError>> + Send + use<> {
         self.recipe.instantiate(&self.component)
+    }
+
+    /// Swaps in the new version waiting, if one still is: between two
+    /// calls, with the old instance's requests handed to it.
+    fn take_swap(&mut self) {
+        let Some(mut swap) = self.versions.take() else {
+            return;
+        };
+        match self.instance.as_mut() {
+            // The component's identity is its name: its pending requests'
+            // callbacks go to whichever version runs when they arrive.
+            Some(old) => old.hand_issued_to(&mut swap.instance),
+            // Started lazily, its first instance still to come: this is it.
+            None if self.awaiting_first_instance => {}
+            None => {
+                // Given up: a new version cannot reopen its closed mailbox.
+                let _ = swap.done.send(Err(SwapError::Failed));
+                return;
+            }
+        }
+        self.install(swap);
+    }
+
+    fn install(&mut self, swap: PreparedSwap) {
+        let PreparedSwap {
+            instance,
+            component,
+            done,
+        } = swap;
+        self.instance = Some(instance);
+        self.component = component;
+        let generation = self.versions.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::info!(component = %self.id, generation, "upgraded");
+        self.publish(SupervisionEventKind::Upgraded { generation });
+        let _ = done.send(Ok(generation));
     }
 
     /// One message: call `handle-message`, then capture the return value as
@@ -913,6 +964,12 @@ impl ActorCore {
             );
         }
 
+        if let Some(swap) = self.versions.take() {
+            // A new version is ready: it takes over instead of a restart of
+            // the one that trapped (whose requests were just abandoned).
+            self.install(swap);
+            return AfterCall::Continue;
+        }
         let restart = match gave_up_because {
             None => self.fresh_instance().await.map_err(|error| {
                 format!("a fresh instance failed to start: {}", error_chain(&error))
@@ -981,7 +1038,7 @@ pub(crate) struct LazyActor {
 
 enum LazyState {
     Waiting(Box<LazyRecipe>),
-    Started(JoinHandle<()>, Arc<ActorCell>),
+    Started(JoinHandle<()>, UpgradeHandle),
     /// Its task was taken by shutdown.
     Taken,
 }
@@ -1023,8 +1080,9 @@ impl LazyActor {
     }
 
     /// Before its first message, an upgrade only replaces what it will be
-    /// instantiated from (instantiating it stays the first message's
-    /// business); afterwards, as for any running component.
+    /// instantiated from: as at start, instantiating it is its first
+    /// message's business (a trial instance would run the new version's
+    /// start code twice). Afterwards, as for any running component.
     async fn upgrade(&self, component: LoadedComponent) -> Result<u64, SwapError> {
         let cell = match &mut *self.state() {
             LazyState::Waiting(recipe) => {
@@ -1041,7 +1099,7 @@ impl LazyActor {
                 });
                 return Ok(generation);
             }
-            LazyState::Started(_, cell) => Arc::clone(cell),
+            LazyState::Started(_, handle) => handle.cell.upgrade().ok_or(SwapError::Stopped)?,
             LazyState::Taken => return Err(SwapError::Stopped),
         };
         cell.upgrade(component).await
@@ -1050,14 +1108,14 @@ impl LazyActor {
     fn generation(&self) -> u64 {
         match &*self.state() {
             LazyState::Waiting(recipe) => recipe.generation,
-            LazyState::Started(_, cell) => cell.generation(),
+            LazyState::Started(_, handle) => handle.versions.generation(),
             LazyState::Taken => 0,
         }
     }
 
     fn upgrading(&self) -> bool {
         match &*self.state() {
-            LazyState::Started(_, cell) => cell.upgrading(),
+            LazyState::Started(_, handle) => handle.versions.pending(),
             LazyState::Waiting(_) | LazyState::Taken => false,
         }
     }
@@ -1088,11 +1146,11 @@ impl LazyStart for LazyActor {
             generation,
         } = *recipe;
         let (wiring, queues) = ActorWiring::new(&self.shared, receivers, policy);
-        let mut core = ActorCore::new(self.id.clone(), component, settings, wiring);
+        let mut core = ActorCore::new(self.id.clone(), component, settings, wiring, generation);
         core.awaiting_first_instance = true;
-        let actor = ComponentActor::new(core, queues, self.shared.runtime.id(), generation);
-        let cell = Arc::clone(&actor.cell);
-        *state = LazyState::Started(self.shared.runtime.spawn(actor.start_then_run()), cell);
+        let actor = ComponentActor::new(core, queues, self.shared.runtime.id());
+        let handle = UpgradeHandle::of(&actor.cell);
+        *state = LazyState::Started(self.shared.runtime.spawn(actor.start_then_run()), handle);
     }
 }
 
@@ -1118,19 +1176,19 @@ pub(crate) enum ActorTask {
 pub(crate) struct ActorRun {
     task: JoinHandle<()>,
     handover: Option<Arc<Handover>>,
-    /// A component's state, to upgrade; a service has none.
-    cell: Option<Arc<ActorCell>>,
+    /// A component's, to upgrade it; a service has none.
+    upgrade: Option<UpgradeHandle>,
 }
 
 impl ActorTask {
     /// Runs `actor` on a task of its own.
     pub(crate) fn spawn(actor: ComponentActor) -> Self {
         let handover = Some(Arc::clone(&actor.cell.handover));
-        let cell = Some(Arc::clone(&actor.cell));
+        let upgrade = Some(UpgradeHandle::of(&actor.cell));
         Self::Running(ActorRun {
             task: tokio::spawn(actor.run()),
             handover,
-            cell,
+            upgrade,
         })
     }
 
@@ -1139,7 +1197,7 @@ impl ActorTask {
         Self::Running(ActorRun {
             task,
             handover: None,
-            cell: None,
+            upgrade: None,
         })
     }
 
@@ -1153,7 +1211,7 @@ impl ActorTask {
                 LazyState::Started(task, _) => Some(ActorRun {
                     task,
                     handover: None,
-                    cell: None,
+                    upgrade: None,
                 }),
                 LazyState::Waiting(_) | LazyState::Taken => None,
             },
@@ -1172,14 +1230,28 @@ impl ActorTask {
         }
     }
 
+    /// Why `upgrade` would be refused whatever the new version: a service,
+    /// or an actor whose task has ended.
+    pub(crate) fn refuses_upgrades(&self) -> Option<SwapError> {
+        match self {
+            Self::Running(ActorRun { upgrade: None, .. }) => Some(SwapError::NotAComponent),
+            Self::Running(ActorRun {
+                upgrade: Some(handle),
+                ..
+            }) if handle.cell.strong_count() == 0 => Some(SwapError::Stopped),
+            Self::Running(_) | Self::Lazy(_) => None,
+        }
+    }
+
     /// Swaps `component` in as the component's new version; see
     /// [`ActorCell::upgrade`].
     pub(crate) async fn upgrade(&self, component: LoadedComponent) -> Result<u64, SwapError> {
         match self {
             Self::Running(ActorRun {
-                cell: Some(cell), ..
-            }) => cell.upgrade(component).await,
-            Self::Running(ActorRun { cell: None, .. }) => Err(SwapError::NotAComponent),
+                upgrade: Some(handle),
+                ..
+            }) => handle.upgrade(component).await,
+            Self::Running(ActorRun { upgrade: None, .. }) => Err(SwapError::NotAComponent),
             Self::Lazy(lazy) => lazy.upgrade(component).await,
         }
     }
@@ -1188,7 +1260,10 @@ impl ActorTask {
     /// service.
     pub(crate) fn generation(&self) -> u64 {
         match self {
-            Self::Running(run) => run.cell.as_ref().map_or(1, |cell| cell.generation()),
+            Self::Running(run) => run
+                .upgrade
+                .as_ref()
+                .map_or(1, |handle| handle.versions.generation()),
             Self::Lazy(lazy) => lazy.generation(),
         }
     }
@@ -1196,7 +1271,10 @@ impl ActorTask {
     /// Whether a new version waits for the current call to end.
     pub(crate) fn upgrading(&self) -> bool {
         match self {
-            Self::Running(run) => run.cell.as_ref().is_some_and(|cell| cell.upgrading()),
+            Self::Running(run) => run
+                .upgrade
+                .as_ref()
+                .is_some_and(|handle| handle.versions.pending()),
             Self::Lazy(lazy) => lazy.upgrading(),
         }
     }

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::core::component::id::ComponentId;
 use crate::core::component::supervision::{SupervisionEvent, SupervisionEventKind};
 use crate::core::messaging::traits::MailboxRegistry;
+use crate::core::runtime::errors::WasmError;
 use crate::runtime::actor::{SwapError, error_chain};
 use crate::system::compile;
 use crate::system::errors::ChangeError;
@@ -28,18 +29,14 @@ pub struct Upgrade {
     pub generation: u64,
 }
 
-/// Upgrades made and refused, for [`SystemStats`](crate::SystemStats).
+/// Upgrades refused, for [`SystemStats`](crate::SystemStats). (Those made
+/// are counted by each component's generation.)
 #[derive(Debug, Default)]
 pub(crate) struct UpgradeCounters {
-    succeeded: AtomicU64,
     failed: AtomicU64,
 }
 
 impl UpgradeCounters {
-    pub(crate) fn succeeded(&self) -> u64 {
-        self.succeeded.load(Ordering::Relaxed)
-    }
-
     pub(crate) fn failed(&self) -> u64 {
         self.failed.load(Ordering::Relaxed)
     }
@@ -62,13 +59,24 @@ impl System {
     ///   one held in memory is gone (keep state that must survive in
     ///   `wasi:keyvalue`).
     ///
-    /// A later restart after a trap instantiates the new version. A
-    /// component started [lazily](crate::ComponentSpec::lazy) and not yet
-    /// instantiated takes the new version on its first message. Upgrades
-    /// run one at a time; dropping the future before the swap leaves the
-    /// old version in place. Each upgrade publishes
-    /// [`Upgraded`](crate::SupervisionEventKind::Upgraded) or
-    /// [`UpgradeFailed`](crate::SupervisionEventKind::UpgradeFailed).
+    /// The new version's start code (if it has any) runs when it is
+    /// instantiated, before the swap, while the old version still handles
+    /// messages. If the old version traps while the new one waits, the new
+    /// one takes over instead of a restart; any later restart instantiates
+    /// the new version.
+    ///
+    /// A component started [lazily](crate::ComponentSpec::lazy) and not yet
+    /// instantiated is treated as at start: the new version is compiled,
+    /// linked and checked against its memory limit now, and instantiated on
+    /// the first message (whose error outcome a failure then is).
+    ///
+    /// Upgrades run one at a time, so one waiting for a long call delays
+    /// the next. Dropping the future before the swap leaves the old version
+    /// in place. An upgrade made publishes
+    /// [`Upgraded`](crate::SupervisionEventKind::Upgraded); one refused for
+    /// a component of the system publishes
+    /// [`UpgradeFailed`](crate::SupervisionEventKind::UpgradeFailed) and
+    /// counts in [`SystemStats::failed_upgrades`](crate::SystemStats::failed_upgrades).
     ///
     /// ```no_run
     /// # async fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::ChangeError> {
@@ -87,15 +95,22 @@ impl System {
         let Some((id, task)) = self.tasks.iter().find(|(id, _)| id.as_str() == name) else {
             return Err(ChangeError::UnknownComponent(name.to_owned()));
         };
-        let swapped = match compile::load_one(&self.engine, name, source).await {
-            Ok(component) => task.upgrade(component).await,
-            Err(error) => Err(SwapError::Invalid(error)),
+        // A failed component's task has ended too: say which it is.
+        let refusal = match self.subscriber.has_failed(name) {
+            true => Some(SwapError::Failed),
+            false => task.refuses_upgrades(),
+        };
+        let swapped = match refusal {
+            Some(refused) => Err(refused),
+            None => match compile::load_one(&self.engine, name, source).await {
+                Ok(component) => task.upgrade(component).await,
+                // Only a runtime shutting down cancels a blocking job.
+                Err(WasmError::StartCancelled { .. }) => Err(SwapError::Stopped),
+                Err(error) => Err(SwapError::Invalid(error)),
+            },
         };
         let error = match swapped {
-            Ok(generation) => {
-                self.upgrades.succeeded.fetch_add(1, Ordering::Relaxed);
-                return Ok(Upgrade { generation });
-            }
+            Ok(generation) => return Ok(Upgrade { generation }),
             Err(SwapError::Invalid(source)) => ChangeError::Invalid {
                 name: name.to_owned(),
                 source,

@@ -293,7 +293,11 @@ impl System {
             refused: self.router.refused(),
             requests: self.tracker.stats(),
             instances: self.live.count(),
-            upgrades: self.upgrades.succeeded(),
+            upgrades: self
+                .tasks
+                .iter()
+                .map(|(_, task)| task.generation().saturating_sub(1))
+                .sum(),
             failed_upgrades: self.upgrades.failed(),
         }
     }

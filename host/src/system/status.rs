@@ -36,7 +36,8 @@ pub struct ComponentStatus {
 }
 
 impl System {
-    /// Every component and service, in the order they were added.
+    /// Every component, in the order the builder was given them, then
+    /// every service.
     ///
     /// ```no_run
     /// # fn demo(system: &airssys_wasm::System) {

@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use airssys_test_fixtures::{CLIENT, ECHO, ECHO_V2, ECHO_V2_PATH, NOT_A_PLUGIN, WRONG_IMPORT};
+use airssys_test_fixtures::{
+    CLIENT, ECHO, ECHO_V2, ECHO_V2_PATH, NOT_A_PLUGIN, TWO_MEMORIES, WRONG_IMPORT,
+};
 use airssys_wasm::{
     ChangeError, ComponentSpec, ComponentStatus, RequestError, RestartPolicy, Service,
     SupervisionEventKind, System, SystemBuilder, WasmSource,
@@ -19,17 +21,32 @@ fn v2() -> WasmSource {
 }
 
 /// `echo`, reporting each delivery to the host's inbox, with `/signal`
-/// granted for `wait`.
-fn waiting_echo(signal: &Path) -> SystemBuilder {
-    SystemBuilder::new().host_inbox(64).component(
-        ComponentSpec::from_bytes("echo", ECHO)
-            .grant("host")
-            .wasi_dir(signal, "/signal", true),
-    )
+/// granted for `wait` and time to wait for it however long the new
+/// version takes to compile on a loaded machine.
+fn waiting_echo(signal: &Path) -> ComponentSpec {
+    ComponentSpec::from_bytes("echo", ECHO)
+        .grant("host")
+        .wasi_dir(signal, "/signal", true)
+        .time_budget(Duration::from_secs(3600))
+}
+
+fn with_inbox(echo: ComponentSpec) -> SystemBuilder {
+    SystemBuilder::new().host_inbox(64).component(echo)
 }
 
 async fn echo_alone(echo: ComponentSpec) -> System {
     SystemBuilder::new().component(echo).start().await.unwrap()
+}
+
+/// Upgrades echo to v2, releasing its `wait` once the new version waits for
+/// it; the generation it reached.
+async fn upgrade_then_release(system: &System, signal: &Path) -> u64 {
+    let release = async {
+        until_upgrading(system, "echo").await;
+        std::fs::write(signal.join("go"), "").unwrap();
+    };
+    let (upgrade, ()) = tokio::join!(system.upgrade("echo", v2()), release);
+    upgrade.expect("upgraded").generation
 }
 
 fn status_of(system: &System, name: &str) -> ComponentStatus {
@@ -43,9 +60,14 @@ fn status_of(system: &System, name: &str) -> ComponentStatus {
 /// Waits until the new version of `name` is instantiated and waits for the
 /// current call to end.
 async fn until_upgrading(system: &System, name: &str) {
-    while !status_of(system, name).upgrading {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    let waiting = async {
+        while !status_of(system, name).upgrading {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    };
+    tokio::time::timeout(PATIENCE, waiting)
+        .await
+        .expect("the upgrade got as far as waiting for the call");
 }
 
 /// A call in flight ends on the old version; everything queued behind it,
@@ -53,7 +75,7 @@ async fn until_upgrading(system: &System, name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_call_in_flight_ends_on_the_old_version_and_the_queue_goes_to_the_new() {
     let signal = tempfile::tempdir().unwrap();
-    let (system, mut inbox) = start(waiting_echo(signal.path())).await;
+    let (system, mut inbox) = start(with_inbox(waiting_echo(signal.path()))).await;
     let in_flight = system.request("echo", "wait /signal/go", PATIENCE).unwrap();
     assert_eq!(
         next_report(&mut inbox).await.1,
@@ -63,13 +85,8 @@ async fn the_call_in_flight_ends_on_the_old_version_and_the_queue_goes_to_the_ne
         .map(|_| system.request("echo", "version", PATIENCE).unwrap())
         .collect();
 
-    let upgrade = system.upgrade("echo", v2());
-    let release = async {
-        until_upgrading(&system, "echo").await;
-        std::fs::write(signal.path().join("go"), "").unwrap();
-    };
-    let (upgrade, ()) = tokio::join!(upgrade, release);
-    assert_eq!(upgrade.unwrap().generation, 2);
+    let generation = upgrade_then_release(&system, signal.path()).await;
+    assert_eq!(generation, 2);
 
     assert_eq!(in_flight.await.unwrap().as_bytes(), b"v1");
     for answer in queued {
@@ -90,7 +107,11 @@ async fn the_new_version_receives_the_callbacks_of_the_old_ones_requests() {
     let signal = tempfile::tempdir().unwrap();
     let builder = SystemBuilder::new()
         .host_inbox(16)
-        .component(ComponentSpec::from_bytes("echo", ECHO).wasi_dir(signal.path(), "/signal", true))
+        .component(
+            ComponentSpec::from_bytes("echo", ECHO)
+                .wasi_dir(signal.path(), "/signal", true)
+                .time_budget(Duration::from_secs(3600)),
+        )
         .component(
             ComponentSpec::from_bytes("client", CLIENT)
                 .grant("echo")
@@ -133,8 +154,24 @@ async fn the_new_version_receives_the_callbacks_of_the_old_ones_requests() {
 /// refused with the reason, and the old version runs on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_upgrade_leaves_the_old_version_running() {
-    let system = echo_alone(ComponentSpec::from_bytes("echo", ECHO)).await;
+    let system = SystemBuilder::new()
+        .component(ComponentSpec::from_bytes("echo", ECHO))
+        // Two memories of 64 KiB each: echo starts with more than that.
+        .component(ComponentSpec::from_bytes("small", TWO_MEMORIES).memory_limit(256 << 10))
+        .start()
+        .await
+        .unwrap();
     let mut events = system.subscribe_events();
+    let too_big = system
+        .upgrade("small", WasmSource::Bytes(ECHO.into()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&too_big, ChangeError::Invalid { source, .. } if source.to_string().contains("memory")
+            || std::error::Error::source(source).is_some_and(|cause| cause.to_string().contains("memory limit"))),
+        "{too_big:?}"
+    );
+    events.recv().await.unwrap();
     let refused = [
         WasmSource::Bytes(b"not wasm at all".as_slice().into()),
         WasmSource::Bytes(NOT_A_PLUGIN.into()),
@@ -157,8 +194,11 @@ async fn a_refused_upgrade_leaves_the_old_version_running() {
     assert_eq!(command(&system, "echo", "version").await, "v1");
     assert_eq!(status_of(&system, "echo").generation, 1);
     let stats = system.stats();
-    assert_eq!((stats.upgrades, stats.failed_upgrades), (0, count as u64));
-    assert_eq!(stats.instances, 1);
+    assert_eq!(
+        (stats.upgrades, stats.failed_upgrades),
+        (0, count as u64 + 1)
+    );
+    assert_eq!(stats.instances, 2);
 }
 
 /// After an upgrade, a trap restarts the new version, not the one the
@@ -181,6 +221,26 @@ async fn a_restart_after_an_upgrade_starts_the_new_version() {
         "{trapped:?}"
     );
     assert_eq!(command(&system, "echo", "version").await, "v2");
+    assert_eq!(system.component_stats("echo").unwrap().trapped, 1);
+}
+
+/// The old version trapping while the new one waits: the new one takes
+/// over instead of a restart, even under a policy of never restarting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trap_while_the_new_version_waits_hands_over_to_it() {
+    let signal = tempfile::tempdir().unwrap();
+    let echo = waiting_echo(signal.path()).restart_policy(RestartPolicy::Never);
+    let (system, mut inbox) = start(with_inbox(echo)).await;
+    let dying = system
+        .request("echo", "wait-then-panic /signal/go", PATIENCE)
+        .unwrap();
+    next_report(&mut inbox).await;
+    let queued = system.request("echo", "version", PATIENCE).unwrap();
+
+    let generation = upgrade_then_release(&system, signal.path()).await;
+    assert_eq!(generation, 2);
+    assert!(matches!(dying.await, Err(RequestError::Trapped { .. })));
+    assert_eq!(queued.await.unwrap().as_bytes(), b"v2");
     assert_eq!(system.component_stats("echo").unwrap().trapped, 1);
 }
 
@@ -211,7 +271,7 @@ async fn a_lazy_component_upgraded_before_its_first_message_starts_as_the_new_ve
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upgrade_dropped_before_the_swap_changes_nothing() {
     let signal = tempfile::tempdir().unwrap();
-    let (system, mut inbox) = start(waiting_echo(signal.path())).await;
+    let (system, mut inbox) = start(with_inbox(waiting_echo(signal.path()))).await;
     let in_flight = system.request("echo", "wait /signal/go", PATIENCE).unwrap();
     next_report(&mut inbox).await;
     let queued = system.request("echo", "version", PATIENCE).unwrap();

@@ -7,7 +7,7 @@ use airssys_wasm_guest::{ComponentError, ComponentId, export, send};
 /// misbehave as named; `log <text>` logs a warning, `log-long` a 10,000-byte
 /// info line, `log-dep` an info line through the `log` crate; `version`
 /// answers which build this is, `wait <path>` answers it once the file
-/// exists.
+/// exists, `wait-then-panic <path>` panics then.
 #[export]
 fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, ComponentError> {
     // Only tests that grant echo -> host see this report; others get a
@@ -49,11 +49,12 @@ fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Comp
         _ if message.starts_with(b"wait ") => {
             // Busy until the host creates the file: a call whose end the
             // test decides.
-            let path = String::from_utf8_lossy(&message[5..]);
-            while std::fs::metadata(&*path).is_err() {
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
+            wait_for(&message[5..]);
             Ok(VERSION.as_bytes().to_vec())
+        }
+        _ if message.starts_with(b"wait-then-panic ") => {
+            wait_for(&message[16..]);
+            panic!("asked to panic once the file exists")
         }
         _ if message.starts_with(b"log ") => {
             let text = String::from_utf8_lossy(&message[4..]);
@@ -87,5 +88,13 @@ fn handle_message(sender: ComponentId, message: Vec<u8>) -> Result<Vec<u8>, Comp
             }
             None => Ok(message),
         },
+    }
+}
+
+/// Returns once the file at `path` exists.
+fn wait_for(path: &[u8]) {
+    let path = String::from_utf8_lossy(path);
+    while std::fs::metadata(&*path).is_err() {
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }
