@@ -2,11 +2,11 @@
 //! system: `send`, `request`, `stop`.
 
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use airssys_test_fixtures::{ASSISTANT_PATH, ECHO_PATH};
+use airssys_test_fixtures::{ASSISTANT_PATH, ECHO_PATH, ECHO_V2_PATH};
 
 use crate::cli::{airssys, assert_prints, text};
 
@@ -36,6 +36,12 @@ impl ControlledRun {
 
     /// Starts `airssys run` on the manifest text `manifest`.
     fn start_manifest(manifest: &str, socket: Option<PathBuf>) -> Self {
+        Self::start_with(manifest, socket, &[])
+    }
+
+    /// Starts `airssys run` on the manifest text `manifest`, with `more`
+    /// arguments.
+    fn start_with(manifest: &str, socket: Option<PathBuf>, more: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let manifest_path = dir.path().join("system.toml");
         std::fs::write(&manifest_path, manifest).unwrap();
@@ -45,6 +51,7 @@ impl ControlledRun {
         let child = Command::new(env!("CARGO_BIN_EXE_airssys"))
             .args(["run", manifest.to_str().unwrap(), "--control"])
             .arg(&socket)
+            .args(more)
             .stdout(File::create(&log).unwrap())
             .stderr(Stdio::piped())
             .spawn()
@@ -431,4 +438,78 @@ fn keyvalue_survives_the_host_being_killed() {
     let visits = run.call(&["request", "assistant", "visits"]);
     assert!(visits.status.success(), "{}", text(&visits.stderr));
     assert_eq!(text(&visits.stdout), "5\n");
+}
+
+/// `airssys upgrade` replaces a component's code in a running system; a
+/// file that is not a plugin is refused and the running version stays.
+#[test]
+fn upgrade_from_the_command_line() {
+    let run = ControlledRun::start();
+    let upgraded = run.call(&["upgrade", "echo", ECHO_V2_PATH]);
+    assert!(upgraded.status.success(), "{}", text(&upgraded.stderr));
+    assert_eq!(text(&upgraded.stdout), "upgraded: generation 2\n");
+    assert_eq!(
+        text(&run.call(&["request", "echo", "version"]).stdout),
+        "v2\n"
+    );
+
+    let garbage = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(garbage.path(), "not wasm").unwrap();
+    let refused = run.call(&["upgrade", "echo", garbage.path().to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("the old one runs on"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let unknown = run.call(&["upgrade", "nobody", ECHO_V2_PATH]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(text(&unknown.stderr).contains("no component is named \"nobody\""));
+    assert_eq!(
+        text(&run.call(&["request", "echo", "version"]).stdout),
+        "v2\n"
+    );
+    let (_, output) = run.stop();
+    assert!(text(&output.stdout).contains("echo upgraded to generation 2"));
+}
+
+/// Replaces `path` the way a build does: written beside it, renamed over.
+fn replace_file(path: &Path, bytes: &[u8]) {
+    let next = path.with_extension("next");
+    std::fs::write(&next, bytes).unwrap();
+    std::fs::rename(&next, path).unwrap();
+}
+
+/// `airssys run --watch` upgrades a component whose file is rebuilt, keeps
+/// it when the new file is broken, and ignores a rewrite of the same bytes.
+#[test]
+fn watch_upgrades_a_rebuilt_plugin() {
+    let plugins = tempfile::tempdir().unwrap();
+    let wasm = plugins.path().join("echo.wasm");
+    std::fs::copy(ECHO_PATH, &wasm).unwrap();
+    let manifest = format!("[[component]]\nname = \"echo\"\nwasm = {wasm:?}\n");
+    let mut run = ControlledRun::start_with(&manifest, None, &["--watch"]);
+    run.wait_for_flow("watching the components' files");
+    assert_eq!(
+        text(&run.call(&["request", "echo", "version"]).stdout),
+        "v1\n"
+    );
+
+    replace_file(&wasm, &std::fs::read(ECHO_V2_PATH).unwrap());
+    run.wait_for_flow("echo upgraded to generation 2");
+    assert_eq!(
+        text(&run.call(&["request", "echo", "version"]).stdout),
+        "v2\n"
+    );
+
+    // The same bytes again, then a broken build: neither replaces v2.
+    replace_file(&wasm, &std::fs::read(ECHO_V2_PATH).unwrap());
+    replace_file(&wasm, b"half a build");
+    run.wait_for_flow("echo keeps running its current version");
+    assert_eq!(
+        text(&run.call(&["request", "echo", "version"]).stdout),
+        "v2\n"
+    );
+    let (_, output) = run.stop();
+    assert!(!text(&output.stdout).contains("generation 3"));
 }

@@ -47,6 +47,12 @@ pub(crate) enum Command {
         /// socket, until `stop`, Ctrl-C, SIGTERM or `--max-ms`.
         #[arg(long, value_name = "SOCKET")]
         control: Option<PathBuf>,
+        /// Keep running, and upgrade a component in place whenever its
+        /// `.wasm` file changes (a rebuild): the old version keeps running
+        /// if the new one is refused. Runs until Ctrl-C, SIGTERM, `stop`
+        /// or `--max-ms`. Needs a manifest.
+        #[arg(long, requires = "manifest")]
+        watch: bool,
         #[command(flatten)]
         cache: CacheArgs,
     },
@@ -77,6 +83,18 @@ pub(crate) enum Command {
         /// when not given.
         #[arg(long, value_name = "MS", default_value_t = 0)]
         timeout_ms: u64,
+    },
+    /// Replace a component's code in a system started with `airssys run
+    /// --control`, without stopping it: the new version takes over between
+    /// two messages, or is refused and the old one runs on (exit 1).
+    Upgrade {
+        /// The running system's control socket.
+        #[arg(long, value_name = "SOCKET", env = "AIRSSYS_CONTROL")]
+        control: PathBuf,
+        /// The component to upgrade.
+        name: String,
+        /// Its new `.wasm` file.
+        file: PathBuf,
     },
     /// Shut down a system started with `airssys run --control`.
     Stop {

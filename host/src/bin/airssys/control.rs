@@ -1,6 +1,6 @@
 //! The control socket of `airssys run --control PATH`: other `airssys`
-//! processes (`send`, `request`, `stop`) reach the running system through
-//! it. One JSON line each way per connection, so `socat` can speak it too.
+//! processes (`send`, `request`, `upgrade`, `stop`) reach the running
+//! system through it. One JSON line each way per connection, so `socat` can speak it too.
 
 use std::io;
 use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, PermissionsExt as _};
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use airssys_wasm::{RequestError, System};
+use airssys_wasm::{RequestError, System, WasmSource};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
@@ -56,6 +56,9 @@ pub(crate) enum ControlCommand {
         payload: Vec<u8>,
         timeout_ms: u64,
     },
+    /// Replace component `name`'s code with the component at `wasm` (a
+    /// path on this machine, as the socket is).
+    Upgrade { name: String, wasm: PathBuf },
     /// Shut the system down and end `airssys run`.
     Stop,
 }
@@ -75,6 +78,8 @@ pub(crate) enum ControlReply {
     TimedOut { error: String },
     /// The request was accepted but failed (component error, trap, stop).
     Failed { error: String },
+    /// The component runs its new version.
+    Upgraded { generation: u64 },
     /// `stop` was accepted; the system is shutting down.
     Stopping,
     /// The command line could not be read.
@@ -308,9 +313,10 @@ async fn write_line(
 }
 
 /// Carries out `command` on `system`. A request's answer is awaited in its
-/// own task so one slow component does not hold up other clients. Returns
-/// whether the command was `stop`.
-pub(crate) fn execute(
+/// own task so one slow component does not hold up other clients; an
+/// upgrade is awaited here, so changes to the system come one at a time.
+/// Returns whether the command was `stop`.
+pub(crate) async fn execute(
     system: &System,
     command: ControlCommand,
     reply: oneshot::Sender<ControlReply>,
@@ -350,6 +356,23 @@ pub(crate) fn execute(
                 });
             }
         },
+        ControlCommand::Upgrade { name, wasm } => {
+            let upgraded = system.upgrade(&name, WasmSource::File(wasm)).await;
+            let _ = reply.send(match upgraded {
+                Ok(upgrade) => {
+                    say!(
+                        "airssys: {name} upgraded to generation {}",
+                        upgrade.generation
+                    );
+                    ControlReply::Upgraded {
+                        generation: upgrade.generation,
+                    }
+                }
+                Err(error) => ControlReply::Failed {
+                    error: crate::failure::chain(&error),
+                },
+            });
+        }
         ControlCommand::Stop => {
             let _ = reply.send(ControlReply::Stopping);
             return true;

@@ -32,6 +32,8 @@ mod control;
 mod failure;
 mod flow;
 mod manifest;
+#[cfg(unix)]
+mod watch;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -111,11 +113,15 @@ fn execute(
             manifest,
             max_ms,
             control,
+            watch,
             cache,
         } => runtime.block_on(commands::run::run(
-            manifest,
-            max_ms,
-            control,
+            commands::run::RunArgs {
+                manifest,
+                max_ms,
+                control,
+                watch,
+            },
             cache,
             full_payloads,
         )),
@@ -134,10 +140,19 @@ fn execute(
             full_payloads,
         )),
         #[cfg(unix)]
+        Command::Upgrade {
+            control,
+            name,
+            file,
+        } => runtime.block_on(commands::client::upgrade(&control, name, &file)),
+        #[cfg(unix)]
         Command::Stop { control } => runtime.block_on(commands::client::stop(&control)),
         #[cfg(not(unix))]
-        Command::Send { .. } | Command::Request { .. } | Command::Stop { .. } => Err(
-            Failure::usage("the control socket needs Unix domain sockets"),
-        ),
+        Command::Send { .. }
+        | Command::Request { .. }
+        | Command::Upgrade { .. }
+        | Command::Stop { .. } => Err(Failure::usage(
+            "the control socket needs Unix domain sockets",
+        )),
     }
 }

@@ -1,4 +1,4 @@
-//! `airssys send`, `request` and `stop`: one command to a running
+//! `airssys send`, `request`, `upgrade` and `stop`: one command to a running
 //! `airssys run --control`, its outcome as output and exit code.
 
 use std::io::{Read as _, Write as _};
@@ -27,6 +27,13 @@ pub(crate) async fn request(
         timeout_ms,
     };
     outcome(&control, &command, escaped).await
+}
+
+pub(crate) async fn upgrade(control: &Path, name: String, file: &Path) -> Result<(), Failure> {
+    // The run resolves the path itself, from its own working directory.
+    let wasm = std::fs::canonicalize(file)
+        .map_err(|error| Failure::usage(format!("cannot read {}: {error}", file.display())))?;
+    outcome(control, &ControlCommand::Upgrade { name, wasm }, false).await
 }
 
 pub(crate) async fn stop(control: &Path) -> Result<(), Failure> {
@@ -66,6 +73,10 @@ async fn outcome(control: &Path, command: &ControlCommand, escaped: bool) -> Res
         })?;
     match reply {
         ControlReply::Sent | ControlReply::Stopping => Ok(()),
+        ControlReply::Upgraded { generation } => {
+            say!("upgraded: generation {generation}");
+            Ok(())
+        }
         ControlReply::Response { payload } if escaped => {
             say!("{}", MessagePayload::from(payload).escaped());
             Ok(())

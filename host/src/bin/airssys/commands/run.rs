@@ -1,6 +1,6 @@
 //! `airssys run [MANIFEST]`: start a system, send its initial messages,
-//! print the flow, and shut down when it is idle (or, with `--control`,
-//! when told to).
+//! print the flow, and shut down when it is idle (or, with `--control` or
+//! `--watch`, when told to).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -16,21 +16,45 @@ use crate::control;
 use crate::failure::{Failure, chain};
 use crate::flow::escape_controls;
 use crate::manifest::{InitialMessage, Manifest, Pattern};
+#[cfg(unix)]
+use crate::watch::Watch;
 
 /// How often `run` reports that a slow start is still going.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
+/// What `airssys run` was asked to do, besides caching and printing.
+pub(crate) struct RunArgs {
+    pub(crate) manifest: Option<PathBuf>,
+    pub(crate) max_ms: Option<u64>,
+    pub(crate) control: Option<PathBuf>,
+    pub(crate) watch: bool,
+}
+
 /// `airssys run`: the manifest's system, or the built-in demo without one.
 pub(crate) async fn run(
-    manifest: Option<PathBuf>,
-    max_ms: Option<u64>,
-    control: Option<PathBuf>,
+    args: RunArgs,
     cache: CacheArgs,
     full_payloads: bool,
 ) -> Result<(), Failure> {
-    let mut plan = match manifest {
-        Some(path) => Plan::from_manifest(&path).map_err(Failure::usage)?,
+    let RunArgs {
+        manifest,
+        max_ms,
+        control,
+        watch,
+    } = args;
+    let mut plan = match &manifest {
+        Some(path) => Plan::from_manifest(path).map_err(Failure::usage)?,
         None => Plan::demo(),
+    };
+    let watch = match (watch, &manifest) {
+        (false, _) => None,
+        (true, None) => return Err(Failure::usage("--watch needs a manifest")),
+        #[cfg(unix)]
+        (true, Some(manifest)) => {
+            Some(Watch::start(manifest, std::mem::take(&mut plan.files)).map_err(Failure::failed)?)
+        }
+        #[cfg(not(unix))]
+        (true, Some(_)) => return Err(Failure::usage("--watch needs Unix")),
     };
     if cache.no_cache {
         plan.builder = plan.builder.no_compile_cache();
@@ -42,7 +66,22 @@ pub(crate) async fn run(
     } else {
         show_preview
     };
-    run_plan(plan, max_ms.map(Duration::from_millis), control, show).await
+    let keep_running = KeepRunning {
+        control,
+        #[cfg(unix)]
+        watch,
+    };
+    #[cfg(not(unix))]
+    let _: Option<()> = watch;
+    run_plan(plan, max_ms.map(Duration::from_millis), keep_running, show).await
+}
+
+/// What keeps a run going after its initial messages instead of stopping
+/// at idle.
+struct KeepRunning {
+    control: Option<PathBuf>,
+    #[cfg(unix)]
+    watch: Option<Watch>,
 }
 
 /// What `run` starts and sends.
@@ -50,6 +89,8 @@ struct Plan {
     title: String,
     builder: SystemBuilder,
     messages: Vec<InitialMessage>,
+    /// Each component's name and `.wasm` file, for `--watch`.
+    files: Vec<(String, PathBuf)>,
 }
 
 impl Plan {
@@ -65,6 +106,11 @@ impl Plan {
             builder: manifest
                 .checked_builder(base)
                 .map_err(|error| format!("{}: {error}", path.display()))?,
+            files: manifest
+                .components
+                .iter()
+                .map(|component| (component.name.clone(), base.join(&component.wasm)))
+                .collect(),
             messages: manifest.messages,
         })
     }
@@ -87,6 +133,7 @@ impl Plan {
                 pattern: Pattern::Send,
                 timeout_ms: None,
             }],
+            files: Vec::new(),
         }
     }
 }
@@ -105,9 +152,14 @@ fn show_whole(payload: &MessagePayload) -> String {
 async fn run_plan(
     plan: Plan,
     max: Option<Duration>,
-    control: Option<PathBuf>,
+    keep_running: KeepRunning,
     show: ShowPayload,
 ) -> Result<(), Failure> {
+    let KeepRunning {
+        control,
+        #[cfg(unix)]
+        watch,
+    } = keep_running;
     say!("airssys: running {}", plan.title);
     let started = Instant::now();
     // `--max-ms` counts from here, through start-up and every wait after.
@@ -184,16 +236,22 @@ async fn run_plan(
         }
     });
 
-    match control {
+    #[cfg(unix)]
+    let kept = control.is_some() || watch.is_some();
+    #[cfg(not(unix))]
+    let kept = false;
+    match kept {
         #[cfg(unix)]
-        Some((path, socket)) => {
+        true => {
             let (reason, open_connections) =
-                serve_until_stopped(&system, &path, socket, deadline).await;
+                serve_until_stopped(&system, control, watch, deadline).await;
             say!("airssys: {reason}; shutting down");
             summarize(system, started, drain_after(reason)).await;
             // Only now is every reply decided: shutdown answered or failed
             // the requests from the shell that were still in flight.
-            open_connections.finish().await;
+            if let Some(open_connections) = open_connections {
+                open_connections.finish().await;
+            }
         }
         _ => {
             let stopped_early = tokio::select! {
@@ -252,27 +310,46 @@ async fn start(
     }
 }
 
-/// Takes commands from the control socket until `stop`, a signal or
-/// `--max-ms`; returns why it stopped and the connections still owed a
-/// reply.
+/// Takes commands from the control socket and upgrades components whose
+/// files changed, one at a time, until `stop`, a signal or `--max-ms`;
+/// returns why it stopped and the connections still owed a reply.
 #[cfg(unix)]
 async fn serve_until_stopped(
     system: &System,
-    path: &Path,
-    socket: control::ControlSocket,
+    control: Option<(PathBuf, control::ControlSocket)>,
+    mut watch: Option<Watch>,
     deadline: Option<tokio::time::Instant>,
-) -> (&'static str, control::OpenConnections) {
-    say!(
-        "airssys: listening on {path}; try `airssys request --control {path} <component> <payload>`",
-        path = path.display()
-    );
-    let (commands, mut incoming) = tokio::sync::mpsc::channel(64);
-    let server = tokio::spawn(socket.serve(commands));
+) -> (&'static str, Option<control::OpenConnections>) {
+    let (mut incoming, server) = match control {
+        Some((path, socket)) => {
+            say!(
+                "airssys: listening on {path}; try `airssys request --control {path} <component> <payload>`",
+                path = path.display()
+            );
+            let (commands, incoming) = tokio::sync::mpsc::channel(64);
+            (Some(incoming), Some(tokio::spawn(socket.serve(commands))))
+        }
+        None => (None, None),
+    };
+    if watch.is_some() {
+        say!("airssys: watching the components' files; a rebuilt one is upgraded in place");
+    }
     let reason = tokio::select! {
         () = async {
-            while let Some((command, reply)) = incoming.recv().await {
-                if control::execute(system, command, reply) {
-                    return;
+            loop {
+                tokio::select! {
+                    command = next(&mut incoming) => {
+                        let Some((command, reply)) = command else { return };
+                        if control::execute(system, command, reply).await {
+                            return;
+                        }
+                    }
+                    changed = changes(&mut watch) => {
+                        // Applied here, where no other branch cancels it.
+                        if let Some(watch) = &mut watch {
+                            watch.apply(system, &changed).await;
+                        }
+                    }
                 }
             }
         } => "stop requested",
@@ -282,8 +359,30 @@ async fn serve_until_stopped(
     // Closing the queue stops the server, which removes the socket file;
     // commands still queued get "shutting down".
     drop(incoming);
-    let open_connections = server.await.expect("the control server does not panic");
+    let open_connections = match server {
+        Some(server) => Some(server.await.expect("the control server does not panic")),
+        None => None,
+    };
     (reason, open_connections)
+}
+
+/// The next command from the control socket, if there is one; never
+/// without a socket.
+#[cfg(unix)]
+async fn next<T>(incoming: &mut Option<tokio::sync::mpsc::Receiver<T>>) -> Option<T> {
+    match incoming {
+        Some(incoming) => incoming.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The files changed since last asked; never without a watch.
+#[cfg(unix)]
+async fn changes(watch: &mut Option<Watch>) -> std::collections::HashSet<PathBuf> {
+    match watch {
+        Some(watch) => watch.next_change().await,
+        None => std::future::pending().await,
+    }
 }
 
 fn send_initial(
