@@ -66,7 +66,8 @@
 //!   without stopping it: the new version is instantiated first (or
 //!   refused, with [`ChangeError`], leaving the old one running), then takes
 //!   over between two calls with everything queued and the callbacks of the
-//!   old version's requests. [`System::status`] shows each component's
+//!   old version's requests. [`System::set_grants`] changes what a
+//!   component may message. [`System::status`] shows each component's
 //!   generation and whether an upgrade waits.
 //! - **Stop it**: [`System::shutdown`] drains queued work up to a deadline,
 //!   fails what is still pending with a shutdown error delivered to its

@@ -33,6 +33,17 @@ impl Grants {
         table.entry(sender).or_default().any = true;
     }
 
+    /// Replaces what `sender` may message: exactly `targets`, or every
+    /// target with `any`.
+    pub(crate) fn set(&self, sender: ComponentId, targets: Vec<ComponentId>, any: bool) {
+        let grants = GrantSet {
+            any,
+            targets: targets.into_iter().collect(),
+        };
+        let mut table = self.by_sender.write().expect("grant table lock poisoned");
+        table.insert(sender, grants);
+    }
+
     /// `Ok` when `sender` may message `target`, else `CapabilityDenied`.
     pub(crate) fn check(&self, sender: &ComponentId, target: &str) -> Result<(), MessagingError> {
         if sender.is_host() {

@@ -513,6 +513,7 @@ impl SystemBuilder {
         let built_in = vec![tokio::spawn(actor.run())];
         Ok(System {
             router: parts.router,
+            grants: parts.grants,
             tracker: parts.tracker,
             subscriber: parts.subscriber,
             activity: parts.activity,

@@ -151,7 +151,7 @@ pub enum ChangeError {
 
     /// The name is a service: the host application's own code, changed by
     /// rebuilding the host, not at run time.
-    #[error("{0:?} is a service, not a component: it cannot be upgraded")]
+    #[error("{0:?} is a service, not a component: it cannot be changed at run time")]
     NotAComponent(String),
 
     /// The new version does not compile, link, fit its limits or
@@ -163,6 +163,16 @@ pub enum ChangeError {
         /// Why.
         #[source]
         source: WasmError,
+    },
+
+    /// A grant names a target that is neither a component nor a service
+    /// of this system, nor `host` or `timer`.
+    #[error("grant {sender} -> {target}: {target:?} is not a component or service of this system")]
+    UnknownGrant {
+        /// The grant's sender.
+        sender: String,
+        /// The name that is not known.
+        target: String,
     },
 
     /// The component has failed (its supervisor gave up): it takes no

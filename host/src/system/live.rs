@@ -1,4 +1,4 @@
-//! Changing a running system: [`System::upgrade`].
+//! Changing a running system: [`System::upgrade`], [`System::set_grants`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -6,6 +6,7 @@ use crate::core::component::id::ComponentId;
 use crate::core::component::supervision::{SupervisionEvent, SupervisionEventKind};
 use crate::core::messaging::traits::MailboxRegistry;
 use crate::core::runtime::errors::WasmError;
+use crate::messaging::timer::TIMER;
 use crate::runtime::actor::{SwapError, error_chain};
 use crate::system::compile;
 use crate::system::errors::ChangeError;
@@ -121,6 +122,45 @@ impl System {
         };
         self.upgrade_refused(id, &error);
         Err(error)
+    }
+
+    /// Replaces what component `sender` may message: exactly `targets`
+    /// (components and services of this system, `"host"` for the host's
+    /// inbox, `"timer"`), or every target with `any`. Deny by default still
+    /// holds: an empty list and `false` reach nobody. It applies from the
+    /// next send or request; what was already accepted is delivered.
+    ///
+    /// ```no_run
+    /// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::ChangeError> {
+    /// // shop may now reach warehouse and billing, and nothing else.
+    /// system.set_grants("shop", &["warehouse", "billing"], false)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_grants(&self, sender: &str, targets: &[&str], any: bool) -> Result<(), ChangeError> {
+        let known = |name: &str| self.tasks.iter().find(|(id, _)| id.as_str() == name);
+        let Some((id, task)) = known(sender) else {
+            return Err(ChangeError::UnknownComponent(sender.to_owned()));
+        };
+        if let Some(SwapError::NotAComponent) = task.refuses_upgrades() {
+            return Err(ChangeError::NotAComponent(sender.to_owned()));
+        }
+        let reserved = |target: &str| target == ComponentId::HOST || target == TIMER;
+        if let Some(unknown) = targets
+            .iter()
+            .find(|target| known(target).is_none() && !reserved(target))
+        {
+            return Err(ChangeError::UnknownGrant {
+                sender: sender.to_owned(),
+                target: (*unknown).to_owned(),
+            });
+        }
+        tracing::info!(component = %id, ?targets, any, "grants changed");
+        let targets = targets
+            .iter()
+            .map(ComponentId::new)
+            .collect();
+        self.grants.set(id.clone(), targets, any);
+        Ok(())
     }
 
     fn upgrade_refused(&self, id: &ComponentId, error: &ChangeError) {

@@ -16,6 +16,7 @@ use crate::core::messaging::errors::{MessagingError, RequestError};
 use crate::core::messaging::payload::MessagePayload;
 use crate::core::messaging::pending::{self, PendingResponse};
 use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, ReplyTo};
+use crate::messaging::capability::Grants;
 use crate::messaging::correlation::{CorrelationTrackerImpl, TrackerStats};
 use crate::messaging::counters::{ComponentCounters, ComponentStats};
 use crate::messaging::router::ResponseRouter;
@@ -50,6 +51,9 @@ use crate::system::live::UpgradeCounters;
 /// ```
 pub struct System {
     pub(crate) router: Arc<ResponseRouter>,
+    /// Who may message whom: checked by the router, changed by
+    /// [`System::set_grants`].
+    pub(crate) grants: Arc<Grants>,
     pub(crate) tracker: Arc<CorrelationTrackerImpl>,
     pub(crate) subscriber: Arc<ComponentSubscriber>,
     pub(crate) activity: Arc<Activity>,

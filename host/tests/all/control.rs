@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use airssys_test_fixtures::{ASSISTANT_PATH, ECHO_PATH, ECHO_V2_PATH};
+use airssys_test_fixtures::{ASSISTANT_PATH, CLIENT_PATH, ECHO_PATH, ECHO_V2_PATH};
 
 use crate::cli::{airssys, assert_prints, text};
 
@@ -18,6 +18,8 @@ struct ControlledRun {
     socket: PathBuf,
     /// Where the run's stdout (the message flow) goes.
     log: PathBuf,
+    /// The manifest it runs.
+    manifest: PathBuf,
 }
 
 impl ControlledRun {
@@ -45,11 +47,11 @@ impl ControlledRun {
         let dir = tempfile::tempdir().unwrap();
         let manifest_path = dir.path().join("system.toml");
         std::fs::write(&manifest_path, manifest).unwrap();
-        let manifest = manifest_path;
+
         let socket = socket.unwrap_or_else(|| dir.path().join("control.sock"));
         let log = dir.path().join("run.log");
         let child = Command::new(env!("CARGO_BIN_EXE_airssys"))
-            .args(["run", manifest.to_str().unwrap(), "--control"])
+            .args(["run", manifest_path.to_str().unwrap(), "--control"])
             .arg(&socket)
             .args(more)
             .stdout(File::create(&log).unwrap())
@@ -61,6 +63,7 @@ impl ControlledRun {
             _dir: dir,
             socket,
             log,
+            manifest: manifest_path,
         };
         run.wait_until("listening", |run| run.socket.exists());
         run
@@ -512,4 +515,37 @@ fn watch_upgrades_a_rebuilt_plugin() {
     );
     let (_, output) = run.stop();
     assert!(!text(&output.stdout).contains("generation 3"));
+}
+
+/// `airssys run --watch` applies a changed manifest's grants at once, and
+/// says which other changes wait for the next start.
+#[test]
+fn watch_applies_a_changed_manifests_grants() {
+    let component = |grants: &str| {
+        format!(
+            "[[component]]\nname = \"echo\"\nwasm = {ECHO_PATH:?}\n\n\
+             [[component]]\nname = \"client\"\nwasm = {CLIENT_PATH:?}\ngrants = [{grants}]\n"
+        )
+    };
+    let mut run = ControlledRun::start_with(&component("\"echo\""), None, &["--watch"]);
+    run.wait_for_flow("watching the components' files");
+    assert_eq!(
+        text(&run.call(&["request", "client", "send echo hi"]).stdout),
+        "sent\n"
+    );
+
+    std::fs::write(&run.manifest, component("")).unwrap();
+    run.wait_for_flow("client: grants now []");
+    let refused = text(&run.call(&["request", "client", "send echo hi"]).stdout);
+    assert!(refused.starts_with("error CapabilityDenied"), "{refused}");
+
+    let limits = format!("[limits]\nmailbox-capacity = 8\n{}", component("\"*\""));
+    std::fs::write(&run.manifest, limits).unwrap();
+    run.wait_for_flow("client: grants now [\"*\"]");
+    run.wait_for_flow("[limits], [keyvalue] and [cache] changes apply at the next start");
+    assert_eq!(
+        text(&run.call(&["request", "client", "send echo hi"]).stdout),
+        "sent\n"
+    );
+    run.stop();
 }

@@ -10,6 +10,7 @@ mod common;
 #[cfg(all(unix, feature = "cli"))]
 mod control;
 mod examples;
+mod grants;
 mod hostile;
 mod inline;
 mod lazy;

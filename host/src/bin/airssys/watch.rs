@@ -1,7 +1,8 @@
 //! `airssys run --watch`: upgrades a component in place when its `.wasm`
-//! file changes, the plugin author's edit-build-see loop.
+//! file changes, the plugin author's edit-build-see loop; applies a changed
+//! manifest's grants and `.wasm` paths, and says what else needs a restart.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -12,18 +13,59 @@ use sha2::{Digest as _, Sha256};
 use tokio::sync::mpsc;
 
 use crate::failure::chain;
+use crate::manifest::Manifest;
 
 /// How long a file must be quiet before it counts as changed: a build
 /// writes it in several steps.
 const QUIET: Duration = Duration::from_millis(300);
 
-/// The watched component files, and what each held when last loaded.
+/// The watched component files, what each held when last loaded, and the
+/// manifest as last applied.
 pub(crate) struct Watch {
     /// Stops watching when dropped.
-    _debouncer: Debouncer<RecommendedWatcher>,
+    debouncer: Debouncer<RecommendedWatcher>,
     changed: mpsc::UnboundedReceiver<Vec<PathBuf>>,
     components: Vec<Watched>,
     manifest: PathBuf,
+    applied: Shape,
+}
+
+/// What `--watch` compares between two versions of the manifest.
+#[derive(PartialEq)]
+struct Shape {
+    components: BTreeMap<String, ComponentShape>,
+    /// Everything outside the components that a run depends on (limits,
+    /// the key-value database, the cache), as text.
+    system: String,
+}
+
+#[derive(PartialEq)]
+struct ComponentShape {
+    grants: Vec<String>,
+    wasm: PathBuf,
+    /// Its other keys, as text: a change there needs a restart.
+    rest: String,
+}
+
+impl Shape {
+    fn of(manifest: Manifest, base: &Path) -> Self {
+        let system = format!(
+            "{:?} {:?} {:?}",
+            manifest.limits, manifest.keyvalue, manifest.cache
+        );
+        let components = manifest
+            .components
+            .into_iter()
+            .map(|mut component| {
+                let grants = std::mem::take(&mut component.grants);
+                let wasm = base.join(std::mem::take(&mut component.wasm));
+                let name = std::mem::take(&mut component.name);
+                let rest = format!("{component:?}");
+                (name, ComponentShape { grants, wasm, rest })
+            })
+            .collect();
+        Self { components, system }
+    }
 }
 
 struct Watched {
@@ -40,6 +82,7 @@ impl Watch {
         manifest: &Path,
         components: Vec<(String, PathBuf)>,
     ) -> Result<Self, String> {
+        let applied = Shape::of(Manifest::load(manifest)?, base_of(manifest));
         let (send, changed) = mpsc::unbounded_channel();
         let mut debouncer = new_debouncer(QUIET, move |events: DebounceEventResult| match events {
             Ok(events) => {
@@ -66,16 +109,14 @@ impl Watch {
         directories.sort();
         directories.dedup();
         for directory in directories {
-            debouncer
-                .watcher()
-                .watch(directory, RecursiveMode::NonRecursive)
-                .map_err(|error| format!("cannot watch {}: {error}", directory.display()))?;
+            watch_directory(&mut debouncer, directory)?;
         }
         Ok(Self {
-            _debouncer: debouncer,
+            debouncer,
             changed,
             components,
             manifest,
+            applied,
         })
     }
 
@@ -95,10 +136,7 @@ impl Watch {
     /// other bytes, saying what happened.
     pub(crate) async fn apply(&mut self, system: &System, changed: &HashSet<PathBuf>) {
         if changed.contains(&self.manifest) {
-            say!(
-                "airssys: {} changed; --watch applies only components' new code: restart to apply the manifest",
-                self.manifest.display()
-            );
+            self.apply_manifest(system).await;
         }
         for component in &mut self.components {
             if !changed.contains(&component.path) {
@@ -142,4 +180,86 @@ fn digest_of(path: &Path) -> Option<[u8; 32]> {
     std::fs::read(path)
         .ok()
         .map(|bytes| Sha256::digest(&bytes).into())
+}
+
+impl Watch {
+    /// Applies what changed in the manifest and can change while running
+    /// (grants, a component's `.wasm` path); says what cannot.
+    async fn apply_manifest(&mut self, system: &System) {
+        let loaded = match Manifest::load(&self.manifest) {
+            Ok(loaded) => Shape::of(loaded, base_of(&self.manifest)),
+            Err(error) => {
+                say!("airssys: the changed manifest is not applied: {error}");
+                return;
+            }
+        };
+        if loaded == self.applied {
+            return;
+        }
+        if loaded.system != self.applied.system {
+            say!("airssys: [limits], [keyvalue] and [cache] changes apply at the next start");
+        }
+        let names = |shape: &Shape| shape.components.keys().cloned().collect::<Vec<_>>();
+        if names(&loaded) != names(&self.applied) {
+            say!("airssys: components added or removed in the manifest apply at the next start");
+        }
+        for (name, new) in &loaded.components {
+            let Some(old) = self.applied.components.get(name) else {
+                continue;
+            };
+            if new.rest != old.rest {
+                say!(
+                    "airssys: {name}: changes besides its grants and wasm apply at the next start"
+                );
+            }
+            if new.grants != old.grants {
+                let any = new.grants.iter().any(|grant| grant == "*");
+                let targets: Vec<&str> = new
+                    .grants
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|grant| *grant != "*")
+                    .collect();
+                match system.set_grants(name, &targets, any) {
+                    Ok(()) => say!("airssys: {name}: grants now {:?}", new.grants),
+                    Err(error) => say!("airssys: {name}: grants not changed: {}", chain(&error)),
+                }
+            }
+            if new.wasm != old.wasm {
+                self.move_file(system, name, &new.wasm).await;
+            }
+        }
+        self.applied = loaded;
+    }
+
+    /// Component `name` now comes from `path`: upgrades to it, and watches
+    /// it from now on.
+    async fn move_file(&mut self, system: &System, name: &str, path: &Path) {
+        let Ok(path) = absolute(path) else { return };
+        if let Some(directory) = path.parent()
+            && let Err(error) = watch_directory(&mut self.debouncer, directory)
+        {
+            say!("airssys: {error}");
+        }
+        let Some(component) = self.components.iter_mut().find(|c| c.name == name) else {
+            return;
+        };
+        component.path.clone_from(&path);
+        component.digest = None;
+        Box::pin(self.apply(system, &HashSet::from([path]))).await;
+    }
+}
+
+fn watch_directory(
+    debouncer: &mut Debouncer<RecommendedWatcher>,
+    directory: &Path,
+) -> Result<(), String> {
+    debouncer
+        .watcher()
+        .watch(directory, RecursiveMode::NonRecursive)
+        .map_err(|error| format!("cannot watch {}: {error}", directory.display()))
+}
+
+fn base_of(manifest: &Path) -> &Path {
+    manifest.parent().unwrap_or(Path::new("."))
 }
