@@ -155,10 +155,7 @@ impl System {
             });
         }
         tracing::info!(component = %id, ?targets, any, "grants changed");
-        let targets = targets
-            .iter()
-            .map(ComponentId::new)
-            .collect();
+        let targets = targets.iter().map(ComponentId::new).collect();
         self.grants.set(id.clone(), targets, any);
         Ok(())
     }

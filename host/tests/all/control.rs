@@ -549,3 +549,26 @@ fn watch_applies_a_changed_manifests_grants() {
     );
     run.stop();
 }
+
+/// The README's live-upgrade example runs as written: a rebuilt plugin
+/// answers in the running system.
+#[test]
+fn live_upgrade_example_script_runs() {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/live-upgrade/run.sh"
+    );
+    let output = Command::new("bash")
+        .arg(script)
+        .env("AIRSSYS", env!("CARGO_BIN_EXE_airssys"))
+        .output()
+        .expect("bash runs");
+    assert_prints(
+        &output,
+        &[
+            "hello world",
+            "bonjour world",
+            "greeter upgraded to generation 2",
+        ],
+    );
+}
