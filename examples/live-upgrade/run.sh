@@ -13,6 +13,8 @@ if [[ -z "${AIRSSYS:-}" ]]; then
   cargo build --quiet -p airssys-wasm --features cli
   AIRSSYS=target/debug/airssys
 fi
+# Plugins are built for this target; a fresh toolchain may lack it.
+rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
 # The test fixtures' guest build directory: its dependencies are built.
 guests="${CARGO_TARGET_DIR:-target}/airssys-guests"
 workdir=$(mktemp -d)
