@@ -207,6 +207,18 @@ enum AfterCall {
     GaveUp,
 }
 
+/// The supervisor gave up: what is still queued fails.
+struct GaveUp;
+
+impl AfterCall {
+    fn carry_on(self) -> Result<(), GaveUp> {
+        match self {
+            Self::Continue => Ok(()),
+            Self::GaveUp => Err(GaveUp),
+        }
+    }
+}
+
 /// What the actor's task took from its queues.
 enum Next {
     Callback(Callback),
@@ -263,6 +275,15 @@ impl ComponentActor {
         // However the task ends (aborted included), a call a requester
         // handed over is stopped with it.
         let _handover = StopHandover(Arc::clone(&self.cell.handover));
+        match self.handle_until_closed().await {
+            Ok(()) => tracing::debug!(component = %self.cell.id, "actor stopped"),
+            Err(GaveUp) => self.fail_remaining(ActorCore::stopped).await,
+        }
+    }
+
+    /// Handles what comes until the mailbox is closed and drained, then the
+    /// callbacks still queued; stops early if the supervisor gives up.
+    async fn handle_until_closed(&mut self) -> Result<(), GaveUp> {
         while let Some(first) = self.next().await {
             let mut core = self.cell.core.lock().await;
             let mut next = Some(first);
@@ -273,19 +294,13 @@ impl ComponentActor {
                 if core.instance.is_none() {
                     // Its supervisor gave up in a call a requester ran.
                     fail_item(&core, item, core.stopped());
-                    drop(core);
-                    self.fail_remaining(ActorCore::stopped).await;
-                    return;
+                    return Err(GaveUp);
                 }
-                let after = match item {
+                match item {
                     Next::Callback(callback) => core.on_callback(callback).await,
                     Next::Message(envelope) => core.on_message(envelope).await,
-                };
-                if let AfterCall::GaveUp = after {
-                    drop(core);
-                    self.fail_remaining(ActorCore::stopped).await;
-                    return;
                 }
+                .carry_on()?;
                 // Yields to its neighbours when its scheduling budget runs
                 // out, still holding the component's state.
                 tokio::task::coop::consume_budget().await;
@@ -294,20 +309,14 @@ impl ComponentActor {
         }
         let mut core = self.cell.core.lock().await;
         if core.instance.is_none() {
-            drop(core);
-            self.fail_remaining(ActorCore::stopped).await;
-            return;
+            return Err(GaveUp);
         }
         loop {
             let callback = self.cell.queues().callbacks.try_recv();
             let Ok(callback) = callback else { break };
-            if let AfterCall::GaveUp = core.on_callback(callback).await {
-                drop(core);
-                self.fail_remaining(ActorCore::stopped).await;
-                return;
-            }
+            core.on_callback(callback).await.carry_on()?;
         }
-        tracing::debug!(component = %core.id, "actor stopped");
+        Ok(())
     }
 
     /// The next callback or message, callbacks first, claimed so that no

@@ -102,6 +102,9 @@ impl WasmEngine {
 impl Drop for WasmEngine {
     fn drop(&mut self) {
         self.ticker.store(false, Ordering::Release);
+        // One last tick: a guest still running on a task its system just
+        // aborted yields at it, and the abort takes effect.
+        self.engine.increment_epoch();
     }
 }
 
