@@ -263,15 +263,20 @@ fn unread_reply_is_reported_not_awaited_forever() {
     drop(silent);
 }
 
-/// The README's control example runs as written.
-#[test]
-fn control_example_script_runs() {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/control/run.sh");
-    let output = Command::new("bash")
+/// Runs `examples/<name>/run.sh` with this build's `airssys`.
+fn run_example(name: &str) -> Output {
+    let script = format!("{}/../examples/{name}/run.sh", env!("CARGO_MANIFEST_DIR"));
+    Command::new("bash")
         .arg(script)
         .env("AIRSSYS", env!("CARGO_BIN_EXE_airssys"))
         .output()
-        .expect("bash runs");
+        .expect("bash runs")
+}
+
+/// The README's control example runs as written.
+#[test]
+fn control_example_script_runs() {
+    let output = run_example("control");
     assert_prints(
         &output,
         &[
@@ -445,6 +450,7 @@ fn keyvalue_survives_the_host_being_killed() {
 
 /// `airssys upgrade` replaces a component's code in a running system; a
 /// file that is not a plugin is refused and the running version stays.
+/// `airssys status` shows the generation and the counters.
 #[test]
 fn upgrade_from_the_command_line() {
     let run = ControlledRun::start();
@@ -471,6 +477,22 @@ fn upgrade_from_the_command_line() {
     assert_eq!(
         text(&run.call(&["request", "echo", "version"]).stdout),
         "v2\n"
+    );
+
+    let status = run.call(&["status"]);
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    let table = text(&status.stdout);
+    let mut lines = table
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>());
+    assert_eq!(
+        lines.next().unwrap()[..4],
+        ["NAME", "GEN", "ACCEPTED", "HANDLED"]
+    );
+    // Two requests for `version`, each handled once.
+    assert_eq!(
+        lines.next().unwrap(),
+        ["echo", "2", "2", "2", "0", "0", "0", "0"]
     );
     let (_, output) = run.stop();
     assert!(text(&output.stdout).contains("echo upgraded to generation 2"));
@@ -554,15 +576,7 @@ fn watch_applies_a_changed_manifests_grants() {
 /// answers in the running system.
 #[test]
 fn live_upgrade_example_script_runs() {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../examples/live-upgrade/run.sh"
-    );
-    let output = Command::new("bash")
-        .arg(script)
-        .env("AIRSSYS", env!("CARGO_BIN_EXE_airssys"))
-        .output()
-        .expect("bash runs");
+    let output = run_example("live-upgrade");
     assert_prints(
         &output,
         &[

@@ -96,6 +96,14 @@ pub(crate) enum Command {
         /// Its new `.wasm` file.
         file: PathBuf,
     },
+    /// Print each component of a system started with `airssys run
+    /// --control`: its generation (`+` while a new version waits for the
+    /// current call) and counters.
+    Status {
+        /// The running system's control socket.
+        #[arg(long, value_name = "SOCKET", env = "AIRSSYS_CONTROL")]
+        control: PathBuf,
+    },
     /// Shut down a system started with `airssys run --control`.
     Stop {
         /// The running system's control socket.

@@ -56,6 +56,8 @@ pub(crate) enum ControlCommand {
         payload: Vec<u8>,
         timeout_ms: u64,
     },
+    /// Each component's generation and counters.
+    Status,
     /// Replace component `name`'s code with the component at `wasm` (a
     /// path on this machine, as the socket is).
     Upgrade { name: String, wasm: PathBuf },
@@ -80,10 +82,27 @@ pub(crate) enum ControlReply {
     Failed { error: String },
     /// The component runs its new version.
     Upgraded { generation: u64 },
+    /// Each component and service, in the system's order.
+    Status { components: Vec<StatusRow> },
     /// `stop` was accepted; the system is shutting down.
     Stopping,
     /// The command line could not be read.
     BadCommand { error: String },
+}
+
+/// One component's line of `airssys status`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct StatusRow {
+    pub(crate) name: String,
+    pub(crate) generation: u64,
+    pub(crate) upgrading: bool,
+    pub(crate) accepted: u64,
+    pub(crate) handled: u64,
+    pub(crate) failed: u64,
+    pub(crate) trapped: u64,
+    pub(crate) callbacks: u64,
+    pub(crate) callbacks_dropped: u64,
 }
 
 impl ControlReply {
@@ -356,6 +375,24 @@ pub(crate) async fn execute(
                 });
             }
         },
+        ControlCommand::Status => {
+            let components = system
+                .status()
+                .into_iter()
+                .map(|component| StatusRow {
+                    name: component.name.to_string(),
+                    generation: component.generation,
+                    upgrading: component.upgrading,
+                    accepted: component.stats.accepted,
+                    handled: component.stats.handled,
+                    failed: component.stats.failed,
+                    trapped: component.stats.trapped,
+                    callbacks: component.stats.callbacks,
+                    callbacks_dropped: component.stats.callbacks_dropped,
+                })
+                .collect();
+            let _ = reply.send(ControlReply::Status { components });
+        }
         ControlCommand::Upgrade { name, wasm } => {
             let upgraded = system.upgrade(&name, WasmSource::File(wasm)).await;
             let _ = reply.send(match upgraded {

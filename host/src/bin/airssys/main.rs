@@ -146,11 +146,14 @@ fn execute(
             file,
         } => runtime.block_on(commands::client::upgrade(&control, name, &file)),
         #[cfg(unix)]
+        Command::Status { control } => runtime.block_on(commands::client::status(&control)),
+        #[cfg(unix)]
         Command::Stop { control } => runtime.block_on(commands::client::stop(&control)),
         #[cfg(not(unix))]
         Command::Send { .. }
         | Command::Request { .. }
         | Command::Upgrade { .. }
+        | Command::Status { .. }
         | Command::Stop { .. } => Err(Failure::usage(
             "the control socket needs Unix domain sockets",
         )),

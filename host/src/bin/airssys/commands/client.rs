@@ -1,4 +1,4 @@
-//! `airssys send`, `request`, `upgrade` and `stop`: one command to a running
+//! `airssys send`, `request`, `upgrade`, `status` and `stop`: one command to a running
 //! `airssys run --control`, its outcome as output and exit code.
 
 use std::io::{Read as _, Write as _};
@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use airssys_wasm::MessagePayload;
 
 use crate::cli::MessageArgs;
-use crate::control::{self, ClientError, ControlCommand, ControlReply};
+use crate::control::{self, ClientError, ControlCommand, ControlReply, StatusRow};
 use crate::failure::Failure;
+use crate::flow::escape_controls;
 
 pub(crate) async fn send(message: MessageArgs) -> Result<(), Failure> {
     let (control, to, payload) = read_message(message)?;
@@ -34,6 +35,10 @@ pub(crate) async fn upgrade(control: &Path, name: String, file: &Path) -> Result
     let wasm = std::fs::canonicalize(file)
         .map_err(|error| Failure::usage(format!("cannot read {}: {error}", file.display())))?;
     outcome(control, &ControlCommand::Upgrade { name, wasm }, false).await
+}
+
+pub(crate) async fn status(control: &Path) -> Result<(), Failure> {
+    outcome(control, &ControlCommand::Status, false).await
 }
 
 pub(crate) async fn stop(control: &Path) -> Result<(), Failure> {
@@ -73,6 +78,10 @@ async fn outcome(control: &Path, command: &ControlCommand, escaped: bool) -> Res
         })?;
     match reply {
         ControlReply::Sent | ControlReply::Stopping => Ok(()),
+        ControlReply::Status { components } => {
+            print_status(&components);
+            Ok(())
+        }
         ControlReply::Upgraded { generation } => {
             say!("upgraded: generation {generation}");
             Ok(())
@@ -101,4 +110,57 @@ fn print_payload(payload: &[u8]) {
         let _ = stdout.write_all(b"\n");
     }
     let _ = stdout.flush();
+}
+
+/// The status as a table, one component a line, columns aligned.
+fn print_status(components: &[StatusRow]) {
+    let header = [
+        "NAME",
+        "GEN",
+        "ACCEPTED",
+        "HANDLED",
+        "FAILED",
+        "TRAPPED",
+        "CALLBACKS",
+        "DROPPED",
+    ];
+    let rows: Vec<[String; 8]> = components
+        .iter()
+        .map(|row| {
+            let generation = if row.upgrading {
+                format!("{}+", row.generation)
+            } else {
+                row.generation.to_string()
+            };
+            [
+                escape_controls(&row.name),
+                generation,
+                row.accepted.to_string(),
+                row.handled.to_string(),
+                row.failed.to_string(),
+                row.trapped.to_string(),
+                row.callbacks.to_string(),
+                row.callbacks_dropped.to_string(),
+            ]
+        })
+        .collect();
+    let width = |column: usize| {
+        rows.iter()
+            .map(|row| row[column].chars().count())
+            .chain([header[column].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..header.len()).map(width).collect();
+    let line = |cells: &[&str]| {
+        let mut text = format!("{:<w$}", cells[0], w = widths[0]);
+        for (cell, width) in cells.iter().zip(&widths).skip(1) {
+            text.push_str(&format!("  {cell:>width$}"));
+        }
+        say!("{text}");
+    };
+    line(&header);
+    for row in &rows {
+        line(&row.iter().map(String::as_str).collect::<Vec<_>>());
+    }
 }
