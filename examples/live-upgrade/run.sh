@@ -14,7 +14,10 @@ if [[ -z "${AIRSSYS:-}" ]]; then
   AIRSSYS=target/debug/airssys
 fi
 # Plugins are built for this target; a fresh toolchain may lack it.
-rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+if command -v rustup >/dev/null &&
+  ! rustup target list --installed | grep -x wasm32-wasip2 >/dev/null; then
+  rustup target add wasm32-wasip2
+fi
 # The test fixtures' guest build directory: its dependencies are built.
 guests="${CARGO_TARGET_DIR:-target}/airssys-guests"
 workdir=$(mktemp -d)
@@ -24,16 +27,24 @@ trap '[[ -n "$run" ]] && kill "$run" 2>/dev/null; rm -rf "$workdir"' EXIT
 # Builds the greeter saying $1, and puts it where the manifest points the
 # way a build does: written beside it, then renamed over it.
 build_greeter() {
-  GREETING="$1" CARGO_TARGET_DIR="$guests" \
-    cargo build --quiet --release --target wasm32-wasip2 -p greeter
+  # The outer build's flags and wrappers (as under `cargo test`) are for
+  # the host's crates, not for a plugin.
+  env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS -u RUSTC_WRAPPER -u RUSTC_WORKSPACE_WRAPPER \
+    GREETING="$1" CARGO_TARGET_DIR="$guests" \
+    "${CARGO:-cargo}" build --quiet --release --target wasm32-wasip2 -p greeter
   cp "$guests/wasm32-wasip2/release/greeter.wasm" "$workdir/greeter.wasm.next"
   mv "$workdir/greeter.wasm.next" "$workdir/greeter.wasm"
 }
 
-# Waits until the run's output says $1.
+# Waits until the run's output says $1 (giving up after two minutes).
 wait_for() {
+  local give_up=$((SECONDS + 120))
   until grep -qF "$1" "$workdir/run.log"; do
-    kill -0 "$run" 2>/dev/null || { cat "$workdir/run.log"; exit 1; }
+    if ! kill -0 "$run" 2>/dev/null || ((SECONDS > give_up)); then
+      echo "no \"$1\" from the run:" >&2
+      cat "$workdir/run.log" >&2
+      exit 1
+    fi
     sleep 0.1
   done
 }

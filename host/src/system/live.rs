@@ -128,7 +128,9 @@ impl System {
     /// (components and services of this system, `"host"` for the host's
     /// inbox, `"timer"`), or every target with `any`. Deny by default still
     /// holds: an empty list and `false` reach nobody. It applies from the
-    /// next send or request; what was already accepted is delivered.
+    /// next send or request; what was already accepted is delivered, and a
+    /// repeating timer the component already scheduled keeps its target
+    /// (the timer service checks grants when a timer is scheduled).
     ///
     /// ```no_run
     /// # fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::ChangeError> {

@@ -70,12 +70,17 @@ impl ControlledRun {
     }
 
     /// Readiness, not timing: polls `ready`, failing if the run exits
-    /// first instead of waiting forever.
+    /// first, or if nothing happens for far longer than any machine needs.
     fn wait_until(&mut self, what: &str, ready: impl Fn(&Self) -> bool) {
+        let give_up = std::time::Instant::now() + Duration::from_secs(120);
         while !ready(self) {
             let child = self.child.as_mut().expect("still running");
             if let Some(status) = child.try_wait().unwrap() {
                 panic!("airssys run exited before {what}: {status}");
+            }
+            if std::time::Instant::now() > give_up {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                panic!("no {what} after 120 s; the run printed:\n{log}");
             }
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -529,6 +534,7 @@ fn watch_upgrades_a_rebuilt_plugin() {
 
     // The same bytes again, then a broken build: neither replaces v2.
     replace_file(&wasm, &std::fs::read(ECHO_V2_PATH).unwrap());
+    run.wait_for_flow("echo is unchanged");
     replace_file(&wasm, b"half a build");
     run.wait_for_flow("echo keeps running its current version");
     assert_eq!(
@@ -558,6 +564,7 @@ fn watch_applies_a_changed_manifests_grants() {
 
     std::fs::write(&run.manifest, component("")).unwrap();
     run.wait_for_flow("client: grants now []");
+    assert!(!text(&std::fs::read(&run.log).unwrap()).contains("upgraded to generation"));
     let refused = text(&run.call(&["request", "client", "send echo hi"]).stdout);
     assert!(refused.starts_with("error CapabilityDenied"), "{refused}");
 

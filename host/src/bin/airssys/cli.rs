@@ -43,14 +43,17 @@ pub(crate) enum Command {
         #[arg(long, value_name = "MS")]
         max_ms: Option<u64>,
         /// Keep running after the initial messages and take `send`,
-        /// `request` and `stop` from other `airssys` processes on this Unix
-        /// socket, until `stop`, Ctrl-C, SIGTERM or `--max-ms`.
+        /// `request`, `upgrade`, `status` and `stop` from other `airssys`
+        /// processes on this Unix socket, until `stop`, Ctrl-C, SIGTERM or
+        /// `--max-ms`.
         #[arg(long, value_name = "SOCKET")]
         control: Option<PathBuf>,
         /// Keep running, and upgrade a component in place whenever its
         /// `.wasm` file changes (a rebuild): the old version keeps running
-        /// if the new one is refused. Runs until Ctrl-C, SIGTERM, `stop`
-        /// or `--max-ms`. Needs a manifest.
+        /// if the new one is refused. The manifest is watched too: changed
+        /// grants and `.wasm` paths apply at once. Runs until Ctrl-C,
+        /// SIGTERM, `--max-ms` or (with `--control`) `stop`. Needs a
+        /// manifest.
         #[arg(long, requires = "manifest")]
         watch: bool,
         #[command(flatten)]
@@ -96,9 +99,9 @@ pub(crate) enum Command {
         /// Its new `.wasm` file.
         file: PathBuf,
     },
-    /// Print each component of a system started with `airssys run
-    /// --control`: its generation (`+` while a new version waits for the
-    /// current call) and counters.
+    /// Print each component and service of a system started with
+    /// `airssys run --control`: its generation (`+` while a new version
+    /// waits for the current call) and counters.
     Status {
         /// The running system's control socket.
         #[arg(long, value_name = "SOCKET", env = "AIRSSYS_CONTROL")]

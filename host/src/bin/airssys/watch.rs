@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use airssys_wasm::{System, WasmSource};
 use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
-use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
+use notify_debouncer_mini::{DebounceEventResult, DebouncedEventKind, Debouncer, new_debouncer};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::mpsc;
 
@@ -16,18 +16,33 @@ use crate::failure::chain;
 use crate::manifest::Manifest;
 
 /// How long a file must be quiet before it counts as changed: a build
-/// writes it in several steps.
+/// writes it in several steps. (Writes still going on after this are
+/// reported as continuing, and ignored until they stop.)
 const QUIET: Duration = Duration::from_millis(300);
 
-/// The watched component files, what each held when last loaded, and the
-/// manifest as last applied.
+/// The watched files, what each held when last read, and the manifest as
+/// last applied.
 pub(crate) struct Watch {
-    /// Stops watching when dropped.
     debouncer: Debouncer<RecommendedWatcher>,
     changed: mpsc::UnboundedReceiver<Vec<PathBuf>>,
     components: Vec<Watched>,
-    manifest: PathBuf,
+    manifest: WatchedFile,
     applied: Shape,
+}
+
+/// A component's `.wasm` file and the digest of the bytes it last loaded.
+struct Watched {
+    name: String,
+    file: WatchedFile,
+    digest: Option<[u8; 32]>,
+}
+
+/// A file as the watcher names it (its directory resolved, as the watcher
+/// resolves what it watches), and its length and modification time when
+/// last looked at.
+struct WatchedFile {
+    path: PathBuf,
+    stamp: Option<(u64, SystemTime)>,
 }
 
 /// What `--watch` compares between two versions of the manifest.
@@ -41,37 +56,11 @@ struct Shape {
 
 #[derive(PartialEq)]
 struct ComponentShape {
+    /// Sorted: their order means nothing.
     grants: Vec<String>,
     wasm: PathBuf,
     /// Its other keys, as text: a change there needs a restart.
     rest: String,
-}
-
-impl Shape {
-    fn of(manifest: Manifest, base: &Path) -> Self {
-        let system = format!(
-            "{:?} {:?} {:?}",
-            manifest.limits, manifest.keyvalue, manifest.cache
-        );
-        let components = manifest
-            .components
-            .into_iter()
-            .map(|mut component| {
-                let grants = std::mem::take(&mut component.grants);
-                let wasm = base.join(std::mem::take(&mut component.wasm));
-                let name = std::mem::take(&mut component.name);
-                let rest = format!("{component:?}");
-                (name, ComponentShape { grants, wasm, rest })
-            })
-            .collect();
-        Self { components, system }
-    }
-}
-
-struct Watched {
-    name: String,
-    path: PathBuf,
-    digest: Option<[u8; 32]>,
 }
 
 impl Watch {
@@ -82,28 +71,35 @@ impl Watch {
         manifest: &Path,
         components: Vec<(String, PathBuf)>,
     ) -> Result<Self, String> {
-        let applied = Shape::of(Manifest::load(manifest)?, base_of(manifest));
+        let manifest = WatchedFile::new(manifest)?;
+        let applied = Shape::load(&manifest.path)?;
         let (send, changed) = mpsc::unbounded_channel();
         let mut debouncer = new_debouncer(QUIET, move |events: DebounceEventResult| match events {
             Ok(events) => {
-                let _ = send.send(events.into_iter().map(|event| event.path).collect());
+                let settled = events
+                    .into_iter()
+                    .filter(|event| event.kind == DebouncedEventKind::Any)
+                    .map(|event| event.path)
+                    .collect();
+                let _ = send.send(settled);
             }
             Err(error) => eprintln!("airssys: watching files failed: {error}"),
         })
         .map_err(|error| format!("cannot watch files: {error}"))?;
-        let manifest = absolute(manifest)?;
         let components: Vec<_> = components
             .into_iter()
             .map(|(name, path)| {
-                let path = absolute(&path)?;
-                let digest = digest_of(&path);
-                Ok(Watched { name, path, digest })
+                let file = WatchedFile::new(&path)?;
+                let digest = std::fs::read(&file.path)
+                    .ok()
+                    .map(|bytes| Sha256::digest(&bytes).into());
+                Ok(Watched { name, file, digest })
             })
             .collect::<Result<_, String>>()?;
         let mut directories: Vec<&Path> = components
             .iter()
-            .map(|component| component.path.as_path())
-            .chain([manifest.as_path()])
+            .map(|component| component.file.path.as_path())
+            .chain([manifest.path.as_path()])
             .filter_map(Path::parent)
             .collect();
         directories.sort();
@@ -132,62 +128,24 @@ impl Watch {
         paths.into_iter().collect()
     }
 
-    /// Upgrades each component whose file is among `changed` and now holds
-    /// other bytes, saying what happened.
+    /// Applies what changed among `changed`: the manifest, then each
+    /// component whose file now holds other bytes.
     pub(crate) async fn apply(&mut self, system: &System, changed: &HashSet<PathBuf>) {
-        if changed.contains(&self.manifest) {
+        if changed.contains(&self.manifest.path) && self.manifest.touched() {
             self.apply_manifest(system).await;
         }
         for component in &mut self.components {
-            if !changed.contains(&component.path) {
-                continue;
-            }
-            // Read once: the bytes hashed are the bytes loaded.
-            let Ok(bytes) = std::fs::read(&component.path) else {
-                // Removed, or mid-replace: the next event brings it back.
-                continue;
-            };
-            let digest: [u8; 32] = Sha256::digest(&bytes).into();
-            if component.digest == Some(digest) {
-                continue;
-            }
-            component.digest = Some(digest);
-            match system
-                .upgrade(&component.name, WasmSource::Bytes(bytes.into()))
-                .await
-            {
-                Ok(upgrade) => say!(
-                    "airssys: {} upgraded to generation {} ({} changed)",
-                    component.name,
-                    upgrade.generation,
-                    component.path.display()
-                ),
-                Err(error) => say!(
-                    "airssys: {} keeps running its current version: {}",
-                    component.name,
-                    chain(&error)
-                ),
+            if changed.contains(&component.file.path) && component.file.touched() {
+                component.reload(system).await;
             }
         }
     }
-}
 
-fn absolute(path: &Path) -> Result<PathBuf, String> {
-    std::path::absolute(path).map_err(|error| format!("{}: {error}", path.display()))
-}
-
-fn digest_of(path: &Path) -> Option<[u8; 32]> {
-    std::fs::read(path)
-        .ok()
-        .map(|bytes| Sha256::digest(&bytes).into())
-}
-
-impl Watch {
     /// Applies what changed in the manifest and can change while running
     /// (grants, a component's `.wasm` path); says what cannot.
     async fn apply_manifest(&mut self, system: &System) {
-        let loaded = match Manifest::load(&self.manifest) {
-            Ok(loaded) => Shape::of(loaded, base_of(&self.manifest)),
+        let loaded = match Shape::load(&self.manifest.path) {
+            Ok(loaded) => loaded,
             Err(error) => {
                 say!("airssys: the changed manifest is not applied: {error}");
                 return;
@@ -213,17 +171,7 @@ impl Watch {
                 );
             }
             if new.grants != old.grants {
-                let any = new.grants.iter().any(|grant| grant == "*");
-                let targets: Vec<&str> = new
-                    .grants
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|grant| *grant != "*")
-                    .collect();
-                match system.set_grants(name, &targets, any) {
-                    Ok(()) => say!("airssys: {name}: grants now {:?}", new.grants),
-                    Err(error) => say!("airssys: {name}: grants not changed: {}", chain(&error)),
-                }
+                set_grants(system, name, &new.grants);
             }
             if new.wasm != old.wasm {
                 self.move_file(system, name, &new.wasm).await;
@@ -232,21 +180,136 @@ impl Watch {
         self.applied = loaded;
     }
 
-    /// Component `name` now comes from `path`: upgrades to it, and watches
-    /// it from now on.
+    /// Component `name` now comes from `path`: watches it from now on, and
+    /// upgrades to it unless it holds the same bytes.
     async fn move_file(&mut self, system: &System, name: &str, path: &Path) {
-        let Ok(path) = absolute(path) else { return };
-        if let Some(directory) = path.parent()
+        let file = match WatchedFile::new(path) {
+            Ok(file) => file,
+            Err(error) => {
+                say!("airssys: {name} keeps running its current version: {error}");
+                return;
+            }
+        };
+        if let Some(directory) = file.path.parent()
             && let Err(error) = watch_directory(&mut self.debouncer, directory)
         {
             say!("airssys: {error}");
         }
-        let Some(component) = self.components.iter_mut().find(|c| c.name == name) else {
+        if let Some(component) = self.components.iter_mut().find(|c| c.name == name) {
+            component.file = file;
+            component.reload(system).await;
+        }
+    }
+}
+
+impl Watched {
+    /// Upgrades the component to what its file holds now, unless that is
+    /// what it runs; says what happened.
+    async fn reload(&mut self, system: &System) {
+        // Read once: the bytes hashed are the bytes loaded.
+        let Ok(bytes) = std::fs::read(&self.file.path) else {
+            // Removed, or mid-replace: the next event brings it back.
             return;
         };
-        component.path.clone_from(&path);
-        component.digest = None;
-        Box::pin(self.apply(system, &HashSet::from([path]))).await;
+        let digest: [u8; 32] = Sha256::digest(&bytes).into();
+        if self.digest == Some(digest) {
+            say!(
+                "airssys: {} is unchanged ({} holds the same bytes)",
+                self.name,
+                self.file.path.display()
+            );
+            return;
+        }
+        self.digest = Some(digest);
+        match system
+            .upgrade(&self.name, WasmSource::Bytes(bytes.into()))
+            .await
+        {
+            Ok(upgrade) => say!(
+                "airssys: {} upgraded to generation {} ({} changed)",
+                self.name,
+                upgrade.generation,
+                self.file.path.display()
+            ),
+            Err(error) => say!(
+                "airssys: {} keeps running its current version: {}",
+                self.name,
+                chain(&error)
+            ),
+        }
+    }
+}
+
+impl WatchedFile {
+    /// `path`, with its directory resolved: the watcher reports events
+    /// under the resolved directory (macOS resolves `/tmp` to
+    /// `/private/tmp`, for one).
+    fn new(path: &Path) -> Result<Self, String> {
+        let name = path
+            .file_name()
+            .ok_or_else(|| format!("{} names no file", path.display()))?;
+        let directory = match path.parent() {
+            Some(directory) if !directory.as_os_str().is_empty() => directory,
+            _ => Path::new("."),
+        };
+        let directory = std::fs::canonicalize(directory)
+            .map_err(|error| format!("{}: {error}", directory.display()))?;
+        let path = directory.join(name);
+        let stamp = stamp_of(&path);
+        Ok(Self { path, stamp })
+    }
+
+    /// Whether the file was written since last looked at. The watcher also
+    /// reports a file being opened or read (by this process too), which
+    /// changes neither its length nor its modification time.
+    fn touched(&mut self) -> bool {
+        let now = stamp_of(&self.path);
+        let touched = now != self.stamp;
+        self.stamp = now;
+        touched
+    }
+}
+
+fn stamp_of(path: &Path) -> Option<(u64, SystemTime)> {
+    let metadata = std::fs::metadata(path).ok()?;
+    Some((metadata.len(), metadata.modified().ok()?))
+}
+
+impl Shape {
+    fn load(manifest: &Path) -> Result<Self, String> {
+        let base = manifest.parent().unwrap_or(Path::new("."));
+        let manifest = Manifest::load(manifest)?;
+        let system = format!(
+            "{:?} {:?} {:?}",
+            manifest.limits, manifest.keyvalue, manifest.cache
+        );
+        let components = manifest
+            .components
+            .into_iter()
+            .map(|mut component| {
+                let mut grants = std::mem::take(&mut component.grants);
+                grants.sort();
+                let wasm = base.join(std::mem::take(&mut component.wasm));
+                let name = std::mem::take(&mut component.name);
+                let rest = format!("{component:?}");
+                (name, ComponentShape { grants, wasm, rest })
+            })
+            .collect();
+        Ok(Self { components, system })
+    }
+}
+
+/// Applies a manifest's grant list (`"*"` for every target) to `name`.
+fn set_grants(system: &System, name: &str, grants: &[String]) {
+    let any = grants.iter().any(|grant| grant == "*");
+    let targets: Vec<&str> = grants
+        .iter()
+        .map(String::as_str)
+        .filter(|grant| *grant != "*")
+        .collect();
+    match system.set_grants(name, &targets, any) {
+        Ok(()) => say!("airssys: {name}: grants now {grants:?}"),
+        Err(error) => say!("airssys: {name}: grants not changed: {}", chain(&error)),
     }
 }
 
@@ -258,8 +321,4 @@ fn watch_directory(
         .watcher()
         .watch(directory, RecursiveMode::NonRecursive)
         .map_err(|error| format!("cannot watch {}: {error}", directory.display()))
-}
-
-fn base_of(manifest: &Path) -> &Path {
-    manifest.parent().unwrap_or(Path::new("."))
 }

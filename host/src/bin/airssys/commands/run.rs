@@ -71,6 +71,8 @@ pub(crate) async fn run(
         #[cfg(unix)]
         watch,
     };
+    // Without Unix there is no watch: this names the type the match above
+    // left open.
     #[cfg(not(unix))]
     let _: Option<()> = watch;
     run_plan(plan, max_ms.map(Duration::from_millis), keep_running, show).await
