@@ -593,3 +593,45 @@ fn live_upgrade_example_script_runs() {
         ],
     );
 }
+
+/// `--watch` with the manifest and its components named relative to the
+/// working directory, as the README runs it: a rebuilt file is upgraded,
+/// and touching the manifest upgrades nothing.
+#[test]
+fn watch_works_with_relative_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(ECHO_PATH, dir.path().join("echo.wasm")).unwrap();
+    let manifest = "[[component]]\nname = \"echo\"\nwasm = \"echo.wasm\"\n";
+    std::fs::write(dir.path().join("system.toml"), manifest).unwrap();
+    let log = dir.path().join("run.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_airssys"))
+        .args(["run", "system.toml", "--watch", "--max-ms", "120000"])
+        .current_dir(dir.path())
+        .stdout(File::create(&log).unwrap())
+        .spawn()
+        .expect("airssys runs");
+    let printed = || std::fs::read_to_string(&log).unwrap();
+    let wait_for = |step: &str| {
+        let give_up = std::time::Instant::now() + Duration::from_secs(120);
+        while !printed().contains(step) {
+            assert!(
+                std::time::Instant::now() < give_up,
+                "no {step}:\n{}",
+                printed()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    wait_for("watching the components' files");
+
+    // The same manifest rewritten: nothing to apply.
+    std::fs::write(dir.path().join("system.toml"), manifest).unwrap();
+    replace_file(
+        &dir.path().join("echo.wasm"),
+        &std::fs::read(ECHO_V2_PATH).unwrap(),
+    );
+    wait_for("echo upgraded to generation 2");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!printed().contains("generation 3"), "{}", printed());
+}
