@@ -1,6 +1,8 @@
 //! Starting a system: compiling its components, against loading them from
 //! the compile cache a previous start filled. The system is the assistant
-//! plugin (the largest Rust guest here) and the lean relay.
+//! plugin (the largest Rust guest here) and the lean relay. Then upgrading
+//! a running component from the cache, against starting a system of that
+//! one component from it (its floor: the same load and instantiation).
 //!
 //! `cargo bench -p airssys-benches --bench start`
 
@@ -11,7 +13,7 @@ use std::time::Duration;
 
 use airssys_benches::runtime;
 use airssys_test_fixtures::{ASSISTANT, RELAY};
-use airssys_wasm::{ComponentSpec, SystemBuilder};
+use airssys_wasm::{ComponentSpec, SystemBuilder, WasmSource};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn system() -> SystemBuilder {
@@ -43,5 +45,31 @@ fn start(c: &mut Criterion) {
     std::fs::remove_dir_all(cache).unwrap();
 }
 
-criterion_group!(benches, start);
+fn upgrade(c: &mut Criterion) {
+    let rt = runtime();
+    let cache = std::env::temp_dir().join(format!("airssys-bench-upgrade-{}", std::process::id()));
+    let relay = || SystemBuilder::new().component(ComponentSpec::from_bytes("relay", RELAY));
+    rt.block_on(relay().compile_cache(&cache).precompile())
+        .unwrap();
+    let mut group = c.benchmark_group("upgrade");
+    group.sample_size(20);
+    group.bench_function("floor: start relay alone from the compile cache", |b| {
+        b.to_async(&rt).iter(|| async {
+            let system = relay().compile_cache(&cache).start().await.unwrap();
+            system.shutdown(Duration::from_secs(1)).await;
+        })
+    });
+    let system = rt.block_on(relay().compile_cache(&cache).start()).unwrap();
+    group.bench_function("upgrade relay from the compile cache (idle)", |b| {
+        b.to_async(&rt).iter(|| async {
+            let source = WasmSource::Bytes(RELAY.into());
+            system.upgrade("relay", source).await.unwrap();
+        })
+    });
+    group.finish();
+    rt.block_on(system.shutdown(Duration::from_secs(1)));
+    std::fs::remove_dir_all(cache).unwrap();
+}
+
+criterion_group!(benches, start, upgrade);
 criterion_main!(benches);
