@@ -66,9 +66,12 @@
 //!   without stopping it: the new version is instantiated first (or
 //!   refused, with [`ChangeError`], leaving the old one running), then takes
 //!   over between two calls with everything queued and the callbacks of the
-//!   old version's requests. [`System::set_grants`] changes what a
-//!   component may message. [`System::status`] shows each component's
-//!   generation and whether an upgrade waits.
+//!   old version's requests. [`System::add`] adds a component, checked as
+//!   at start; [`System::remove`] drains one until a deadline, then fails
+//!   each request still queued exactly once ([`Removal`] says what was
+//!   left). [`System::set_grants`] changes what a component may message.
+//!   [`System::status`] shows each component's generation and whether an
+//!   upgrade or a removal is under way.
 //! - **Stop it**: [`System::shutdown`] drains queued work up to a deadline,
 //!   fails what is still pending with a shutdown error delivered to its
 //!   requester, and reports what was left ([`ShutdownReport`]).
@@ -125,8 +128,11 @@
 //!   component is granted beyond messaging (`config.rs`, `keyvalue.rs`,
 //!   `http.rs`).
 //! - `system/`: wires the concrete types together; [`SystemBuilder`] and
-//!   [`System`] are what host applications use (`running.rs`), changed
-//!   while running in `live.rs` and looked at in `status.rs`.
+//!   [`System`] are what host applications use (`running.rs`); one
+//!   component is started by `starter.rs` (at start and when added), the
+//!   running set is kept in `registry.rs`, changed in `live.rs` (upgrades,
+//!   grants) and `membership.rs` (add, remove; the actor's side of a
+//!   removal is `runtime/actor/removal.rs`), and looked at in `status.rs`.
 //!
 //! The path of one request, in the order a reader meets it:
 //! [`System::request`] → `ResponseRouter::route_request` (checks, then the
@@ -174,6 +180,7 @@ pub use crate::system::limits::{
     DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_BUDGET, LIMIT_RANGES,
 };
 pub use crate::system::live::Upgrade;
+pub use crate::system::membership::Removal;
 pub use crate::system::progress::{StartCounts, StartProgress};
 pub use crate::system::running::{ShutdownReport, System, SystemStats};
 pub use crate::system::spec::{ComponentSpec, WasmSource};

@@ -44,6 +44,14 @@ impl Grants {
         table.insert(sender, grants);
     }
 
+    /// Forgets what `sender` may message: it was removed. Grants to it
+    /// stay, so a component added again under its name is reachable as
+    /// before.
+    pub(crate) fn remove_sender(&self, sender: &ComponentId) {
+        let mut table = self.by_sender.write().expect("grant table lock poisoned");
+        table.remove(sender);
+    }
+
     /// `Ok` when `sender` may message `target`, else `CapabilityDenied`.
     pub(crate) fn check(&self, sender: &ComponentId, target: &str) -> Result<(), MessagingError> {
         if sender.is_host() {
@@ -90,5 +98,17 @@ mod tests {
 
         grants.grant_any(id("router"));
         assert_eq!(grants.check(&id("router"), "anyone"), Ok(()));
+    }
+
+    /// A removed sender's grants go; grants to it stay.
+    #[test]
+    fn removing_a_sender_keeps_grants_to_it() {
+        let id = ComponentId::new;
+        let grants = Grants::default();
+        grants.grant(id("shop"), id("warehouse"));
+        grants.grant(id("warehouse"), id("shop"));
+        grants.remove_sender(&id("shop"));
+        assert!(grants.check(&id("shop"), "warehouse").is_err());
+        assert_eq!(grants.check(&id("warehouse"), "shop"), Ok(()));
     }
 }

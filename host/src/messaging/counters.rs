@@ -16,6 +16,7 @@ pub(crate) struct ComponentCounters {
     trapped: AtomicU64,
     callbacks: AtomicU64,
     callbacks_dropped: AtomicU64,
+    unhandled: AtomicU64,
     /// The bytes of outcomes waiting in its callback queue, read live.
     waiting_callbacks: Arc<ByteBudget>,
 }
@@ -46,6 +47,12 @@ pub struct ComponentStats {
     /// reached its fresh instance (which never made them), or still queued
     /// when the component failed for good. Dropped, not handed on.
     pub callbacks_dropped: u64,
+    /// Messages and requests accepted and never handed to `handle-message`:
+    /// still queued (or cut off mid-call) when the component was removed,
+    /// or queued when it failed for good. For a component whose callbacks
+    /// never trap, `accepted == handled + failed + trapped + unhandled`
+    /// once it is idle.
+    pub unhandled: u64,
     /// Bytes of outcomes waiting for its `handle-callback` now (summed over
     /// components in [`SystemStats`](crate::SystemStats)).
     pub waiting_callback_bytes: u64,
@@ -62,6 +69,7 @@ impl ComponentCounters {
             trapped: AtomicU64::new(0),
             callbacks: AtomicU64::new(0),
             callbacks_dropped: AtomicU64::new(0),
+            unhandled: AtomicU64::new(0),
             waiting_callbacks,
         }
     }
@@ -95,6 +103,11 @@ impl ComponentCounters {
         self.callbacks_dropped.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a message accepted that will never be handled.
+    pub(crate) fn count_unhandled(&self) {
+        self.unhandled.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The counters now.
     pub(crate) fn snapshot(&self) -> ComponentStats {
         ComponentStats {
@@ -104,6 +117,7 @@ impl ComponentCounters {
             trapped: self.trapped.load(Ordering::Relaxed),
             callbacks: self.callbacks.load(Ordering::Relaxed),
             callbacks_dropped: self.callbacks_dropped.load(Ordering::Relaxed),
+            unhandled: self.unhandled.load(Ordering::Relaxed),
             waiting_callback_bytes: self.waiting_callbacks.used() as u64,
         }
     }
@@ -131,6 +145,7 @@ impl std::ops::Add for ComponentStats {
             trapped: self.trapped + other.trapped,
             callbacks: self.callbacks + other.callbacks,
             callbacks_dropped: self.callbacks_dropped + other.callbacks_dropped,
+            unhandled: self.unhandled + other.unhandled,
             waiting_callback_bytes: self.waiting_callback_bytes + other.waiting_callback_bytes,
         }
     }

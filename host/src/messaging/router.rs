@@ -226,7 +226,7 @@ impl ResponseRouter {
         let requester = if sender.is_host() {
             None
         } else {
-            Some(self.subscriber.mailbox(sender.as_str())?)
+            Some(self.subscriber.requester(sender.as_str())?)
         };
         if let Some(requester) = &requester {
             requester.take_request_place()?;
@@ -325,7 +325,7 @@ impl MessageRouter for ResponseRouter {
         self.tracker.cancel(sender, correlation_id)?;
         // Cancelled: no outcome will hold its place.
         if !sender.is_host()
-            && let Ok(requester) = self.subscriber.mailbox(sender.as_str())
+            && let Ok(requester) = self.subscriber.requester(sender.as_str())
         {
             requester.give_back();
         }

@@ -40,6 +40,22 @@ enum Slot {
     Lazy(Box<LazySlot>),
     /// The component's supervisor gave up; the text says why.
     Failed(String),
+    /// Being removed: it takes no messages, but while it drains its own
+    /// requests and cancels still go out (through its mailbox, if it had
+    /// one open).
+    Removing(Option<Arc<Mailbox>>),
+}
+
+/// A mailbox opened but not yet listed: see
+/// [`ComponentSubscriber::open_unlisted`].
+#[derive(Debug)]
+pub(crate) struct Unlisted(Arc<Mailbox>);
+
+impl Unlisted {
+    /// The counters of the component it is for.
+    pub(crate) fn counters(&self) -> &Arc<ComponentCounters> {
+        &self.0.counters
+    }
 }
 
 /// What a lazily started component's mailbox will be, and who starts it.
@@ -97,6 +113,9 @@ pub(crate) struct Mailbox {
     /// actor is idle; set for components started eagerly, once their actor
     /// exists. Weak: the mailbox keeps no actor alive.
     inline: OnceLock<Weak<dyn RunInline>>,
+    /// Set when the component's removal begins: a sender still holding
+    /// this mailbox is told so, not that the component stopped.
+    removing: AtomicBool,
 }
 
 impl Mailbox {
@@ -152,9 +171,17 @@ impl Mailbox {
                 target: self.id.clone(),
                 capacity: self.capacity,
             }),
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(MessagingError::TargetStopped {
-                target: self.id.clone(),
-            }),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(self.closed()),
+        }
+    }
+
+    /// Why a closed mailbox takes nothing.
+    #[cold]
+    fn closed(&self) -> MessagingError {
+        let target = self.id.clone();
+        match self.removing.load(Ordering::Acquire) {
+            true => MessagingError::TargetRemoved { target },
+            false => MessagingError::TargetStopped { target },
         }
     }
 
@@ -255,6 +282,86 @@ impl ComponentSubscriber {
     /// receiving ends. Replaces any previous mailbox of that name.
     pub(crate) fn subscribe(&self, id: ComponentId, limits: MailboxLimits) -> MailboxReceivers {
         self.open(id, limits, Some(Arc::clone(&self.activity)))
+    }
+
+    /// Opens a mailbox for `id` without listing it: nobody can send to it
+    /// until [`list`](Self::list), and dropping it leaves nothing behind.
+    pub(crate) fn open_unlisted(
+        &self,
+        id: ComponentId,
+        limits: MailboxLimits,
+    ) -> (Unlisted, MailboxReceivers) {
+        let waiting_callbacks = Arc::new(ByteBudget::new(limits.callback_queue_bytes));
+        let counters = Arc::new(ComponentCounters::new(Arc::clone(&waiting_callbacks)));
+        let activity = Some(Arc::clone(&self.activity));
+        let (mailbox, receivers) =
+            self.new_mailbox(id, limits, activity, counters, waiting_callbacks);
+        mailbox.started.store(true, Ordering::Release);
+        (Unlisted(mailbox), receivers)
+    }
+
+    /// Lists a mailbox opened with [`open_unlisted`](Self::open_unlisted),
+    /// offering `inline` calls if given. Whether it was listed: not if the
+    /// system is closing or the name is taken.
+    #[must_use]
+    pub(crate) fn list(&self, mailbox: Unlisted, inline: Option<Weak<dyn RunInline>>) -> bool {
+        let Unlisted(mailbox) = mailbox;
+        if let Some(inline) = inline {
+            let _ = mailbox.inline.set(inline);
+        }
+        let mut table = self.table_mut();
+        if self.is_closing() || table.contains_key(&mailbox.id) {
+            return false;
+        }
+        table.insert(mailbox.id.clone(), Slot::Open(mailbox));
+        true
+    }
+
+    /// Starts removing `id`: senders are told it is being removed, its own
+    /// requests still go out. Returns the receiving ends of a lazy
+    /// component's mailbox whose actor was never started, for the removal
+    /// to empty.
+    pub(crate) fn begin_removal(&self, id: &ComponentId) -> Option<MailboxReceivers> {
+        let mut table = self.table_mut();
+        let slot = table.get_mut(id)?;
+        let (mailbox, unstarted) = match std::mem::replace(slot, Slot::Removing(None)) {
+            Slot::Open(mailbox) => {
+                mailbox.removing.store(true, Ordering::Release);
+                let unstarted = mailbox
+                    .start
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take()
+                    .map(|(_, receivers)| receivers);
+                (Some(mailbox), unstarted)
+            }
+            Slot::Lazy(_) | Slot::Failed(_) | Slot::Removing(_) => (None, None),
+        };
+        *slot = Slot::Removing(mailbox);
+        unstarted
+    }
+
+    /// Ends the removal of `id`: from now on it is not found. Leaves any
+    /// other slot alone.
+    pub(crate) fn finish_removal(&self, id: &ComponentId) {
+        let mut table = self.table_mut();
+        if matches!(table.get(id), Some(Slot::Removing(_))) {
+            table.remove(id);
+        }
+    }
+
+    /// The mailbox of `requester`, which holds its count of outstanding
+    /// requests: found while it is being removed too, since it may still
+    /// request and cancel while it drains.
+    pub(crate) fn requester(&self, requester: &str) -> Result<Arc<Mailbox>, MessagingError> {
+        {
+            let table = self.mailboxes.read().expect("mailbox table lock poisoned");
+            if let Some(Slot::Open(mailbox) | Slot::Removing(Some(mailbox))) = table.get(requester)
+            {
+                return Ok(Arc::clone(mailbox));
+            }
+        }
+        self.mailbox(requester)
     }
 
     /// Opens the host application's inbox under [`ComponentId::HOST`].
@@ -358,6 +465,7 @@ impl ComponentSubscriber {
             started: AtomicBool::new(false),
             start: Mutex::new(None),
             inline: OnceLock::new(),
+            removing: AtomicBool::new(false),
         };
         let receivers = MailboxReceivers {
             messages,
@@ -410,15 +518,6 @@ impl ComponentSubscriber {
         matches!(table.get(target), Some(Slot::Failed(_)))
     }
 
-    /// Lets requesters to `target` handle their requests themselves when its
-    /// actor is idle (see [`RunInline`]).
-    pub(crate) fn offer_inline(&self, target: &str, inline: Weak<dyn RunInline>) {
-        let table = self.mailboxes.read().expect("mailbox table lock poisoned");
-        if let Some(Slot::Open(mailbox)) = table.get(target) {
-            let _ = mailbox.inline.set(inline);
-        }
-    }
-
     /// Closes every component's mailbox. The host's inbox stays open, so
     /// components finishing up can still report to the host.
     pub(crate) fn close_all(&self) {
@@ -450,6 +549,9 @@ fn no_mailbox(slot: Option<&Slot>, target: &str) -> MessagingError {
             target: ComponentId::new(target),
             reason: reason.clone(),
         },
+        Some(Slot::Removing(_)) => MessagingError::TargetRemoved {
+            target: ComponentId::new(target),
+        },
         Some(Slot::Open(_) | Slot::Lazy(_)) => {
             unreachable!("open and lazy slots have a mailbox")
         }
@@ -472,7 +574,11 @@ impl MailboxRegistry for ComponentSubscriber {
         if self.is_closing() {
             return;
         }
-        table.insert(id.clone(), Slot::Failed(reason));
+        // Only a component still open can fail: one being removed (or
+        // removed, its name perhaps taken again) stays as it is.
+        if let Some(slot @ Slot::Open(_)) = table.get_mut(id) {
+            *slot = Slot::Failed(reason);
+        }
     }
 }
 
@@ -558,5 +664,54 @@ mod tests {
         assert!(subscriber.is_closing());
         assert!(subscriber.mailbox("stopped").is_err());
         assert!(subscriber.mailbox(ComponentId::HOST).is_ok());
+    }
+
+    /// While a component is removed, others are told so and it may still
+    /// request; afterwards it is not found, and nothing marks it failed.
+    #[tokio::test]
+    async fn a_removing_slot_refuses_others_but_lets_its_owner_request() {
+        let (_, subscriber) = subscriber();
+        let id = ComponentId::new("echo");
+        let _receivers = subscriber.subscribe(id.clone(), limits(4));
+        let stale = subscriber.mailbox("echo").unwrap();
+
+        assert!(subscriber.begin_removal(&id).is_none());
+        let removed = MessagingError::TargetRemoved { target: id.clone() };
+        assert_eq!(subscriber.mailbox("echo").unwrap_err(), removed);
+        assert!(subscriber.requester("echo").is_ok());
+        subscriber.mark_failed(&id, "gave up".into());
+        assert_eq!(subscriber.mailbox("echo").unwrap_err(), removed);
+
+        // A sender holding the mailbox from before, once the actor closed it.
+        drop(_receivers);
+        assert_eq!(stale.try_send(envelope()), Err(removed));
+
+        subscriber.finish_removal(&id);
+        assert_eq!(
+            subscriber.mailbox("echo").unwrap_err(),
+            MessagingError::TargetNotFound(id.clone())
+        );
+        subscriber.mark_failed(&id, "gave up".into());
+        assert_eq!(
+            subscriber.mailbox("echo").unwrap_err(),
+            MessagingError::TargetNotFound(id)
+        );
+    }
+
+    /// An unlisted mailbox is unreachable until listed, and is listed only
+    /// under a free name.
+    #[tokio::test]
+    async fn an_unlisted_mailbox_is_listed_once_under_a_free_name() {
+        let (_, subscriber) = subscriber();
+        let id = ComponentId::new("echo");
+        let (unlisted, _receivers) = subscriber.open_unlisted(id.clone(), limits(4));
+        assert_eq!(
+            subscriber.mailbox("echo").unwrap_err(),
+            MessagingError::TargetNotFound(id.clone())
+        );
+        assert!(subscriber.list(unlisted, None));
+        assert!(subscriber.mailbox("echo").is_ok());
+        let (again, _more) = subscriber.open_unlisted(id, limits(4));
+        assert!(!subscriber.list(again, None));
     }
 }

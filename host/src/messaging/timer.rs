@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use serde::Deserialize;
 use tokio::task::{AbortHandle, JoinSet};
 use tokio::time::{Instant, MissedTickBehavior};
@@ -52,6 +52,45 @@ struct Timers {
     tasks: Mutex<JoinSet<()>>,
     by_name: Mutex<HashMap<(ComponentId, String), Running>>,
     next_generation: std::sync::atomic::AtomicU64,
+    /// Owners removed from the system: they may schedule nothing until
+    /// their name is added again. Locked after `by_name`.
+    fenced: Mutex<FxHashSet<ComponentId>>,
+}
+
+/// Lets the system stop a removed component's timers.
+#[derive(Clone)]
+pub(crate) struct TimerHandle(Arc<Timers>);
+
+impl TimerHandle {
+    /// Stops every timer `owner` scheduled, and refuses it new ones until
+    /// [`unfence`](Self::unfence). Returns how many were stopped.
+    pub(crate) fn cancel_owner(&self, owner: &ComponentId) -> usize {
+        let mut by_name = self.0.by_name.lock().expect("timer table lock");
+        self.0
+            .fenced
+            .lock()
+            .expect("timer fence lock")
+            .insert(owner.clone());
+        let before = by_name.len();
+        by_name.retain(|(timer_owner, _), running| {
+            let keep = timer_owner != owner;
+            if !keep {
+                running.task.abort();
+            }
+            keep
+        });
+        before - by_name.len()
+    }
+
+    /// Lets `owner` schedule timers again: its name was added anew.
+    pub(crate) fn unfence(&self, owner: &ComponentId) {
+        let _by_name = self.0.by_name.lock().expect("timer table lock");
+        self.0
+            .fenced
+            .lock()
+            .expect("timer fence lock")
+            .remove(owner);
+    }
 }
 
 /// One running timer: its task, and which scheduling it is (a name can be
@@ -64,9 +103,13 @@ struct Running {
 /// The `timer` service, checking targets against `grants`. Each timer
 /// counts as work in `activity` while it is scheduled: something will still
 /// happen, so the system is not idle.
-pub(crate) fn timer_service(grants: Arc<Grants>, activity: Arc<Activity>) -> Service {
+pub(crate) fn timer_service(
+    grants: Arc<Grants>,
+    activity: Arc<Activity>,
+) -> (Service, TimerHandle) {
     let timers = Arc::new(Timers::default());
-    Service::json(move |call, command: TimerCommand| {
+    let handle = TimerHandle(Arc::clone(&timers));
+    let service = Service::json(move |call, command: TimerCommand| {
         let (timers, grants) = (Arc::clone(&timers), Arc::clone(&grants));
         let work = activity.begin(0);
         async move {
@@ -111,7 +154,8 @@ pub(crate) fn timer_service(grants: Arc<Grants>, activity: Arc<Activity>) -> Ser
             Timers::schedule(&timers, schedule, call.context)?;
             Ok("scheduled")
         }
-    })
+    });
+    (service, handle)
 }
 
 fn delay(ms: u64) -> Result<Duration, ComponentError> {
@@ -148,6 +192,17 @@ impl Timers {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let key = (schedule.owner.clone(), schedule.name.clone());
         let mut by_name = timers.by_name.lock().expect("timer table lock");
+        if timers
+            .fenced
+            .lock()
+            .expect("timer fence lock")
+            .contains(&key.0)
+        {
+            return Err(ComponentError::InvalidInput(format!(
+                "{:?} has been removed",
+                key.0
+            )));
+        }
         let owned = by_name.keys().filter(|(owner, _)| *owner == key.0).count();
         if !by_name.contains_key(&key) && owned >= MAX_TIMERS_PER_COMPONENT {
             return Err(ComponentError::InvalidInput(format!(

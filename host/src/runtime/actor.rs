@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
 
 use futures_util::FutureExt;
+use futures_util::task::AtomicWaker;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinHandle};
 use tokio::time::Instant;
@@ -34,6 +35,9 @@ use crate::messaging::subscriber::{LazyStart, MailboxReceivers};
 use crate::runtime::host_services::{HostState, InstanceSettings};
 use crate::runtime::instance::Instance;
 use crate::runtime::loader::LoadedComponent;
+
+mod removal;
+pub(crate) use removal::RemovalTarget;
 
 /// One component as an actor: a task that handles its messages and
 /// callbacks one at a time.
@@ -66,6 +70,19 @@ struct ActorCore {
     awaiting_first_instance: bool,
     wiring: ActorWiring,
     restarts: VecDeque<Instant>,
+    /// The call under way: if a removal stops it, what it was owes an
+    /// outcome and a count.
+    in_call: Option<InCall>,
+}
+
+/// The call an actor is in, as a removal that stops it must account for it.
+enum InCall {
+    Message {
+        correlation: Option<CorrelationId>,
+        /// `handle-message` returned (or trapped) and was counted.
+        counted: bool,
+    },
+    Callback,
 }
 
 /// What the actor's task shares with requesters that may handle its next
@@ -80,6 +97,11 @@ pub(crate) struct ActorCell {
     /// How a new version is instantiated, outside the component's lock.
     recipe: Arc<InstanceRecipe>,
     versions: Arc<Versions>,
+    /// Set when its removal begins: requesters no longer run its messages.
+    removing: AtomicBool,
+    /// The actor's task while it waits for work: closing its mailbox from
+    /// outside wakes it (closing a receiver does not).
+    parked: AtomicWaker,
 }
 
 /// The component's generation, and a new version waiting to take over
@@ -254,6 +276,8 @@ impl ComponentActor {
             }),
             handover: Arc::default(),
             runtime,
+            removing: AtomicBool::new(false),
+            parked: AtomicWaker::new(),
         };
         Self {
             cell: Arc::new(cell),
@@ -330,7 +354,10 @@ impl ComponentActor {
                 _ => match queues.messages.poll_recv(cx) {
                     Poll::Ready(Some(envelope)) => Next::Message(envelope),
                     Poll::Ready(None) => return Poll::Ready(None),
-                    Poll::Pending => return Poll::Pending,
+                    Poll::Pending => {
+                        self.cell.parked.register(cx.waker());
+                        return Poll::Pending;
+                    }
                 },
             };
             queues.claimed = true;
@@ -410,16 +437,19 @@ impl ComponentActor {
 /// callback is logged and counted as dropped.
 fn fail_item(core: &ActorCore, item: Next, error: RequestError) {
     match item {
-        Next::Message(envelope) => match &envelope.correlation {
-            Some(correlation_id) => {
-                let _ = core.wiring.tracker.complete(correlation_id, Err(error));
+        Next::Message(envelope) => {
+            core.wiring.counters.count_unhandled();
+            match &envelope.correlation {
+                Some(correlation_id) => {
+                    let _ = core.wiring.tracker.complete(correlation_id, Err(error));
+                }
+                None => tracing::warn!(
+                    target: "airssys_wasm::flow",
+                    to = %core.id, from = %envelope.sender,
+                    "message undeliverable: the component has failed"
+                ),
             }
-            None => tracing::warn!(
-                target: "airssys_wasm::flow",
-                to = %core.id, from = %envelope.sender,
-                "message undeliverable: the component has failed"
-            ),
-        },
+        }
         Next::Callback(callback) => {
             tracing::warn!(
                 component = %core.id, correlation = %callback.correlation_id,
@@ -460,7 +490,14 @@ impl ActorCell {
             component = %self.id,
             "a call panicked in the host: the component takes no more messages"
         );
+        self.close_mailbox();
+    }
+
+    /// Closes the mailbox from outside the actor's task, and wakes the task
+    /// if it waits for work, so it drains what is queued and ends.
+    fn close_mailbox(&self) {
         self.queues().messages.close();
+        self.parked.wake();
     }
 }
 
@@ -614,9 +651,13 @@ impl RunInline for ActorCell {
         let Ok(mut core) = Arc::clone(&self.core).try_lock_owned() else {
             return;
         };
-        if core.instance.is_none() || self.versions.pending() {
+        if core.instance.is_none()
+            || self.versions.pending()
+            || self.removing.load(Ordering::Acquire)
+        {
             // Gave up: the actor's task fails what is queued. Or a new
-            // version waits: the actor's task swaps it in first.
+            // version waits: the actor's task swaps it in first. Or it is
+            // being removed: its removal accounts for what is queued.
             return;
         }
         let envelope = {
@@ -643,6 +684,7 @@ impl RunInline for ActorCell {
             if handled.await.is_err() {
                 // The instance unwound mid-call: it is not used again.
                 core.instance = None;
+                core.in_call = None;
                 if let Some(correlation_id) = correlation {
                     let _ = core
                         .wiring
@@ -724,6 +766,7 @@ impl ActorCore {
             awaiting_first_instance: false,
             wiring,
             restarts: VecDeque::new(),
+            in_call: None,
         }
     }
 
@@ -799,6 +842,10 @@ impl ActorCore {
             from = %sender,
             correlation = correlation.as_ref().map(CorrelationId::as_str),
         );
+        self.in_call = Some(InCall::Message {
+            correlation: correlation.clone(),
+            counted: false,
+        });
         let (outcome, after) = self
             .handle_message(&sender, &payload, correlation.as_ref())
             .instrument(span)
@@ -809,6 +856,7 @@ impl ActorCore {
                 patterns::capture_response(&*self.wiring.tracker, &self.id, correlation_id, outcome)
             }
         }
+        self.in_call = None;
         after
     }
 
@@ -824,6 +872,9 @@ impl ActorCore {
         let answer = instance
             .call_message(sender, payload.as_bytes(), correlation)
             .await;
+        if let Some(InCall::Message { counted, .. }) = &mut self.in_call {
+            *counted = true;
+        }
         let counters = &self.wiring.counters;
         match answer {
             Ok(Ok(response)) => {
@@ -917,11 +968,13 @@ impl ActorCore {
             component = %self.id,
             correlation = correlation_id.as_str(),
         );
+        self.in_call = Some(InCall::Callback);
         let answer = instance
             .call_callback(&correlation_id, &outcome)
             .instrument(span)
             .await;
         self.wiring.counters.count_callback(answer.is_err());
+        self.in_call = None;
         match answer {
             Ok(Ok(())) => AfterCall::Continue,
             Ok(Err(error)) => {
@@ -1050,6 +1103,9 @@ enum LazyState {
     Started(JoinHandle<()>, UpgradeHandle),
     /// Its task was taken by shutdown.
     Taken,
+    /// Being removed or removed; the task's handle, to stop it, if it had
+    /// started.
+    Removed(Option<AbortHandle>),
 }
 
 struct LazyRecipe {
@@ -1109,7 +1165,7 @@ impl LazyActor {
                 return Ok(generation);
             }
             LazyState::Started(_, handle) => handle.cell.upgrade().ok_or(SwapError::Stopped)?,
-            LazyState::Taken => return Err(SwapError::Stopped),
+            LazyState::Taken | LazyState::Removed(_) => return Err(SwapError::Stopped),
         };
         cell.upgrade(component).await
     }
@@ -1118,14 +1174,14 @@ impl LazyActor {
         match &*self.state() {
             LazyState::Waiting(recipe) => recipe.generation,
             LazyState::Started(_, handle) => handle.versions.generation(),
-            LazyState::Taken => 0,
+            LazyState::Taken | LazyState::Removed(_) => 0,
         }
     }
 
     fn upgrading(&self) -> bool {
         match &*self.state() {
             LazyState::Started(_, handle) => handle.versions.pending(),
-            LazyState::Waiting(_) | LazyState::Taken => false,
+            LazyState::Waiting(_) | LazyState::Taken | LazyState::Removed(_) => false,
         }
     }
 }
@@ -1133,6 +1189,12 @@ impl LazyActor {
 impl LazyStart for LazyActor {
     fn start(&self, receivers: MailboxReceivers) {
         let mut state = self.state();
+        if let LazyState::Removed(_) = &*state {
+            // Its removal began before this first message was queued: the
+            // message gets the outcome of one queued past the drain.
+            removal::fail_unstarted(&*self.shared.tracker, &self.id, receivers);
+            return;
+        }
         let LazyState::Waiting(recipe) = std::mem::replace(&mut *state, LazyState::Taken) else {
             // Shutdown took the tasks before this first message was queued:
             // it gets the outcome a message skipped at shutdown gets.
@@ -1183,10 +1245,18 @@ pub(crate) enum ActorTask {
 /// A running actor's task, to await or stop: stopping it stops a call a
 /// requester handed over too.
 pub(crate) struct ActorRun {
-    task: JoinHandle<()>,
+    /// Taken once, by shutdown or a removal.
+    task: Mutex<Option<JoinHandle<()>>>,
+    abort: AbortHandle,
     handover: Option<Arc<Handover>>,
     /// A component's, to upgrade it; a service has none.
     upgrade: Option<UpgradeHandle>,
+}
+
+/// An actor's task taken to be awaited (or stopped).
+pub(crate) struct TakenRun {
+    task: JoinHandle<()>,
+    handover: Option<Arc<Handover>>,
 }
 
 impl ActorTask {
@@ -1194,48 +1264,57 @@ impl ActorTask {
     pub(crate) fn spawn(actor: ComponentActor) -> Self {
         let handover = Some(Arc::clone(&actor.cell.handover));
         let upgrade = Some(UpgradeHandle::of(&actor.cell));
-        Self::Running(ActorRun {
-            task: tokio::spawn(actor.run()),
-            handover,
-            upgrade,
-        })
+        Self::Running(ActorRun::new(tokio::spawn(actor.run()), handover, upgrade))
     }
 
     /// A service's task: it hands no call over.
     pub(crate) fn service(task: JoinHandle<()>) -> Self {
-        Self::Running(ActorRun {
-            task,
-            handover: None,
-            upgrade: None,
-        })
+        Self::Running(ActorRun::new(task, None, None))
     }
 
-    /// The task, if the actor was ever started. Taken once: for shutdown,
-    /// after the mailboxes are closed, so no actor can start afterwards.
-    pub(crate) fn take(self) -> Option<ActorRun> {
+    /// Whether this is a service: the host application's own code.
+    pub(crate) fn is_service(&self) -> bool {
+        matches!(self, Self::Running(ActorRun { upgrade: None, .. }))
+    }
+
+    /// The task, if the actor was ever started and nobody took it yet. For
+    /// shutdown, after the mailboxes are closed, so no actor can start
+    /// afterwards; or for a removal.
+    pub(crate) fn take(&self) -> Option<TakenRun> {
         match self {
-            Self::Running(run) => Some(run),
-            Self::Lazy(lazy) => match std::mem::replace(&mut *lazy.state(), LazyState::Taken) {
-                // A lazy component offers no inline calls: nothing to hand over.
-                LazyState::Started(task, _) => Some(ActorRun {
-                    task,
-                    handover: None,
-                    upgrade: None,
-                }),
-                LazyState::Waiting(_) | LazyState::Taken => None,
-            },
+            Self::Running(run) => run.take(),
+            Self::Lazy(lazy) => {
+                let mut state = lazy.state();
+                match std::mem::replace(&mut *state, LazyState::Taken) {
+                    // A lazy component offers no inline calls: nothing to hand over.
+                    LazyState::Started(task, _) => Some(TakenRun {
+                        task,
+                        handover: None,
+                    }),
+                    LazyState::Removed(handle) => {
+                        *state = LazyState::Removed(handle);
+                        None
+                    }
+                    LazyState::Waiting(_) | LazyState::Taken => None,
+                }
+            }
         }
     }
 
-    /// Stops the task now, if there is one.
+    /// Stops the task now, if there is one, taken or not.
     pub(crate) fn abort(&self) {
         match self {
-            Self::Running(run) => run.abort(),
-            Self::Lazy(lazy) => {
-                if let LazyState::Started(task, _) = &*lazy.state() {
-                    task.abort();
+            Self::Running(run) => {
+                run.abort.abort();
+                if let Some(handover) = &run.handover {
+                    handover.stop();
                 }
             }
+            Self::Lazy(lazy) => match &*lazy.state() {
+                LazyState::Started(task, _) => task.abort(),
+                LazyState::Removed(Some(task)) => task.abort(),
+                LazyState::Waiting(_) | LazyState::Taken | LazyState::Removed(None) => {}
+            },
         }
     }
 
@@ -1290,6 +1369,33 @@ impl ActorTask {
 }
 
 impl ActorRun {
+    fn new(
+        task: JoinHandle<()>,
+        handover: Option<Arc<Handover>>,
+        upgrade: Option<UpgradeHandle>,
+    ) -> Self {
+        Self {
+            abort: task.abort_handle(),
+            task: Mutex::new(Some(task)),
+            handover,
+            upgrade,
+        }
+    }
+
+    fn take(&self) -> Option<TakenRun> {
+        let task = self
+            .task
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()?;
+        Some(TakenRun {
+            task,
+            handover: self.handover.clone(),
+        })
+    }
+}
+
+impl TakenRun {
     /// Stops the task now, and a call handed over with it: directly, not
     /// when the task is dropped, so that the call is not polled again (on a
     /// system being dropped, its epoch ticks are about to stop).
@@ -1301,7 +1407,7 @@ impl ActorRun {
     }
 }
 
-impl Future for ActorRun {
+impl Future for TakenRun {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {

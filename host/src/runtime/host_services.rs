@@ -246,6 +246,7 @@ fn to_wit(error: MessagingError) -> types::MessagingError {
         | MessagingError::DuplicateCorrelation { .. } => Wit::InvalidMessage(text),
         MessagingError::TargetStopped { .. }
         | MessagingError::TargetFailed { .. }
+        | MessagingError::TargetRemoved { .. }
         | MessagingError::ShuttingDown => Wit::DeliveryFailed(text),
         MessagingError::NotPending { .. } => Wit::CorrelationTimeout(text),
     }

@@ -3,9 +3,8 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
-
-use rustc_hash::FxHashMap;
 
 use tokio::sync::broadcast;
 
@@ -21,26 +20,25 @@ use crate::messaging::router::{ResponseRouter, RouterLimits};
 use crate::messaging::service::{
     Service, ServiceActor, ServiceCall, ServiceContext, ServiceResult,
 };
-use crate::messaging::subscriber::{ComponentSubscriber, LazyStart, MailboxLimits};
+use crate::messaging::subscriber::{ComponentSubscriber, MailboxLimits, Unlisted};
 use crate::messaging::timer::{TIMER, timer_service};
-use crate::runtime::actor::{ActorTask, ActorWiring, ComponentActor, LazyActor, SharedWiring};
+use crate::runtime::actor::{ActorTask, ComponentActor, LazyActor, SharedWiring};
 use crate::runtime::cache::CompileCache;
-use crate::runtime::config::ConfigGrant;
 use crate::runtime::engine::WasmEngine;
-use crate::runtime::host_services::{InstanceSettings, LiveInstances};
-use crate::runtime::http::{DEFAULT_MAX_RESPONSE_BYTES, HttpGrant, HttpOrigin};
-use crate::runtime::keyvalue::{
-    DEFAULT_BUCKET_QUOTA, KeyValueGrant, KeyValueStore, valid_bucket_name,
-};
+use crate::runtime::host_services::LiveInstances;
+use crate::runtime::keyvalue::valid_bucket_name;
 use crate::runtime::loader::LoadedComponent;
 use crate::system::compile;
 use crate::system::errors::SystemError;
 use crate::system::inbox::HostInbox;
 use crate::system::limits::{self, DEFAULT_MEMORY_LIMIT, LimitOverrides};
-use crate::system::live::UpgradeCounters;
 use crate::system::progress::{StartCounts, StartProgress};
+use crate::system::registry::{Entry, Registry};
 use crate::system::running::System;
 use crate::system::spec::ComponentSpec;
+use crate::system::starter::{
+    Begun, Capabilities, KeyValueHandle, Starter, http_origins, run_actor,
+};
 
 /// Supervision events kept for a subscriber that falls behind.
 const EVENT_BUFFER: usize = 1024;
@@ -92,13 +90,6 @@ enum CacheChoice {
 /// The key-value database's file when none is set: in the working
 /// directory.
 pub const DEFAULT_KEYVALUE_PATH: &str = "airssys-state.redb";
-
-/// What one component was granted beyond messaging, resolved at start.
-struct Capabilities {
-    config: ConfigGrant,
-    keyvalue: KeyValueGrant,
-    http: Arc<HttpGrant>,
-}
 
 impl SystemBuilder {
     /// An empty system with default limits.
@@ -473,43 +464,50 @@ impl SystemBuilder {
         self.check_limits()?;
         let grants = self.check_grants()?;
         self.check_capabilities()?;
-        let capabilities = self.resolve_capabilities()?;
+        let keyvalue = Arc::new(KeyValueHandle::new(
+            self.keyvalue_path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_KEYVALUE_PATH)),
+        ));
+        let capabilities = self
+            .components
+            .iter()
+            .map(|spec| Capabilities::of(spec, &keyvalue))
+            .collect::<Result<Vec<_>, _>>()?;
         let engine = Arc::new(self.engine()?);
         let loaded = compile::load_all(&engine, &self.components, &self.progress).await?;
         let parts = Parts::new(grants, self.limits);
         let inbox = self
             .host_inbox
             .map(|capacity| HostInbox::new(parts.subscriber.subscribe_host_inbox(capacity)));
-        let actors = match self.start_actors(&parts, loaded, capabilities).await {
-            Ok(actors) => actors,
+        let starter = Starter {
+            shared: Arc::new(SharedWiring {
+                router: Arc::clone(&parts.router),
+                tracker: Arc::clone(&parts.tracker) as Arc<dyn CorrelationTracker>,
+                registry: Arc::clone(&parts.subscriber) as Arc<dyn MailboxRegistry>,
+                max_payload_bytes: self.limits.max_payload_bytes,
+                events: parts.events.clone(),
+                runtime: tokio::runtime::Handle::current(),
+            }),
+            subscriber: Arc::clone(&parts.subscriber),
+            live: Arc::clone(&parts.live),
+            defaults: self.component_limits,
+            keyvalue,
+        };
+        let mut entries = match self.start_actors(&starter, loaded, capabilities).await {
+            Ok(entries) => entries,
             Err(error) => {
                 parts.subscriber.close_all();
                 return Err(error.into());
             }
         };
-        let (mut tasks, mut counters): (Vec<_>, FxHashMap<_, _>) = actors
-            .into_iter()
-            .map(|(id, counters, started)| {
-                let task = match started {
-                    StartedTask::Actor(actor) => {
-                        parts.subscriber.offer_inline(id.as_str(), actor.inline());
-                        ActorTask::spawn(*actor)
-                    }
-                    StartedTask::Lazy(lazy) => ActorTask::Lazy(lazy),
-                };
-                ((id.clone(), task), (id, counters))
-            })
-            .unzip();
         for (name, service) in self.services.iter().cloned() {
-            let (id, service_counters, actor) = parts.service(&name, service);
-            counters.insert(id.clone(), service_counters);
-            tasks.push((id, ActorTask::service(tokio::spawn(actor.run()))));
+            let (id, counters, actor) = parts.service(&name, service);
+            let task = ActorTask::service(tokio::spawn(actor.run()));
+            entries.push(Entry::new(id, task, counters));
         }
-        let (timer, timer_counters, actor) = parts.service(
-            TIMER,
-            timer_service(Arc::clone(&parts.grants), Arc::clone(&parts.activity)),
-        );
-        counters.insert(timer, timer_counters);
+        let (timer, timers) = timer_service(Arc::clone(&parts.grants), Arc::clone(&parts.activity));
+        let (_, timer_counters, actor) = parts.service(TIMER, timer);
         let built_in = vec![tokio::spawn(actor.run())];
         Ok(System {
             router: parts.router,
@@ -518,14 +516,16 @@ impl SystemBuilder {
             subscriber: parts.subscriber,
             activity: parts.activity,
             events: parts.events,
-            tasks,
+            registry: Arc::new(Registry::new(entries, timer_counters)),
+            starter,
+            timers,
+            removals: std::sync::Mutex::default(),
             built_in,
             inbox,
-            counters,
             live: parts.live,
             engine,
             changes: tokio::sync::Mutex::new(()),
-            upgrades: UpgradeCounters::default(),
+            failed_upgrades: AtomicU64::new(0),
         })
     }
 
@@ -550,64 +550,7 @@ impl SystemBuilder {
 
     /// Checks every bucket name and HTTP origin.
     fn check_capabilities(&self) -> Result<(), SystemError> {
-        for spec in &self.components {
-            if let Some(bucket) = spec.buckets.iter().find(|name| !valid_bucket_name(name)) {
-                return Err(SystemError::InvalidBucket {
-                    component: spec.name.clone(),
-                    bucket: bucket.clone(),
-                });
-            }
-            http_origins(spec)?;
-        }
-        Ok(())
-    }
-
-    /// Each component's configuration, buckets and HTTP origins; opens the
-    /// key-value database if any component has a bucket.
-    fn resolve_capabilities(&self) -> Result<Vec<Capabilities>, SystemError> {
-        let store = if self.components.iter().any(|spec| !spec.buckets.is_empty()) {
-            let path = self
-                .keyvalue_path
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_KEYVALUE_PATH));
-            let store =
-                KeyValueStore::open(&path).map_err(|source| SystemError::KeyValueStore {
-                    path,
-                    source: Box::new(source),
-                })?;
-            Some(Arc::new(store))
-        } else {
-            None
-        };
-        self.components
-            .iter()
-            .map(|spec| {
-                let config =
-                    spec.config
-                        .resolve()
-                        .map_err(|missing| SystemError::MissingConfigEnv {
-                            component: spec.name.clone(),
-                            key: missing.key,
-                            var: missing.var,
-                        })?;
-                let keyvalue = KeyValueGrant {
-                    store: store.clone().filter(|_| !spec.buckets.is_empty()),
-                    buckets: spec.buckets.clone(),
-                    quota: spec.bucket_quota.unwrap_or(DEFAULT_BUCKET_QUOTA),
-                };
-                let http = HttpGrant {
-                    allow: http_origins(spec)?,
-                    max_response_bytes: spec
-                        .max_http_response_bytes
-                        .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
-                };
-                Ok(Capabilities {
-                    config,
-                    keyvalue,
-                    http: Arc::new(http),
-                })
-            })
-            .collect()
+        self.components.iter().try_for_each(check_capabilities_of)
     }
 
     fn check_limits(&self) -> Result<(), SystemError> {
@@ -650,18 +593,10 @@ impl SystemBuilder {
     /// reported.
     async fn start_actors(
         &self,
-        parts: &Parts,
+        starter: &Starter,
         loaded: Vec<LoadedComponent>,
         capabilities: Vec<Capabilities>,
-    ) -> Result<Vec<StartedActor>, WasmError> {
-        let shared = Arc::new(SharedWiring {
-            router: Arc::clone(&parts.router),
-            tracker: Arc::clone(&parts.tracker) as Arc<dyn CorrelationTracker>,
-            registry: Arc::clone(&parts.subscriber) as Arc<dyn MailboxRegistry>,
-            max_payload_bytes: self.limits.max_payload_bytes,
-            events: parts.events.clone(),
-            runtime: tokio::runtime::Handle::current(),
-        });
+    ) -> Result<Vec<Entry>, WasmError> {
         let eager = self
             .components
             .iter()
@@ -671,86 +606,66 @@ impl SystemBuilder {
         let each = self.components.iter().zip(loaded).zip(capabilities);
         for ((spec, component), capabilities) in each {
             let id = ComponentId::new(&spec.name);
-            let limits = spec.limits.resolve(&self.component_limits);
-            let settings = InstanceSettings {
-                time_budget: limits.time_budget,
-                memory_limit: limits.memory_limit,
-                wasi: spec.wasi.clone(),
-                config: capabilities.config,
-                keyvalue: capabilities.keyvalue,
-                http: capabilities.http,
-                live: Arc::clone(&parts.live),
-            };
-            let mailbox_limits = MailboxLimits {
-                capacity: limits.mailbox_capacity,
-                callback_queue_bytes: limits.callback_queue_bytes,
-                max_pending_requests: Some(limits.max_pending_requests),
-            };
-            if limits.lazy {
-                let checked = check_lazy(&id, &component, &settings).map(|()| {
-                    let lazy = Arc::new(LazyActor::new(
-                        id.clone(),
-                        component,
-                        settings,
-                        limits.restart_policy,
-                        Arc::clone(&shared),
-                    ));
-                    let starter = Arc::clone(&lazy) as Arc<dyn LazyStart>;
-                    let counters =
-                        parts
-                            .subscriber
-                            .register_lazy(id.clone(), mailbox_limits, starter);
-                    (counters, lazy)
-                });
-                starting.push((id, Starting::Lazy(checked)));
-                continue;
-            }
-            let mailbox = parts.subscriber.subscribe(id.clone(), mailbox_limits);
-            let counters = Arc::clone(&mailbox.counters);
-            let (wiring, queues) = ActorWiring::new(&shared, mailbox, limits.restart_policy);
-            let start = ComponentActor::start(id.clone(), component, settings, wiring, queues);
-            let progress = self.progress.clone();
-            let task = tokio::spawn(async move {
-                let started = start.await;
-                if started.is_ok() {
-                    progress.started_one();
+            let begun = match starter.begin(spec, component, capabilities) {
+                Ok(Begun::Eager {
+                    counters,
+                    mailbox,
+                    start,
+                }) => {
+                    let progress = self.progress.clone();
+                    let task = tokio::spawn(async move {
+                        let started = start.await;
+                        if started.is_ok() {
+                            progress.started_one();
+                        }
+                        started
+                    });
+                    Ok(Starting::Eager(counters, mailbox, task))
                 }
-                started
-            });
-            starting.push((id, Starting::Eager(counters, task)));
+                Ok(Begun::Lazy { counters, lazy }) => Ok(Starting::Lazy(counters, lazy)),
+                Err(error) => Err(error),
+            };
+            starting.push((id, begun));
         }
-        let mut actors = Vec::with_capacity(starting.len());
+        let mut entries = Vec::with_capacity(starting.len());
         let mut first_error = None;
         for (id, starting) in starting {
-            let (counters, task) = match starting {
-                Starting::Lazy(Ok((counters, lazy))) => {
-                    actors.push((id, counters, StartedTask::Lazy(lazy)));
+            let (counters, mailbox, task) = match starting {
+                Ok(Starting::Lazy(counters, lazy)) => {
+                    entries.push(Entry::new(id, ActorTask::Lazy(lazy), counters));
                     continue;
                 }
-                Starting::Lazy(Err(error)) => {
+                Err(error) => {
                     first_error.get_or_insert(error);
                     continue;
                 }
-                Starting::Eager(counters, task) => (counters, task),
+                Ok(Starting::Eager(counters, mailbox, task)) => (counters, mailbox, task),
             };
-            match task.await {
-                Ok(Ok(actor)) => actors.push((id, counters, StartedTask::Actor(Box::new(actor)))),
-                Ok(Err(error)) => {
+            match joined_actor(&id, task.await) {
+                Ok(actor) if first_error.is_none() => {
+                    match run_actor(&starter.subscriber, mailbox, actor) {
+                        Some(task) => entries.push(Entry::new(id, task, counters)),
+                        None => {
+                            first_error.get_or_insert(WasmError::StartCancelled {
+                                name: id.to_string(),
+                            });
+                        }
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => {
                     first_error.get_or_insert(error);
-                }
-                Err(join_error) if join_error.is_panic() => {
-                    std::panic::resume_unwind(join_error.into_panic())
-                }
-                Err(_cancelled) => {
-                    first_error.get_or_insert(WasmError::StartCancelled {
-                        name: id.to_string(),
-                    });
                 }
             }
         }
         match first_error {
-            Some(error) => Err(error),
-            None => Ok(actors),
+            Some(error) => {
+                for entry in &entries {
+                    entry.task.abort();
+                }
+                Err(error)
+            }
+            None => Ok(entries),
         }
     }
 
@@ -781,51 +696,41 @@ impl SystemBuilder {
     }
 }
 
-/// The origins `spec` may reach over HTTP, parsed.
-fn http_origins(spec: &ComponentSpec) -> Result<Vec<HttpOrigin>, SystemError> {
-    spec.http_allow
-        .iter()
-        .map(|origin| {
-            HttpOrigin::parse(origin).map_err(|reason| SystemError::InvalidHttpGrant {
-                component: spec.name.clone(),
-                origin: origin.clone(),
-                reason,
-            })
-        })
-        .collect()
-}
-
-/// An actor ready to run, or registered to start on its first message,
-/// with its name and counters.
-type StartedActor = (ComponentId, Arc<ComponentCounters>, StartedTask);
-
-/// What [`SystemBuilder::start_actors`] made of one component.
-enum StartedTask {
-    Actor(Box<ComponentActor>),
-    Lazy(Arc<LazyActor>),
+/// Checks `spec`'s bucket names and HTTP origins.
+pub(crate) fn check_capabilities_of(spec: &ComponentSpec) -> Result<(), SystemError> {
+    if let Some(bucket) = spec.buckets.iter().find(|name| !valid_bucket_name(name)) {
+        return Err(SystemError::InvalidBucket {
+            component: spec.name.clone(),
+            bucket: bucket.clone(),
+        });
+    }
+    http_origins(spec).map(drop)
 }
 
 /// One component on its way through start.
 enum Starting {
     Eager(
         Arc<ComponentCounters>,
+        Unlisted,
         tokio::task::JoinHandle<Result<ComponentActor, WasmError>>,
     ),
-    Lazy(Result<(Arc<ComponentCounters>, Arc<LazyActor>), WasmError>),
+    Lazy(Arc<ComponentCounters>, Arc<LazyActor>),
 }
 
-/// What start checks of a lazy component without instantiating it, beyond
-/// what compiling and linking checked: its granted directories open, and its
-/// memory at start fits its limit.
-fn check_lazy(
+/// The actor an instantiation task made, or why there is none.
+pub(crate) fn joined_actor(
     id: &ComponentId,
-    component: &LoadedComponent,
-    settings: &InstanceSettings,
-) -> Result<(), WasmError> {
-    if !settings.wasi.dirs.is_empty() {
-        settings.wasi.build(id)?;
+    task: Result<Result<ComponentActor, WasmError>, tokio::task::JoinError>,
+) -> Result<ComponentActor, WasmError> {
+    match task {
+        Ok(started) => started,
+        Err(join_error) if join_error.is_panic() => {
+            std::panic::resume_unwind(join_error.into_panic())
+        }
+        Err(_cancelled) => Err(WasmError::StartCancelled {
+            name: id.to_string(),
+        }),
     }
-    component.check_initial_memory(settings.memory_limit)
 }
 
 /// The messaging parts every actor shares: the concrete types, wired here

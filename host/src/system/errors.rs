@@ -183,4 +183,27 @@ pub enum ChangeError {
     /// The system is shutting down.
     #[error("the system is shutting down")]
     ShuttingDown,
+
+    /// A component or service already has that name.
+    #[error("a component or service is already named {0:?}")]
+    Exists(String),
+
+    /// The component is being removed; once its
+    /// [`Removed`](crate::SupervisionEventKind::Removed) event is out, the
+    /// name is free again.
+    #[error("{0:?} is being removed")]
+    Removing(String),
+
+    /// The component's spec is refused as [`SystemBuilder::start`](crate::SystemBuilder::start)
+    /// would refuse it: a reserved name, a limit out of range, a bad bucket
+    /// or HTTP origin, a missing configuration variable, a key-value
+    /// database that cannot be opened.
+    #[error("{name:?} cannot be added")]
+    InvalidSpec {
+        /// The component.
+        name: String,
+        /// Why.
+        #[source]
+        source: SystemError,
+    },
 }

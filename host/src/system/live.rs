@@ -1,6 +1,6 @@
 //! Changing a running system: [`System::upgrade`], [`System::set_grants`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use crate::core::component::id::ComponentId;
 use crate::core::component::supervision::{SupervisionEvent, SupervisionEventKind};
@@ -10,6 +10,7 @@ use crate::messaging::timer::TIMER;
 use crate::runtime::actor::{SwapError, error_chain};
 use crate::system::compile;
 use crate::system::errors::ChangeError;
+use crate::system::registry::Entry;
 use crate::system::running::System;
 use crate::system::spec::WasmSource;
 
@@ -28,19 +29,6 @@ pub struct Upgrade {
     /// The component's generation now: 1 for the version it started with,
     /// one more per upgrade.
     pub generation: u64,
-}
-
-/// Upgrades refused, for [`SystemStats`](crate::SystemStats). (Those made
-/// are counted by each component's generation.)
-#[derive(Debug, Default)]
-pub(crate) struct UpgradeCounters {
-    failed: AtomicU64,
-}
-
-impl UpgradeCounters {
-    pub(crate) fn failed(&self) -> u64 {
-        self.failed.load(Ordering::Relaxed)
-    }
 }
 
 impl System {
@@ -93,9 +81,15 @@ impl System {
         if self.subscriber.is_closing() {
             return Err(ChangeError::ShuttingDown);
         }
-        let Some((id, task)) = self.tasks.iter().find(|(id, _)| id.as_str() == name) else {
+        let Some(Entry {
+            id, task, removing, ..
+        }) = self.registry.find(name)
+        else {
             return Err(ChangeError::UnknownComponent(name.to_owned()));
         };
+        if removing {
+            return Err(ChangeError::Removing(name.to_owned()));
+        }
         // A failed component's task has ended too: say which it is.
         let refusal = match self.subscriber.has_failed(name) {
             true => Some(SwapError::Failed),
@@ -120,7 +114,7 @@ impl System {
             Err(SwapError::Stopped) => ChangeError::ShuttingDown,
             Err(SwapError::NotAComponent) => ChangeError::NotAComponent(name.to_owned()),
         };
-        self.upgrade_refused(id, &error);
+        self.upgrade_refused(&id, &error);
         Err(error)
     }
 
@@ -139,31 +133,44 @@ impl System {
     /// # Ok(()) }
     /// ```
     pub fn set_grants(&self, sender: &str, targets: &[&str], any: bool) -> Result<(), ChangeError> {
-        let known = |name: &str| self.tasks.iter().find(|(id, _)| id.as_str() == name);
-        let Some((id, task)) = known(sender) else {
+        let Some(Entry {
+            id, task, removing, ..
+        }) = self.registry.find(sender)
+        else {
             return Err(ChangeError::UnknownComponent(sender.to_owned()));
         };
-        if let Some(SwapError::NotAComponent) = task.refuses_upgrades() {
+        if task.is_service() {
             return Err(ChangeError::NotAComponent(sender.to_owned()));
         }
-        let reserved = |target: &str| target == ComponentId::HOST || target == TIMER;
-        if let Some(unknown) = targets
-            .iter()
-            .find(|target| known(target).is_none() && !reserved(target))
-        {
-            return Err(ChangeError::UnknownGrant {
-                sender: sender.to_owned(),
-                target: (*unknown).to_owned(),
-            });
+        if removing {
+            return Err(ChangeError::Removing(sender.to_owned()));
         }
+        self.check_grant_targets(sender, targets.iter().copied())?;
         tracing::info!(component = %id, ?targets, any, "grants changed");
         let targets = targets.iter().map(ComponentId::new).collect();
         self.grants.set(id.clone(), targets, any);
         Ok(())
     }
 
+    /// Each of `targets` is a component or service of this system (one being
+    /// removed included: grants to a name stay), or `host` or `timer`.
+    pub(crate) fn check_grant_targets<'a>(
+        &self,
+        sender: &str,
+        mut targets: impl Iterator<Item = &'a str>,
+    ) -> Result<(), ChangeError> {
+        let reserved = |target: &str| target == ComponentId::HOST || target == TIMER;
+        match targets.find(|target| !self.registry.contains(target) && !reserved(target)) {
+            Some(unknown) => Err(ChangeError::UnknownGrant {
+                sender: sender.to_owned(),
+                target: unknown.to_owned(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     fn upgrade_refused(&self, id: &ComponentId, error: &ChangeError) {
-        self.upgrades.failed.fetch_add(1, Ordering::Relaxed);
+        self.failed_upgrades.fetch_add(1, Ordering::Relaxed);
         let reason = error_chain(error);
         tracing::warn!(component = %id, %reason, "upgrade refused");
         // No subscriber is fine: the refusal is in the logs as well.

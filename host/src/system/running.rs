@@ -1,9 +1,8 @@
 //! [`System`]: a running system, and the host application's side of it.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-use rustc_hash::FxHashMap;
 
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
@@ -18,14 +17,15 @@ use crate::core::messaging::pending::{self, PendingResponse};
 use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, ReplyTo};
 use crate::messaging::capability::Grants;
 use crate::messaging::correlation::{CorrelationTrackerImpl, TrackerStats};
-use crate::messaging::counters::{ComponentCounters, ComponentStats};
+use crate::messaging::counters::ComponentStats;
 use crate::messaging::router::ResponseRouter;
 use crate::messaging::subscriber::ComponentSubscriber;
-use crate::runtime::actor::ActorTask;
+use crate::messaging::timer::TimerHandle;
 use crate::runtime::engine::WasmEngine;
 use crate::runtime::host_services::LiveInstances;
 use crate::system::inbox::HostInbox;
-use crate::system::live::UpgradeCounters;
+use crate::system::registry::{Entry, Registry};
+use crate::system::starter::Starter;
 
 /// A running system of components.
 ///
@@ -57,15 +57,20 @@ pub struct System {
     pub(crate) tracker: Arc<CorrelationTrackerImpl>,
     pub(crate) subscriber: Arc<ComponentSubscriber>,
     pub(crate) activity: Arc<Activity>,
-    /// The components' and the host application's services' actors.
-    pub(crate) tasks: Vec<(ComponentId, ActorTask)>,
+    /// The components and the host application's services, and their
+    /// counters; changed by [`System::add`] and [`System::remove`].
+    pub(crate) registry: Arc<Registry>,
+    /// Starts the components [`System::add`] adds.
+    pub(crate) starter: Starter,
+    /// Stops a removed component's timers.
+    pub(crate) timers: TimerHandle,
+    /// Removals still finishing, awaited by shutdown.
+    pub(crate) removals: std::sync::Mutex<Vec<JoinHandle<()>>>,
     /// The built-in services' actors (the timer): stopped with the system,
     /// not listed as its components.
     pub(crate) built_in: Vec<JoinHandle<()>>,
     pub(crate) inbox: Option<HostInbox>,
     pub(crate) events: broadcast::Sender<SupervisionEvent>,
-    /// Each component's and service's counters, by name.
-    pub(crate) counters: FxHashMap<ComponentId, Arc<ComponentCounters>>,
     /// Component instances alive now.
     pub(crate) live: Arc<LiveInstances>,
     /// Compiles upgrades; kept so the epoch thread runs as long as the
@@ -73,7 +78,8 @@ pub struct System {
     pub(crate) engine: Arc<WasmEngine>,
     /// Changes to the running system, one at a time.
     pub(crate) changes: tokio::sync::Mutex<()>,
-    pub(crate) upgrades: UpgradeCounters,
+    /// Upgrades refused.
+    pub(crate) failed_upgrades: AtomicU64,
 }
 
 /// What a shutdown left behind.
@@ -148,6 +154,12 @@ pub struct SystemStats {
     pub upgrades: u64,
     /// Upgrades of a component refused; the old version ran on.
     pub failed_upgrades: u64,
+    /// Components added with [`System::add`].
+    pub components_added: u64,
+    /// Components removed with [`System::remove`]; their counters stay in
+    /// [`messages`](Self::messages) and their upgrades in
+    /// [`upgrades`](Self::upgrades).
+    pub components_removed: u64,
 }
 
 impl System {
@@ -265,7 +277,11 @@ impl System {
     /// # }
     /// ```
     pub fn component_ids(&self) -> Vec<ComponentId> {
-        self.tasks.iter().map(|(id, _)| id.clone()).collect()
+        self.registry
+            .entries()
+            .into_iter()
+            .map(|entry| entry.id)
+            .collect()
     }
 
     /// Waits until no message, callback or request is in flight.
@@ -289,20 +305,19 @@ impl System {
     /// # }
     /// ```
     pub fn stats(&self) -> SystemStats {
+        let totals = self.registry.totals();
         SystemStats {
             in_flight: self.activity.in_flight(),
             bytes_in_flight: self.activity.bytes(),
             peak_bytes_in_flight: self.activity.peak_bytes(),
-            messages: self.counters.values().map(|c| c.snapshot()).sum(),
+            messages: totals.messages,
             refused: self.router.refused(),
             requests: self.tracker.stats(),
             instances: self.live.count(),
-            upgrades: self
-                .tasks
-                .iter()
-                .map(|(_, task)| task.generation().saturating_sub(1))
-                .sum(),
-            failed_upgrades: self.upgrades.failed(),
+            upgrades: totals.upgrades,
+            failed_upgrades: self.failed_upgrades.load(Ordering::Relaxed),
+            components_added: totals.added,
+            components_removed: totals.removed,
         }
     }
 
@@ -316,7 +331,7 @@ impl System {
     /// # }
     /// ```
     pub fn component_stats(&self, name: &str) -> Option<ComponentStats> {
-        self.counters.get(name).map(|counters| counters.snapshot())
+        self.registry.counters(name)
     }
 
     /// Shuts down without losing anything silently:
@@ -351,6 +366,14 @@ impl System {
         }
         let until = tokio::time::Instant::now() + deadline;
         let _ = tokio::time::timeout_at(until, self.activity.wait_idle()).await;
+        // Removals under way end within their own deadlines; past ours,
+        // their actors are stopped below with the others.
+        let removals = std::mem::take(&mut *self.removals());
+        for mut removal in removals {
+            if tokio::time::timeout_at(until, &mut removal).await.is_err() {
+                removal.abort();
+            }
+        }
 
         let undeliverable_before = self.tracker.stats().undeliverable;
         let mut report = ShutdownReport {
@@ -363,8 +386,9 @@ impl System {
         self.subscriber.close_all();
         let grace = (tokio::time::Instant::now() + SHUTDOWN_GRACE).max(until);
         let mut busy = Vec::new();
-        for (id, task) in std::mem::take(&mut self.tasks) {
-            // Never started (lazy, no message came): nothing to stop.
+        for Entry { id, task, .. } in self.registry.entries() {
+            // Never started (lazy, no message came), or taken by a removal
+            // (stopped by now): nothing to stop.
             let Some(mut task) = task.take() else {
                 report.stopped.push(id);
                 continue;
@@ -403,14 +427,25 @@ impl Drop for System {
         self.router.close();
         self.subscriber.close_all();
         self.subscriber.close_host_inbox();
-        for (_, task) in &self.tasks {
-            task.abort();
+        for removal in &*self.removals() {
+            removal.abort();
+        }
+        for entry in self.registry.entries() {
+            entry.task.abort();
         }
         for task in &self.built_in {
             task.abort();
         }
         self.tracker
             .fail_all(|target| RequestError::Shutdown { target });
+    }
+}
+
+impl System {
+    pub(crate) fn removals(&self) -> std::sync::MutexGuard<'_, Vec<JoinHandle<()>>> {
+        self.removals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

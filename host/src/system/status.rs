@@ -31,13 +31,17 @@ pub struct ComponentStatus {
     /// A new version is instantiated and waits for the current call to
     /// end.
     pub upgrading: bool,
+    /// Its [removal](System::remove) has begun: it takes no new messages
+    /// and finishes what it has queued.
+    pub removing: bool,
     /// Its counters.
     pub stats: ComponentStats,
 }
 
 impl System {
-    /// Every component, in the order the builder was given them, then
-    /// every service.
+    /// Every component, in the order the builder was given them, then those
+    /// [added](System::add) since, then every service. A component being
+    /// removed is listed until its removal ends.
     ///
     /// ```no_run
     /// # fn demo(system: &airssys_wasm::System) {
@@ -51,17 +55,15 @@ impl System {
     /// # }
     /// ```
     pub fn status(&self) -> Vec<ComponentStatus> {
-        self.tasks
-            .iter()
-            .map(|(id, task)| ComponentStatus {
-                name: id.clone(),
-                generation: task.generation(),
-                upgrading: task.upgrading(),
-                stats: self
-                    .counters
-                    .get(id)
-                    .map(|counters| counters.snapshot())
-                    .unwrap_or_default(),
+        self.registry
+            .entries()
+            .into_iter()
+            .map(|entry| ComponentStatus {
+                generation: entry.task.generation(),
+                upgrading: entry.task.upgrading(),
+                removing: entry.removing,
+                stats: entry.counters.snapshot(),
+                name: entry.id,
             })
             .collect()
     }

@@ -503,6 +503,70 @@ fn upgrade_from_the_command_line() {
     assert!(text(&output.stdout).contains("echo upgraded to generation 2"));
 }
 
+#[test]
+fn add_and_remove_from_the_command_line() {
+    let run = ControlledRun::start();
+    let added = run.call(&["add", "echo2", ECHO_V2_PATH, "--grant", "echo"]);
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert_eq!(text(&added.stdout), "added\n");
+    assert_eq!(
+        text(&run.call(&["request", "echo2", "version"]).stdout),
+        "v2\n"
+    );
+    let taken = run.call(&["add", "echo2", ECHO_PATH]);
+    assert_eq!(taken.status.code(), Some(1));
+    assert!(text(&taken.stderr).contains("already named \"echo2\""));
+    let table = text(&run.call(&["status"]).stdout);
+    let names: Vec<_> = table
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(names, ["echo", "echo2"]);
+
+    let removed = run.call(&["remove", "echo2", "--drain-ms", "1000"]);
+    assert!(removed.status.success(), "{}", text(&removed.stderr));
+    assert_eq!(text(&removed.stdout), "removed: its queue drained\n");
+    let gone = run.call(&["request", "echo2", "version"]);
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(
+        text(&gone.stderr).contains("not found"),
+        "{}",
+        text(&gone.stderr)
+    );
+    let unknown = run.call(&["remove", "nobody"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(text(&unknown.stderr).contains("no component is named \"nobody\""));
+    let (_, output) = run.stop();
+    let log = text(&output.stdout);
+    assert!(log.contains("echo2 added"), "{log}");
+    assert!(log.contains("echo2 removed, its queue drained"), "{log}");
+}
+
+/// `airssys run --watch` adds a component the manifest gains, and removes
+/// one it loses.
+#[test]
+fn watch_adds_and_removes_components_from_a_changed_manifest() {
+    let echo = format!("[[component]]\nname = \"echo\"\nwasm = {ECHO_PATH:?}\n");
+    let client =
+        format!("[[component]]\nname = \"client\"\nwasm = {CLIENT_PATH:?}\ngrants = [\"echo\"]\n");
+    let mut run = ControlledRun::start_with(&echo, None, &["--watch"]);
+    run.wait_for_flow("watching the components' files");
+
+    std::fs::write(&run.manifest, format!("{echo}\n{client}")).unwrap();
+    run.wait_for_flow("client added");
+    assert_eq!(
+        text(&run.call(&["request", "client", "send echo hi"]).stdout),
+        "sent\n"
+    );
+
+    std::fs::write(&run.manifest, &client).unwrap();
+    run.wait_for_flow("echo removed");
+    let refused = text(&run.call(&["request", "client", "send echo hi"]).stdout);
+    assert!(refused.starts_with("error TargetNotFound"), "{refused}");
+    run.stop();
+}
+
 /// Replaces `path` the way a build does: written beside it, renamed over.
 fn replace_file(path: &Path, bytes: &[u8]) {
     let next = path.with_extension("next");

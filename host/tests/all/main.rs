@@ -15,6 +15,7 @@ mod hostile;
 mod inline;
 mod lazy;
 mod limits;
+mod live;
 mod loading;
 mod messaging;
 mod observability;

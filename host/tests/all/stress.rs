@@ -6,7 +6,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use airssys_test_fixtures::{CLIENT, ECHO, ECHO_V2};
-use airssys_wasm::{ComponentSpec, HostInbox, RestartPolicy, System, SystemBuilder, WasmSource};
+use airssys_wasm::{
+    ComponentSpec, ComponentStats, HostInbox, MessagingError, RequestError, RestartPolicy, System,
+    SystemBuilder, WasmSource,
+};
 
 const CLIENTS: usize = 4;
 const RESPONDERS: usize = 4;
@@ -93,6 +96,8 @@ struct Ledger {
     cancelled: HashSet<String>,
     ok: usize,
     err: usize,
+    /// Errors saying the responder was removed before it answered.
+    removed: usize,
     outcomes: HashSet<String>,
 }
 
@@ -104,9 +109,13 @@ impl Ledger {
             "accepted" => assert!(self.accepted.insert(id.clone()), "id {id} accepted twice"),
             "cancelled" => assert!(self.cancelled.insert(id.clone()), "id {id} cancelled twice"),
             "callback" => {
-                match words.next().unwrap().split(' ').next().unwrap() {
+                let outcome = words.next().unwrap();
+                match outcome.split(' ').next().unwrap() {
                     "ok" => self.ok += 1,
                     _ => self.err += 1,
+                }
+                if outcome.ends_with("was removed before it answered") {
+                    self.removed += 1;
                 }
                 assert!(
                     self.outcomes.insert(id.clone()),
@@ -350,5 +359,144 @@ async fn upgrades_under_load_lose_nothing() {
         let upgraded = component.name.as_str() != "waiter";
         let expected = if upgraded { ROUNDS + 1 } else { 1 };
         assert_eq!(component.generation, expected, "{component:?}");
+    }
+}
+
+/// The storm again while one of its responders is removed and added back,
+/// round after round, with drains from none to ample, and the host
+/// streaming requests to it: every accepted request has exactly one
+/// outcome (an answer, or `Removed` for those the drain cut off), every
+/// accepted message is handled or counted as unhandled, and nothing is
+/// dropped or left pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_and_adding_under_load_loses_nothing() {
+    const DRAINS_MS: [u64; 5] = [0, 20, 1000, 20, 0];
+    const HOST_BATCH: usize = 32;
+    let cache = tempfile::tempdir().unwrap();
+    // Compiled ahead, so each add is quick enough to land mid-storm.
+    SystemBuilder::new()
+        .compile_cache(cache.path())
+        .component(ComponentSpec::from_bytes("echo", ECHO))
+        .component(ComponentSpec::from_bytes("client", CLIENT))
+        .precompile()
+        .await
+        .unwrap();
+    let mut system = storm_system()
+        .compile_cache(cache.path())
+        .start()
+        .await
+        .unwrap();
+    let mut inbox = system.take_inbox().unwrap();
+    let mut ledger = Ledger::default();
+
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let rounds = async {
+        let (mut removals, mut storms) = (Vec::new(), Vec::new());
+        for (round, drain) in (0..).zip(DRAINS_MS) {
+            // A wave of storms, and the removal once echo1 is busy with it.
+            storms.extend(start_storms(&system, 100 * round, REQUESTS_PER_CLIENT / 4));
+            let busy = async {
+                while system.component_stats("echo1").unwrap().accepted < 64 {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            };
+            tokio::time::timeout(Duration::from_secs(60), busy)
+                .await
+                .expect("echo1 got traffic");
+            let removal = system
+                .remove("echo1", Duration::from_millis(drain))
+                .await
+                .unwrap();
+            removals.push(removal);
+            // As in `storm_system`; the clients' grants to it stayed.
+            let echo1 = ComponentSpec::from_bytes("echo1", ECHO).mailbox_capacity(4096);
+            system.add(echo1).await.unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::Release);
+        let mut refused = 0;
+        for storm in storms {
+            let answer = storm.await.expect("storm ran");
+            let answer = String::from_utf8(answer.into_bytes()).unwrap();
+            let count = answer.rsplit(' ').next().unwrap();
+            refused += count.parse::<usize>().unwrap();
+        }
+        (removals, refused)
+    };
+    let host_stream = async {
+        let (mut answered, mut removed, mut refused) = (0, 0, 0);
+        let mut i = 0;
+        while !done.load(std::sync::atomic::Ordering::Acquire) {
+            let mut batch = Vec::new();
+            let mut batch_refused = true;
+            for _ in 0..HOST_BATCH {
+                i += 1;
+                let payload = format!("host-{i}");
+                match system.request("echo1", payload.clone(), Duration::from_secs(120)) {
+                    Ok(pending) => {
+                        batch_refused = false;
+                        batch.push((payload, pending));
+                    }
+                    Err(
+                        MessagingError::TargetRemoved { .. } | MessagingError::TargetNotFound(_),
+                    ) => {
+                        refused += 1;
+                    }
+                    Err(other) => panic!("host request refused: {other}"),
+                }
+            }
+            for (payload, pending) in batch {
+                match pending.await {
+                    Ok(answer) => {
+                        assert_eq!(answer.as_bytes(), payload.as_bytes());
+                        answered += 1;
+                    }
+                    Err(RequestError::Removed { target }) => {
+                        assert_eq!(target.as_str(), "echo1");
+                        removed += 1;
+                    }
+                    Err(other) => panic!("host request failed: {other}"),
+                }
+            }
+            if batch_refused {
+                // Removed, not yet back: wait for the next round's add.
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            } else {
+                tokio::task::yield_now().await;
+            }
+        }
+        (answered, removed, refused)
+    };
+    let ((removals, _storm_refusals), (host_answered, host_removed, _host_refused)) =
+        tokio::join!(rounds, host_stream);
+    system.wait_idle().await;
+
+    ledger.drain(&mut inbox);
+    ledger.check();
+    assert!(host_answered > 0);
+    let stats = system.stats();
+    assert_eq!(stats.requests.pending, 0);
+    assert_eq!(stats.requests.abandoned, 0);
+    assert_eq!(stats.messages.callbacks_dropped, 0);
+    assert_eq!((stats.components_added, stats.components_removed), (5, 5));
+    let failed: u64 = removals.iter().map(|removal| removal.failed_requests).sum();
+    assert_eq!(
+        failed,
+        (ledger.removed + host_removed) as u64,
+        "each request the removals failed got its one `Removed` outcome"
+    );
+    let balances = |name: &str, stats: &ComponentStats| {
+        assert_eq!(
+            stats.accepted,
+            stats.handled + stats.failed + stats.trapped + stats.unhandled,
+            "{name}: {stats:?}"
+        );
+    };
+    for removal in &removals {
+        balances("a removed echo1", &removal.stats);
+    }
+    for component in system.status() {
+        balances(component.name.as_str(), &component.stats);
+        assert_eq!(component.generation, 1);
+        assert!(!component.removing);
     }
 }

@@ -50,8 +50,10 @@ pub(crate) enum Command {
         control: Option<PathBuf>,
         /// Keep running, and upgrade a component in place whenever its
         /// `.wasm` file changes (a rebuild): the old version keeps running
-        /// if the new one is refused. The manifest is watched too: changed
-        /// grants and `.wasm` paths apply at once. Runs until Ctrl-C,
+        /// if the new one is refused. The manifest is watched too:
+        /// components added to it are added, those dropped are removed
+        /// (5 s to drain), changed grants and `.wasm` paths apply at once.
+        /// Runs until Ctrl-C,
         /// SIGTERM, `--max-ms` or (with `--control`) `stop`. Needs a
         /// manifest.
         #[arg(long, requires = "manifest")]
@@ -98,6 +100,40 @@ pub(crate) enum Command {
         name: String,
         /// Its new `.wasm` file.
         file: PathBuf,
+    },
+    /// Add a component to a system started with `airssys run --control`:
+    /// checked as at start, instantiated, then reachable. It may message
+    /// the targets given with `--grant`; grants to it come from the
+    /// manifest's other components (`airssys reload`) or stayed from a
+    /// component of the same name removed before.
+    Add {
+        /// The running system's control socket.
+        #[arg(long, value_name = "SOCKET", env = "AIRSSYS_CONTROL")]
+        control: PathBuf,
+        /// The new component's name.
+        name: String,
+        /// Its `.wasm` file.
+        file: PathBuf,
+        /// A component (or `host`) it may message; repeat for more, `*`
+        /// for every one.
+        #[arg(long = "grant", value_name = "TARGET")]
+        grants: Vec<String>,
+        /// Instantiate it on its first message instead of now.
+        #[arg(long)]
+        lazy: bool,
+    },
+    /// Remove a component from a system started with `airssys run
+    /// --control`: it takes no new messages, handles what is queued until
+    /// the drain deadline, then every request still queued fails once.
+    Remove {
+        /// The running system's control socket.
+        #[arg(long, value_name = "SOCKET", env = "AIRSSYS_CONTROL")]
+        control: PathBuf,
+        /// The component to remove.
+        name: String,
+        /// How long it may take to handle what is queued.
+        #[arg(long, value_name = "MS", default_value_t = 5000)]
+        drain_ms: u64,
     },
     /// Print each component and service of a system started with
     /// `airssys run --control`: its generation (`+` while a new version

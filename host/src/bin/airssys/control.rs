@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use airssys_wasm::{RequestError, System, WasmSource};
+use airssys_wasm::{ComponentSpec, Removal, RequestError, System, WasmSource};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
@@ -61,6 +61,18 @@ pub(crate) enum ControlCommand {
     /// Replace component `name`'s code with the component at `wasm` (a
     /// path on this machine, as the socket is).
     Upgrade { name: String, wasm: PathBuf },
+    /// Add component `name` from the component at `wasm`, which may
+    /// message `grants` (`*`: every one).
+    Add {
+        name: String,
+        wasm: PathBuf,
+        #[serde(default)]
+        grants: Vec<String>,
+        #[serde(default)]
+        lazy: bool,
+    },
+    /// Remove component `name`, letting it drain for `drain_ms`.
+    Remove { name: String, drain_ms: u64 },
     /// Shut the system down and end `airssys run`.
     Stop,
 }
@@ -82,6 +94,14 @@ pub(crate) enum ControlReply {
     Failed { error: String },
     /// The component runs its new version.
     Upgraded { generation: u64 },
+    /// The component was added and is running.
+    Added,
+    /// The component was removed.
+    Removed {
+        drained: bool,
+        unhandled: u64,
+        failed_requests: u64,
+    },
     /// Each component and service, in the system's order.
     Status { components: Vec<StatusRow> },
     /// `stop` was accepted; the system is shutting down.
@@ -97,6 +117,8 @@ pub(crate) struct StatusRow {
     pub(crate) name: String,
     pub(crate) generation: u64,
     pub(crate) upgrading: bool,
+    #[serde(default)]
+    pub(crate) removing: bool,
     pub(crate) accepted: u64,
     pub(crate) handled: u64,
     pub(crate) failed: u64,
@@ -383,6 +405,7 @@ pub(crate) async fn execute(
                     name: component.name.to_string(),
                     generation: component.generation,
                     upgrading: component.upgrading,
+                    removing: component.removing,
                     accepted: component.stats.accepted,
                     handled: component.stats.handled,
                     failed: component.stats.failed,
@@ -410,12 +433,62 @@ pub(crate) async fn execute(
                 },
             });
         }
+        ControlCommand::Add {
+            name,
+            wasm,
+            grants,
+            lazy,
+        } => {
+            let mut spec = ComponentSpec::from_file(&name, wasm).lazy(lazy);
+            for target in grants {
+                spec = match target.as_str() {
+                    "*" => spec.grant_any(),
+                    _ => spec.grant(target),
+                };
+            }
+            let _ = reply.send(match system.add(spec).await {
+                Ok(()) => {
+                    say!("airssys: {name} added");
+                    ControlReply::Added
+                }
+                Err(error) => ControlReply::Failed {
+                    error: crate::failure::chain(&error),
+                },
+            });
+        }
+        ControlCommand::Remove { name, drain_ms } => {
+            let removed = system.remove(&name, Duration::from_millis(drain_ms)).await;
+            let _ = reply.send(match removed {
+                Ok(removal) => {
+                    say!("airssys: {name} {}", removal_text(&removal));
+                    ControlReply::Removed {
+                        drained: removal.drained,
+                        unhandled: removal.unhandled,
+                        failed_requests: removal.failed_requests,
+                    }
+                }
+                Err(error) => ControlReply::Failed {
+                    error: crate::failure::chain(&error),
+                },
+            });
+        }
         ControlCommand::Stop => {
             let _ = reply.send(ControlReply::Stopping);
             return true;
         }
     }
     false
+}
+
+/// A removal in a few words, for the run's output and the client's.
+pub(crate) fn removal_text(removal: &Removal) -> String {
+    match removal.drained {
+        true => "removed, its queue drained".to_owned(),
+        false => format!(
+            "removed at its drain deadline: {} unhandled, {} requests failed",
+            removal.unhandled, removal.failed_requests
+        ),
+    }
 }
 
 /// The client side: sends `command` to the run listening at `path` and

@@ -146,6 +146,20 @@ fn execute(
             file,
         } => runtime.block_on(commands::client::upgrade(&control, name, &file)),
         #[cfg(unix)]
+        Command::Add {
+            control,
+            name,
+            file,
+            grants,
+            lazy,
+        } => runtime.block_on(commands::client::add(&control, name, &file, grants, lazy)),
+        #[cfg(unix)]
+        Command::Remove {
+            control,
+            name,
+            drain_ms,
+        } => runtime.block_on(commands::client::remove(&control, name, drain_ms)),
+        #[cfg(unix)]
         Command::Status { control } => runtime.block_on(commands::client::status(&control)),
         #[cfg(unix)]
         Command::Stop { control } => runtime.block_on(commands::client::stop(&control)),
@@ -153,6 +167,8 @@ fn execute(
         Command::Send { .. }
         | Command::Request { .. }
         | Command::Upgrade { .. }
+        | Command::Add { .. }
+        | Command::Remove { .. }
         | Command::Status { .. }
         | Command::Stop { .. } => Err(Failure::usage(
             "the control socket needs Unix domain sockets",

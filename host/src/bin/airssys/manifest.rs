@@ -283,74 +283,88 @@ impl Manifest {
             builder = builder.lazy(lazy);
         }
         for component in &self.components {
-            let mut spec = ComponentSpec::from_file(&component.name, base.join(&component.wasm));
-            for grant in &component.grants {
-                spec = if grant == "*" {
-                    spec.grant_any()
-                } else {
-                    spec.grant(grant)
-                };
-            }
-            if let Some(capacity) = component.mailbox_capacity {
-                spec = spec.mailbox_capacity(capacity);
-            }
-            if let Some(ms) = component.time_budget_ms {
-                spec = spec.time_budget(Duration::from_millis(ms));
-            }
-            if let Some(bytes) = component.memory_limit_bytes {
-                spec = spec.memory_limit(bytes);
-            }
-            if let Some(requests) = component.max_pending_requests {
-                spec = spec.max_pending_requests(requests);
-            }
-            if let Some(bytes) = component.callback_queue_bytes {
-                spec = spec.callback_queue_bytes(bytes);
-            }
-            if let Some(lazy) = component.lazy {
-                spec = spec.lazy(lazy);
-            }
-            if let Some(restart) = &component.restart {
-                spec = spec.restart_policy(match restart {
-                    Restart::Never(_) => RestartPolicy::Never,
-                    Restart::Limited {
-                        max_restarts,
-                        within_ms,
-                    } => RestartPolicy::Limited {
-                        max_restarts: *max_restarts,
-                        within: Duration::from_millis(*within_ms),
-                    },
-                });
-            }
-            for (key, value) in &component.wasi.env {
-                spec = spec.wasi_env(key, value);
-            }
-            for dir in &component.wasi.dirs {
-                spec = spec.wasi_dir(base.join(&dir.host), &dir.guest, dir.read_only);
-            }
-            if component.wasi.network {
-                spec = spec.wasi_network();
-            }
-            for (key, value) in &component.config {
-                spec = match value {
-                    ConfigValue::Literal(text) => spec.config(key, text),
-                    ConfigValue::Env { env } => spec.config_from_env(key, env),
-                };
-            }
-            for bucket in &component.keyvalue.buckets {
-                spec = spec.keyvalue_bucket(bucket);
-            }
-            if let Some(bytes) = component.keyvalue.quota_bytes {
-                spec = spec.keyvalue_quota(bytes);
-            }
-            for origin in &component.http.allow {
-                spec = spec.http_allow(origin);
-            }
-            if let Some(bytes) = component.http.max_response_bytes {
-                spec = spec.max_http_response_bytes(bytes);
-            }
-            builder = builder.component(spec);
+            builder = builder.component(component.spec(base, true));
         }
         builder
+    }
+}
+
+impl Component {
+    /// The component's spec, its paths resolved against `base`; its
+    /// grants only `with_grants`.
+    pub(crate) fn spec(&self, base: &Path, with_grants: bool) -> ComponentSpec {
+        let component = self;
+        let mut spec = ComponentSpec::from_file(&component.name, base.join(&component.wasm));
+        let grants = if with_grants {
+            &component.grants[..]
+        } else {
+            &[]
+        };
+        for grant in grants {
+            spec = if grant == "*" {
+                spec.grant_any()
+            } else {
+                spec.grant(grant)
+            };
+        }
+        if let Some(capacity) = component.mailbox_capacity {
+            spec = spec.mailbox_capacity(capacity);
+        }
+        if let Some(ms) = component.time_budget_ms {
+            spec = spec.time_budget(Duration::from_millis(ms));
+        }
+        if let Some(bytes) = component.memory_limit_bytes {
+            spec = spec.memory_limit(bytes);
+        }
+        if let Some(requests) = component.max_pending_requests {
+            spec = spec.max_pending_requests(requests);
+        }
+        if let Some(bytes) = component.callback_queue_bytes {
+            spec = spec.callback_queue_bytes(bytes);
+        }
+        if let Some(lazy) = component.lazy {
+            spec = spec.lazy(lazy);
+        }
+        if let Some(restart) = &component.restart {
+            spec = spec.restart_policy(match restart {
+                Restart::Never(_) => RestartPolicy::Never,
+                Restart::Limited {
+                    max_restarts,
+                    within_ms,
+                } => RestartPolicy::Limited {
+                    max_restarts: *max_restarts,
+                    within: Duration::from_millis(*within_ms),
+                },
+            });
+        }
+        for (key, value) in &component.wasi.env {
+            spec = spec.wasi_env(key, value);
+        }
+        for dir in &component.wasi.dirs {
+            spec = spec.wasi_dir(base.join(&dir.host), &dir.guest, dir.read_only);
+        }
+        if component.wasi.network {
+            spec = spec.wasi_network();
+        }
+        for (key, value) in &component.config {
+            spec = match value {
+                ConfigValue::Literal(text) => spec.config(key, text),
+                ConfigValue::Env { env } => spec.config_from_env(key, env),
+            };
+        }
+        for bucket in &component.keyvalue.buckets {
+            spec = spec.keyvalue_bucket(bucket);
+        }
+        if let Some(bytes) = component.keyvalue.quota_bytes {
+            spec = spec.keyvalue_quota(bytes);
+        }
+        for origin in &component.http.allow {
+            spec = spec.http_allow(origin);
+        }
+        if let Some(bytes) = component.http.max_response_bytes {
+            spec = spec.max_http_response_bytes(bytes);
+        }
+        spec
     }
 }
 

@@ -1,12 +1,13 @@
 //! `airssys run --watch`: upgrades a component in place when its `.wasm`
 //! file changes, the plugin author's edit-build-see loop; applies a changed
-//! manifest's grants and `.wasm` paths, and says what else needs a restart.
+//! manifest (components added and removed, grants, `.wasm` paths), and says
+//! what else needs a restart.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use airssys_wasm::{System, WasmSource};
+use airssys_wasm::{ComponentSpec, System, WasmSource};
 use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
 use notify_debouncer_mini::{DebounceEventResult, DebouncedEventKind, Debouncer, new_debouncer};
 use sha2::{Digest as _, Sha256};
@@ -19,6 +20,10 @@ use crate::manifest::Manifest;
 /// writes it in several steps. (Writes still going on after this are
 /// reported as continuing, and ignored until they stop.)
 const QUIET: Duration = Duration::from_millis(300);
+
+/// How long a component dropped from the manifest may take to handle what
+/// it has queued.
+const REMOVAL_DRAIN: Duration = Duration::from_secs(5);
 
 /// The watched files, what each held when last read, and the manifest as
 /// last applied.
@@ -72,7 +77,7 @@ impl Watch {
         components: Vec<(String, PathBuf)>,
     ) -> Result<Self, String> {
         let manifest = WatchedFile::new(manifest)?;
-        let applied = Shape::load(&manifest.path)?;
+        let (applied, _) = Shape::load(&manifest.path)?;
         let (send, changed) = mpsc::unbounded_channel();
         let mut debouncer = new_debouncer(QUIET, move |events: DebounceEventResult| match events {
             Ok(events) => {
@@ -144,7 +149,7 @@ impl Watch {
     /// Applies what changed in the manifest and can change while running
     /// (grants, a component's `.wasm` path); says what cannot.
     async fn apply_manifest(&mut self, system: &System) {
-        let loaded = match Shape::load(&self.manifest.path) {
+        let (mut loaded, specs) = match Shape::load(&self.manifest.path) {
             Ok(loaded) => loaded,
             Err(error) => {
                 say!("airssys: the changed manifest is not applied: {error}");
@@ -157,9 +162,29 @@ impl Watch {
         if loaded.system != self.applied.system {
             say!("airssys: [limits], [keyvalue] and [cache] changes apply at the next start");
         }
-        let names = |shape: &Shape| shape.components.keys().cloned().collect::<Vec<_>>();
-        if names(&loaded) != names(&self.applied) {
-            say!("airssys: components added or removed in the manifest apply at the next start");
+        // New components first, without grants, so that two new ones may
+        // grant each other; one refused is left out, to be tried again at
+        // the next save.
+        let mut added = Vec::new();
+        for (name, spec) in specs {
+            if self.applied.components.contains_key(&name) {
+                continue;
+            }
+            match system.add(spec).await {
+                Ok(()) => {
+                    say!("airssys: {name} added");
+                    added.push(name);
+                }
+                Err(error) => {
+                    say!("airssys: {name} not added: {}", chain(&error));
+                    loaded.components.remove(&name);
+                }
+            }
+        }
+        for name in &added {
+            let new = &loaded.components[name];
+            set_grants(system, name, &new.grants);
+            self.watch_new(name, &new.wasm);
         }
         for (name, new) in &loaded.components {
             let Some(old) = self.applied.components.get(name) else {
@@ -177,17 +202,45 @@ impl Watch {
                 self.move_file(system, name, &new.wasm).await;
             }
         }
+        let gone: Vec<String> = self
+            .applied
+            .components
+            .keys()
+            .filter(|name| !loaded.components.contains_key(*name))
+            .cloned()
+            .collect();
+        for name in gone {
+            self.components.retain(|component| component.name != name);
+            match system.remove(&name, REMOVAL_DRAIN).await {
+                Ok(removal) => say!("airssys: {name} {}", crate::control::removal_text(&removal)),
+                Err(error) => say!("airssys: {name} not removed: {}", chain(&error)),
+            }
+        }
         self.applied = loaded;
     }
 
-    /// Component `name` now comes from `path`: watches it from now on, and
-    /// upgrades to it unless it holds the same bytes.
-    async fn move_file(&mut self, system: &System, name: &str, path: &Path) {
+    /// Watches the file of component `name`, just added.
+    fn watch_new(&mut self, name: &str, path: &Path) {
+        let Some(file) = self.watch_file(path, &format!("{name} is not watched")) else {
+            return;
+        };
+        let digest = std::fs::read(&file.path)
+            .ok()
+            .map(|bytes| Sha256::digest(&bytes).into());
+        self.components.push(Watched {
+            name: name.to_owned(),
+            file,
+            digest,
+        });
+    }
+
+    /// `path`, its directory watched; or `None`, saying `unwatched` and why.
+    fn watch_file(&mut self, path: &Path, unwatched: &str) -> Option<WatchedFile> {
         let file = match WatchedFile::new(path) {
             Ok(file) => file,
             Err(error) => {
-                say!("airssys: {name} keeps running its current version: {error}");
-                return;
+                say!("airssys: {unwatched}: {error}");
+                return None;
             }
         };
         if let Some(directory) = file.path.parent()
@@ -195,6 +248,16 @@ impl Watch {
         {
             say!("airssys: {error}");
         }
+        Some(file)
+    }
+
+    /// Component `name` now comes from `path`: watches it from now on, and
+    /// upgrades to it unless it holds the same bytes.
+    async fn move_file(&mut self, system: &System, name: &str, path: &Path) {
+        let keeps = format!("{name} keeps running its current version");
+        let Some(file) = self.watch_file(path, &keeps) else {
+            return;
+        };
         if let Some(component) = self.components.iter_mut().find(|c| c.name == name) {
             component.file = file;
             component.reload(system).await;
@@ -276,9 +339,16 @@ fn stamp_of(path: &Path) -> Option<(u64, SystemTime)> {
 }
 
 impl Shape {
-    fn load(manifest: &Path) -> Result<Self, String> {
+    /// The manifest at `manifest`, and each component's spec (without its
+    /// grants), by name.
+    fn load(manifest: &Path) -> Result<(Self, Vec<(String, ComponentSpec)>), String> {
         let base = manifest.parent().unwrap_or(Path::new("."));
         let manifest = Manifest::load(manifest)?;
+        let specs = manifest
+            .components
+            .iter()
+            .map(|component| (component.name.clone(), component.spec(base, false)))
+            .collect();
         let system = format!(
             "{:?} {:?} {:?}",
             manifest.limits, manifest.keyvalue, manifest.cache
@@ -295,7 +365,7 @@ impl Shape {
                 (name, ComponentShape { grants, wasm, rest })
             })
             .collect();
-        Ok(Self { components, system })
+        Ok((Self { components, system }, specs))
     }
 }
 

@@ -124,4 +124,16 @@ pub enum SupervisionEventKind {
         /// Why.
         reason: String,
     },
+    /// The component was added to the running system
+    /// ([`System::add`](crate::System::add)).
+    Added,
+    /// The component was removed ([`System::remove`](crate::System::remove)).
+    Removed {
+        /// It finished its queued work before the drain deadline.
+        drained: bool,
+        /// Messages and requests it accepted and never handled.
+        unhandled: u64,
+        /// Requests to it that got [`RequestError::Removed`](crate::RequestError::Removed).
+        failed_requests: u64,
+    },
 }

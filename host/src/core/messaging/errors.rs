@@ -101,6 +101,15 @@ pub enum MessagingError {
         reason: String,
     },
 
+    /// The target is being removed ([`System::remove`](crate::System::remove)):
+    /// it finishes what it has queued and takes nothing new. Once removed,
+    /// sends get [`TargetNotFound`](Self::TargetNotFound).
+    #[error("{target:?} is being removed and takes no more messages")]
+    TargetRemoved {
+        /// The component being removed.
+        target: ComponentId,
+    },
+
     /// The host is shutting down and accepts no new messages.
     #[error("the host is shutting down and accepts no new messages")]
     ShuttingDown,
@@ -219,6 +228,15 @@ pub enum RequestError {
     #[error("the host shut down before {target:?} answered")]
     Shutdown {
         /// The component that had not answered.
+        target: ComponentId,
+    },
+
+    /// The responder was removed ([`System::remove`](crate::System::remove))
+    /// before it answered: the request was still queued, or its call was
+    /// stopped, when the removal's drain deadline passed.
+    #[error("{target:?} was removed before it answered")]
+    Removed {
+        /// The component removed.
         target: ComponentId,
     },
 

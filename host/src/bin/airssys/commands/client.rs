@@ -1,4 +1,4 @@
-//! `airssys send`, `request`, `upgrade`, `status` and `stop`: one command to a running
+//! `airssys send`, `request`, `upgrade`, `add`, `remove`, `status` and `stop`: one command to a running
 //! `airssys run --control`, its outcome as output and exit code.
 
 use std::io::{Read as _, Write as _};
@@ -35,6 +35,28 @@ pub(crate) async fn upgrade(control: &Path, name: String, file: &Path) -> Result
     let wasm = std::fs::canonicalize(file)
         .map_err(|error| Failure::usage(format!("cannot read {}: {error}", file.display())))?;
     outcome(control, &ControlCommand::Upgrade { name, wasm }, false).await
+}
+
+pub(crate) async fn add(
+    control: &Path,
+    name: String,
+    file: &Path,
+    grants: Vec<String>,
+    lazy: bool,
+) -> Result<(), Failure> {
+    let wasm = std::fs::canonicalize(file)
+        .map_err(|error| Failure::usage(format!("cannot read {}: {error}", file.display())))?;
+    let command = ControlCommand::Add {
+        name,
+        wasm,
+        grants,
+        lazy,
+    };
+    outcome(control, &command, false).await
+}
+
+pub(crate) async fn remove(control: &Path, name: String, drain_ms: u64) -> Result<(), Failure> {
+    outcome(control, &ControlCommand::Remove { name, drain_ms }, false).await
 }
 
 pub(crate) async fn status(control: &Path) -> Result<(), Failure> {
@@ -86,6 +108,23 @@ async fn outcome(control: &Path, command: &ControlCommand, escaped: bool) -> Res
             say!("upgraded: generation {generation}");
             Ok(())
         }
+        ControlReply::Added => {
+            say!("added");
+            Ok(())
+        }
+        ControlReply::Removed {
+            drained,
+            unhandled,
+            failed_requests,
+        } => {
+            match drained {
+                true => say!("removed: its queue drained"),
+                false => say!(
+                    "removed at its drain deadline: {unhandled} unhandled, {failed_requests} requests failed"
+                ),
+            }
+            Ok(())
+        }
         ControlReply::Response { payload } if escaped => {
             say!("{}", MessagePayload::from(payload).escaped());
             Ok(())
@@ -132,8 +171,12 @@ fn print_status(components: &[StatusRow]) {
             } else {
                 row.generation.to_string()
             };
+            let mut name = escape_controls(&row.name);
+            if row.removing {
+                name.push_str(" (removing)");
+            }
             [
-                escape_controls(&row.name),
+                name,
                 generation,
                 row.accepted.to_string(),
                 row.handled.to_string(),
