@@ -32,6 +32,16 @@ echo "\$ airssys request pong hello"
 status=0
 "$AIRSSYS" request pong hello || status=$?
 echo "(exit code $status)"
+echo "\$ airssys status"
+"$AIRSSYS" status
+if command -v curl >/dev/null; then
+  # The socket speaks HTTP: any client that can use a Unix socket works.
+  echo "\$ curl --unix-socket \$AIRSSYS_CONTROL --data-binary 'ping 9' http://airssys/request/pong"
+  curl --silent --show-error --unix-socket "$AIRSSYS_CONTROL" --data-binary 'ping 9' http://airssys/request/pong
+  echo
+  echo "\$ curl --unix-socket \$AIRSSYS_CONTROL http://airssys/metrics | grep handled_total"
+  curl --silent --show-error --unix-socket "$AIRSSYS_CONTROL" http://airssys/metrics | grep handled_total
+fi
 echo "\$ airssys stop"
 "$AIRSSYS" stop
 wait "$run"

@@ -63,6 +63,11 @@ pub(crate) struct ResponseRouter {
 }
 
 impl ResponseRouter {
+    /// The largest payload a message, request or answer may carry.
+    pub(crate) fn max_payload_bytes(&self) -> usize {
+        self.limits.max_payload_bytes
+    }
+
     /// A router over these mailboxes, tracker and grants.
     pub(crate) fn new(
         subscriber: Arc<ComponentSubscriber>,

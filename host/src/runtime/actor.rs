@@ -102,6 +102,9 @@ pub(crate) struct ActorCell {
     /// The actor's task while it waits for work: closing its mailbox from
     /// outside wakes it (closing a receiver does not).
     parked: AtomicWaker,
+    /// What the actor's task took from its queues and was stopped holding,
+    /// before it had the component's state: a removal accounts for it.
+    dropped_claim: Mutex<Option<Next>>,
 }
 
 /// The component's generation, and a new version waiting to take over
@@ -278,6 +281,7 @@ impl ComponentActor {
             runtime,
             removing: AtomicBool::new(false),
             parked: AtomicWaker::new(),
+            dropped_claim: Mutex::new(None),
         };
         Self {
             cell: Arc::new(cell),
@@ -309,8 +313,11 @@ impl ComponentActor {
     /// callbacks still queued; stops early if the supervisor gives up.
     async fn handle_until_closed(&mut self) -> Result<(), GaveUp> {
         while let Some(first) = self.next().await {
+            // Held across the wait for the lock: if the task is stopped
+            // there, the item is left for the removal to account for.
+            let claim = Claim(Some(first), &self.cell);
             let mut core = self.cell.core.lock().await;
-            let mut next = Some(first);
+            let mut next = claim.take();
             while let Some(item) = next {
                 if self.cell.versions.pending() {
                     core.take_swap();
@@ -428,6 +435,27 @@ impl ComponentActor {
             let callback = self.cell.queues().callbacks.try_recv();
             let Ok(callback) = callback else { break };
             fail_item(&core, Next::Callback(callback), error(&core));
+        }
+    }
+}
+
+/// An item taken from the queues, not yet handed to the component's state.
+struct Claim<'a>(Option<Next>, &'a ActorCell);
+
+impl Claim<'_> {
+    fn take(mut self) -> Option<Next> {
+        self.0.take()
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if let Some(item) = self.0.take() {
+            *self
+                .1
+                .dropped_claim
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(item);
         }
     }
 }
@@ -684,7 +712,9 @@ impl RunInline for ActorCell {
             if handled.await.is_err() {
                 // The instance unwound mid-call: it is not used again.
                 core.instance = None;
-                core.in_call = None;
+                if let Some(InCall::Message { counted: false, .. }) = core.in_call.take() {
+                    core.wiring.counters.count_unhandled();
+                }
                 if let Some(correlation_id) = correlation {
                     let _ = core
                         .wiring
@@ -1103,9 +1133,9 @@ enum LazyState {
     Started(JoinHandle<()>, UpgradeHandle),
     /// Its task was taken by shutdown.
     Taken,
-    /// Being removed or removed; the task's handle, to stop it, if it had
-    /// started.
-    Removed(Option<AbortHandle>),
+    /// Being removed or removed: the task's handle, to stop it, if it had
+    /// started, and the generation it had.
+    Removed(Option<AbortHandle>, u64),
 }
 
 struct LazyRecipe {
@@ -1165,7 +1195,7 @@ impl LazyActor {
                 return Ok(generation);
             }
             LazyState::Started(_, handle) => handle.cell.upgrade().ok_or(SwapError::Stopped)?,
-            LazyState::Taken | LazyState::Removed(_) => return Err(SwapError::Stopped),
+            LazyState::Taken | LazyState::Removed(..) => return Err(SwapError::Stopped),
         };
         cell.upgrade(component).await
     }
@@ -1174,14 +1204,15 @@ impl LazyActor {
         match &*self.state() {
             LazyState::Waiting(recipe) => recipe.generation,
             LazyState::Started(_, handle) => handle.versions.generation(),
-            LazyState::Taken | LazyState::Removed(_) => 0,
+            LazyState::Taken => 0,
+            LazyState::Removed(_, generation) => *generation,
         }
     }
 
     fn upgrading(&self) -> bool {
         match &*self.state() {
             LazyState::Started(_, handle) => handle.versions.pending(),
-            LazyState::Waiting(_) | LazyState::Taken | LazyState::Removed(_) => false,
+            LazyState::Waiting(_) | LazyState::Taken | LazyState::Removed(..) => false,
         }
     }
 }
@@ -1189,10 +1220,13 @@ impl LazyActor {
 impl LazyStart for LazyActor {
     fn start(&self, receivers: MailboxReceivers) {
         let mut state = self.state();
-        if let LazyState::Removed(_) = &*state {
+        if let LazyState::Removed(..) = &*state {
             // Its removal began before this first message was queued: the
             // message gets the outcome of one queued past the drain.
-            removal::fail_unstarted(&*self.shared.tracker, &self.id, receivers);
+            let (tracker, id) = (Arc::clone(&self.shared.tracker), self.id.clone());
+            self.shared.runtime.spawn(async move {
+                removal::fail_unstarted(&*tracker, &id, receivers).await;
+            });
             return;
         }
         let LazyState::Waiting(recipe) = std::mem::replace(&mut *state, LazyState::Taken) else {
@@ -1291,8 +1325,8 @@ impl ActorTask {
                         task,
                         handover: None,
                     }),
-                    LazyState::Removed(handle) => {
-                        *state = LazyState::Removed(handle);
+                    LazyState::Removed(handle, generation) => {
+                        *state = LazyState::Removed(handle, generation);
                         None
                     }
                     LazyState::Waiting(_) | LazyState::Taken => None,
@@ -1312,8 +1346,8 @@ impl ActorTask {
             }
             Self::Lazy(lazy) => match &*lazy.state() {
                 LazyState::Started(task, _) => task.abort(),
-                LazyState::Removed(Some(task)) => task.abort(),
-                LazyState::Waiting(_) | LazyState::Taken | LazyState::Removed(None) => {}
+                LazyState::Removed(Some(task), _) => task.abort(),
+                LazyState::Waiting(_) | LazyState::Taken | LazyState::Removed(None, _) => {}
             },
         }
     }

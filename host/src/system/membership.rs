@@ -108,27 +108,37 @@ impl System {
             name: name.clone(),
             source,
         };
-        // From here to the end, no await but the instantiation: a lazy
-        // component is registered by `begin`, and listed with it.
+        let id = ComponentId::new(&name);
+        // Its grants and timers, in place before anyone can message it;
+        // taken back if it is not added after all.
+        let allow = || {
+            let targets = spec.grants.iter().map(ComponentId::new).collect();
+            self.grants.set(id.clone(), targets, spec.grant_any);
+            self.timers.unfence(&id);
+        };
+        // No await but the instantiation: a lazy component is registered
+        // (reachable) by `begin`, an eager one listed by `run_actor`.
         let (counters, task) = match self.starter.begin(&spec, component, capabilities) {
             Err(error) => return Err(invalid(error)),
-            Ok(Begun::Lazy { counters, lazy }) => (counters, ActorTask::Lazy(lazy)),
+            Ok(Begun::Lazy { counters, lazy }) => {
+                allow();
+                (counters, ActorTask::Lazy(lazy))
+            }
             Ok(Begun::Eager {
                 counters,
                 mailbox,
                 start,
             }) => {
-                let id = ComponentId::new(&name);
                 let actor = joined_actor(&id, tokio::spawn(start).await).map_err(invalid)?;
-                let task =
-                    run_actor(&self.subscriber, mailbox, actor).ok_or(ChangeError::ShuttingDown)?;
+                allow();
+                let Some(task) = run_actor(&self.subscriber, mailbox, actor) else {
+                    self.grants.remove_sender(&id);
+                    self.timers.cancel_owner(&id);
+                    return Err(ChangeError::ShuttingDown);
+                };
                 (counters, task)
             }
         };
-        let id = ComponentId::new(&name);
-        let targets = spec.grants.iter().map(ComponentId::new).collect();
-        self.grants.set(id.clone(), targets, spec.grant_any);
-        self.timers.unfence(&id);
         self.registry.add(Entry::new(id.clone(), task, counters));
         tracing::info!(component = %id, "added");
         let _ = self.events.send(SupervisionEvent {
@@ -144,18 +154,24 @@ impl System {
     ///    [`MessagingError::TargetRemoved`](crate::MessagingError::TargetRemoved)
     ///    (and once it is gone, `TargetNotFound`);
     /// 2. it handles what is queued until `drain` has passed; meanwhile it
-    ///    may still send, request and receive its callbacks;
+    ///    may still send and request, and the callbacks of its requests
+    ///    that come while it still has messages queued are delivered;
     /// 3. at the deadline, the call in flight is stopped; every request
     ///    still queued or stopped gets exactly one
     ///    [`RequestError::Removed`](crate::RequestError::Removed), and
     ///    every message is counted as [`unhandled`](ComponentStats::unhandled);
     /// 4. its own pending requests are abandoned (their answers count as
     ///    late), its timers stop, its grants go. Grants *to* its name stay.
+    ///    (A timer it asked for in its last moments, still queued at the
+    ///    timer service when the name is added again, goes to the new
+    ///    component.)
     ///
     /// Its counters stay in [`stats`](Self::stats); the name is free again
     /// once the [`Removed`](SupervisionEventKind::Removed) event is out.
     /// Dropping the future does not stop the removal: it finishes on its
-    /// own, and [`shutdown`](Self::shutdown) waits for it.
+    /// own. [`shutdown`](Self::shutdown) waits for it up to its own
+    /// deadline; past that, the component is stopped like one still busy
+    /// (and listed in the report's `aborted`).
     ///
     /// ```no_run
     /// # async fn demo(system: &airssys_wasm::System) -> Result<(), airssys_wasm::ChangeError> {
@@ -165,9 +181,10 @@ impl System {
     /// # Ok(()) }
     /// ```
     pub async fn remove(&self, name: &str, drain: Duration) -> Result<Removal, ChangeError> {
-        let until = tokio::time::Instant::now() + drain;
         let outcome = {
             let _one_at_a_time = self.changes.lock().await;
+            // From now, not from a wait behind another change.
+            let until = tokio::time::Instant::now() + drain;
             if self.subscriber.is_closing() {
                 return Err(ChangeError::ShuttingDown);
             }

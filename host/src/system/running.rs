@@ -236,6 +236,21 @@ impl System {
             .cancel_request(&ComponentId::host(), correlation_id)
     }
 
+    /// The largest payload a message, request or answer may carry, in
+    /// bytes ([`SystemBuilder::max_payload_bytes`](crate::SystemBuilder::max_payload_bytes)).
+    ///
+    /// ```no_run
+    /// # fn demo(system: &airssys_wasm::System) {
+    /// let upload = vec![0u8; 4096];
+    /// if upload.len() > system.max_payload_bytes() {
+    ///     eprintln!("too big to send");
+    /// }
+    /// # }
+    /// ```
+    pub fn max_payload_bytes(&self) -> usize {
+        self.router.max_payload_bytes()
+    }
+
     /// Takes the host application's inbox, if the builder gave it one with
     /// [`SystemBuilder::host_inbox`](crate::SystemBuilder::host_inbox).
     ///
@@ -386,21 +401,35 @@ impl System {
         self.subscriber.close_all();
         let grace = (tokio::time::Instant::now() + SHUTDOWN_GRACE).max(until);
         let mut busy = Vec::new();
-        for Entry { id, task, .. } in self.registry.entries() {
-            // Never started (lazy, no message came), or taken by a removal
-            // (stopped by now): nothing to stop.
-            let Some(mut task) = task.take() else {
-                report.stopped.push(id);
+        let mut cut_off = Vec::new();
+        for Entry {
+            id, task, removing, ..
+        } in self.registry.entries()
+        {
+            let Some(mut run) = task.take() else {
+                if removing {
+                    // Its removal was stopped at the deadline above, with
+                    // the actor it had taken still running: stopped below.
+                    cut_off.push((id, task));
+                } else {
+                    // Never started (lazy, no message came): nothing to stop.
+                    report.stopped.push(id);
+                }
                 continue;
             };
-            match tokio::time::timeout_at(grace, &mut task).await {
+            match tokio::time::timeout_at(grace, &mut run).await {
                 Ok(_) => report.stopped.push(id),
-                Err(_) => busy.push((id, task)),
+                Err(_) => busy.push((id, run)),
             }
         }
         // Read before the busy actors are stopped: stopping them drops what
         // they hold, and with it its count of work in flight.
         report.unhandled = self.activity.in_flight() + self.subscriber.skipped();
+        for (id, task) in cut_off {
+            task.abort();
+            tracing::warn!(component = %id, "still being removed at the shutdown deadline; stopped");
+            report.aborted.push(id);
+        }
         for (id, task) in busy {
             task.abort();
             tracing::warn!(component = %id, "still busy at the shutdown deadline; stopped");

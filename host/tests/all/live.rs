@@ -557,3 +557,46 @@ async fn what_cannot_be_removed_is_refused() {
     let grant = system.set_grants("svc", &["echo"], false).unwrap_err();
     assert!(matches!(grant, ChangeError::NotAComponent(_)), "{grant}");
 }
+
+/// A message the component's task took while a host request ran on the
+/// requester's own task, and was stopped holding at the deadline, is
+/// accounted for like one still queued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_taken_while_a_requester_runs_a_call_is_accounted_for() {
+    let signal = tempfile::tempdir().unwrap();
+    let (system, mut inbox) = start(
+        SystemBuilder::new()
+            .host_inbox(64)
+            .component(waiting_echo(signal.path())),
+    )
+    .await;
+    // Polled at once, before echo's task wakes: the call runs on this
+    // task, then on one of its own (it waits), holding echo's state.
+    let mut in_flight = Box::pin(system.request("echo", "wait /signal/go", PATIENCE).unwrap());
+    std::future::poll_fn(|cx| {
+        let _ = in_flight.as_mut().poll(cx);
+        std::task::Poll::Ready(())
+    })
+    .await;
+    let in_flight = tokio::spawn(in_flight);
+    assert_eq!(
+        next_report(&mut inbox).await.1,
+        "delivered host wait /signal/go"
+    );
+    let behind = system.request("echo", "behind", PATIENCE).unwrap();
+    system.send("echo", "also behind").unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+
+    let removal = system
+        .remove("echo", Duration::from_millis(20))
+        .await
+        .unwrap();
+    assert_eq!((removal.unhandled, removal.failed_requests), (3, 2));
+    for failed in [in_flight.await.unwrap(), behind.await] {
+        let failed = failed.unwrap_err();
+        assert!(matches!(failed, RequestError::Removed { .. }), "{failed}");
+    }
+    let stats = removal.stats;
+    assert_eq!(stats.accepted, stats.handled + stats.unhandled);
+    assert_eq!(system.stats().requests.pending, 0);
+}

@@ -143,6 +143,24 @@ pub(crate) enum Command {
         #[arg(long, value_name = "SOCKET", env = "AIRSSYS_CONTROL")]
         control: PathBuf,
     },
+    /// Apply the manifest of a system started with `airssys run MANIFEST
+    /// --control` as it is now: components added to it are added, those
+    /// dropped removed (5 s to drain), changed grants applied, changed
+    /// `.wasm` files and paths upgraded to, and a component whose other keys
+    /// changed (limits, WASI, configuration) replaced by a new one with
+    /// them. `[limits]` and other system keys wait for the next start.
+    Reload {
+        /// The running system's control socket.
+        #[arg(long, value_name = "SOCKET", env = "AIRSSYS_CONTROL")]
+        control: PathBuf,
+    },
+    /// Print the counters of a system started with `airssys run --control`
+    /// in the Prometheus text format (what `GET /metrics` serves).
+    Metrics {
+        /// The running system's control socket.
+        #[arg(long, value_name = "SOCKET", env = "AIRSSYS_CONTROL")]
+        control: PathBuf,
+    },
     /// Shut down a system started with `airssys run --control`.
     Stop {
         /// The running system's control socket.

@@ -1,23 +1,26 @@
 //! The control socket of `airssys run --control PATH`: other `airssys`
-//! processes (`send`, `request`, `upgrade`, `stop`) reach the running
-//! system through it. One JSON line each way per connection, so `socat` can speak it too.
+//! processes (`send`, `request`, `upgrade`, `add`, `remove`, `status`,
+//! `stop`) and `curl --unix-socket` reach the running system through it, in
+//! HTTP (the operations API, see `api.rs`). Each connection's command is
+//! carried out by the task that owns the system.
 
 use std::io;
 use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use airssys_wasm::{ComponentSpec, Removal, RequestError, System, WasmSource};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::task::JoinSet;
 
-/// Longest command line accepted: a payload at the default 1 MiB limit,
-/// written as a JSON array of numbers, fits several times over.
-const MAX_COMMAND_BYTES: u64 = 8 * 1024 * 1024;
+use crate::api;
 
 /// How long a stopped run waits for its clients to read their replies.
 const REPLY_WRITE_LIMIT: Duration = Duration::from_secs(5);
@@ -26,8 +29,8 @@ const REPLY_WRITE_LIMIT: Duration = Duration::from_secs(5);
 /// closes the connection (and frees its place).
 const REPLY_READ_LIMIT: Duration = Duration::from_secs(30);
 
-/// How long a client has to send its command once connected; one that
-/// sends nothing is closed, so it cannot hold a connection forever.
+/// How long a client has to send its request's head once connected; one
+/// that sends nothing is closed, so it cannot hold a connection forever.
 const COMMAND_READ_LIMIT: Duration = Duration::from_secs(2);
 
 /// Connections served at once. Past it the run stops accepting until one
@@ -41,12 +44,7 @@ const MAX_CONNECTIONS: usize = 64;
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// What a client asks of the running system.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(
-    tag = "op",
-    rename_all = "kebab-case",
-    rename_all_fields = "kebab-case"
-)]
+#[derive(Debug)]
 pub(crate) enum ControlCommand {
     /// Fire-and-forget from the host to `to`.
     Send { to: String, payload: Vec<u8> },
@@ -66,20 +64,27 @@ pub(crate) enum ControlCommand {
     Add {
         name: String,
         wasm: PathBuf,
-        #[serde(default)]
         grants: Vec<String>,
-        #[serde(default)]
         lazy: bool,
     },
     /// Remove component `name`, letting it drain for `drain_ms`.
     Remove { name: String, drain_ms: u64 },
+    /// The counters, in the Prometheus text format.
+    Metrics,
+    /// Apply the manifest as it is now (carried out by the run's loop,
+    /// which holds the manifest's state).
+    Reload,
     /// Shut the system down and end `airssys run`.
     Stop,
 }
 
 /// The system's answer to one [`ControlCommand`].
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "kebab-case")]
+#[serde(
+    tag = "status",
+    rename_all = "kebab-case",
+    rename_all_fields = "kebab-case"
+)]
 pub(crate) enum ControlReply {
     /// The message was queued for its target.
     Sent,
@@ -104,6 +109,10 @@ pub(crate) enum ControlReply {
     },
     /// Each component and service, in the system's order.
     Status { components: Vec<StatusRow> },
+    /// The counters, in the Prometheus text format.
+    Metrics { text: String },
+    /// The manifest was applied: what changed, a line each.
+    Reloaded { changes: Vec<String> },
     /// `stop` was accepted; the system is shutting down.
     Stopping,
     /// The command line could not be read.
@@ -128,7 +137,7 @@ pub(crate) struct StatusRow {
 }
 
 impl ControlReply {
-    fn shutting_down() -> Self {
+    pub(crate) fn shutting_down() -> Self {
         Self::Refused {
             error: "the system is shutting down".to_owned(),
         }
@@ -206,7 +215,12 @@ impl ControlSocket {
     /// Accepts connections until the receiving side of `commands` closes,
     /// forwarding each connection's command, then removes the socket file.
     /// Returns the connections still waiting for their reply.
-    pub(crate) async fn serve(self, commands: mpsc::Sender<Envelope>) -> OpenConnections {
+    /// Request bodies may be `max_body` bytes long.
+    pub(crate) async fn serve(
+        self,
+        commands: mpsc::Sender<Envelope>,
+        max_body: usize,
+    ) -> OpenConnections {
         let mut connections = JoinSet::new();
         let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
         loop {
@@ -228,7 +242,7 @@ impl ControlSocket {
             while connections.try_join_next().is_some() {}
             let sender = commands.clone();
             connections.spawn(async move {
-                handle_connection(stream, sender).await;
+                handle_connection(stream, sender, max_body).await;
                 drop(slot);
             });
         }
@@ -305,63 +319,58 @@ async fn accept(
     Ok((slot, stream))
 }
 
-async fn handle_connection(stream: UnixStream, commands: mpsc::Sender<Envelope>) {
-    let (read, mut write) = stream.into_split();
-    let mut line = String::new();
-    let mut reader = BufReader::new(read).take(MAX_COMMAND_BYTES);
-    let read = tokio::time::timeout(COMMAND_READ_LIMIT, reader.read_line(&mut line))
-        .await
-        .unwrap_or_else(|_| {
-            Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!("no command within {} s", COMMAND_READ_LIMIT.as_secs()),
-            ))
-        });
-    let reply = match read.map(|_| serde_json::from_str::<ControlCommand>(&line)) {
-        Err(error) => ControlReply::BadCommand {
-            error: format!("cannot read the command: {error}"),
-        },
-        Ok(Err(error)) => ControlReply::BadCommand {
-            error: format!("not a control command: {error}"),
-        },
-        Ok(Ok(command)) => {
-            let (reply, answer) = oneshot::channel();
-            // A command still queued when the run stops is dropped with
-            // its reply sender.
-            if commands.send((command, reply)).await.is_err() {
-                ControlReply::shutting_down()
-            } else {
-                answer
-                    .await
-                    .unwrap_or_else(|_| ControlReply::shutting_down())
+/// Serves one HTTP request (no keep-alive). Once its reply is decided,
+/// the client has a bounded time to read it.
+async fn handle_connection(stream: UnixStream, commands: mpsc::Sender<Envelope>, max_body: usize) {
+    let answered = Arc::new(Notify::new());
+    let service = {
+        let answered = Arc::clone(&answered);
+        service_fn(move |request| {
+            let (commands, answered) = (commands.clone(), Arc::clone(&answered));
+            async move {
+                let response = api::answer(request, commands, max_body).await;
+                answered.notify_one();
+                response
             }
-        }
+        })
     };
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(COMMAND_READ_LIMIT)
+        .keep_alive(false)
+        .serve_connection(TokioIo::new(stream), service);
+    let mut connection = std::pin::pin!(connection);
+    tokio::select! {
+        _ = &mut connection => return,
+        () = answered.notified() => {}
+    }
     // The client may have gone away, or not read: nothing is lost but its
     // copy of the reply, which the flow log also shows, and its connection
     // is not held for ever.
-    let _ = tokio::time::timeout(REPLY_READ_LIMIT, write_line(&mut write, &reply)).await;
+    let _ = tokio::time::timeout(REPLY_READ_LIMIT, connection).await;
 }
 
-async fn write_line(
-    write: &mut (impl AsyncWriteExt + Unpin),
-    value: &impl Serialize,
-) -> io::Result<()> {
-    let mut bytes = serde_json::to_vec(value).map_err(io::Error::other)?;
-    bytes.push(b'\n');
-    write.write_all(&bytes).await?;
-    write.flush().await
+/// What [`execute`] left to do.
+pub(crate) enum Execution<'a> {
+    /// The command is done (or its answer is awaited on a task of its own).
+    Done,
+    /// It was `stop`.
+    Stop,
+    /// A change to the system (add, remove, upgrade), to be driven to its
+    /// end beside other commands: one waits for a call in flight or a
+    /// drain, which must not hold up `status` or `stop`.
+    Change(Pin<Box<dyn Future<Output = ()> + Send + 'a>>),
 }
 
 /// Carries out `command` on `system`. A request's answer is awaited in its
-/// own task so one slow component does not hold up other clients; an
-/// upgrade is awaited here, so changes to the system come one at a time.
-/// Returns whether the command was `stop`.
-pub(crate) async fn execute(
+/// own task so one slow component does not hold up other clients; a change
+/// is returned to be driven beside other commands (the system makes changes
+/// one at a time).
+pub(crate) fn execute(
     system: &System,
     command: ControlCommand,
     reply: oneshot::Sender<ControlReply>,
-) -> bool {
+) -> Execution<'_> {
     match command {
         ControlCommand::Send { to, payload } => {
             let _ = reply.send(match system.send(&to, payload) {
@@ -417,21 +426,21 @@ pub(crate) async fn execute(
             let _ = reply.send(ControlReply::Status { components });
         }
         ControlCommand::Upgrade { name, wasm } => {
-            let upgraded = system.upgrade(&name, WasmSource::File(wasm)).await;
-            let _ = reply.send(match upgraded {
-                Ok(upgrade) => {
-                    say!(
-                        "airssys: {name} upgraded to generation {}",
-                        upgrade.generation
-                    );
-                    ControlReply::Upgraded {
-                        generation: upgrade.generation,
+            return Execution::Change(Box::pin(async move {
+                let reply_text = match system.upgrade(&name, WasmSource::File(wasm)).await {
+                    Ok(upgrade) => {
+                        say!(
+                            "airssys: {name} upgraded to generation {}",
+                            upgrade.generation
+                        );
+                        ControlReply::Upgraded {
+                            generation: upgrade.generation,
+                        }
                     }
-                }
-                Err(error) => ControlReply::Failed {
-                    error: crate::failure::chain(&error),
-                },
-            });
+                    Err(error) => refused_change(&error),
+                };
+                let _ = reply.send(reply_text);
+            }));
         }
         ControlCommand::Add {
             name,
@@ -439,45 +448,67 @@ pub(crate) async fn execute(
             grants,
             lazy,
         } => {
-            let mut spec = ComponentSpec::from_file(&name, wasm).lazy(lazy);
+            let mut spec = ComponentSpec::from_file(&name, wasm);
+            if lazy {
+                // Without it, the system's default holds.
+                spec = spec.lazy(true);
+            }
             for target in grants {
                 spec = match target.as_str() {
                     "*" => spec.grant_any(),
                     _ => spec.grant(target),
                 };
             }
-            let _ = reply.send(match system.add(spec).await {
-                Ok(()) => {
-                    say!("airssys: {name} added");
-                    ControlReply::Added
-                }
-                Err(error) => ControlReply::Failed {
-                    error: crate::failure::chain(&error),
-                },
-            });
+            return Execution::Change(Box::pin(async move {
+                let reply_text = match system.add(spec).await {
+                    Ok(()) => {
+                        say!("airssys: {name} added");
+                        ControlReply::Added
+                    }
+                    Err(error) => refused_change(&error),
+                };
+                let _ = reply.send(reply_text);
+            }));
         }
         ControlCommand::Remove { name, drain_ms } => {
-            let removed = system.remove(&name, Duration::from_millis(drain_ms)).await;
-            let _ = reply.send(match removed {
-                Ok(removal) => {
-                    say!("airssys: {name} {}", removal_text(&removal));
-                    ControlReply::Removed {
-                        drained: removal.drained,
-                        unhandled: removal.unhandled,
-                        failed_requests: removal.failed_requests,
+            return Execution::Change(Box::pin(async move {
+                let drain = Duration::from_millis(drain_ms);
+                let reply_text = match system.remove(&name, drain).await {
+                    Ok(removal) => {
+                        say!("airssys: {name} {}", removal_text(&removal));
+                        ControlReply::Removed {
+                            drained: removal.drained,
+                            unhandled: removal.unhandled,
+                            failed_requests: removal.failed_requests,
+                        }
                     }
-                }
-                Err(error) => ControlReply::Failed {
-                    error: crate::failure::chain(&error),
-                },
+                    Err(error) => refused_change(&error),
+                };
+                let _ = reply.send(reply_text);
+            }));
+        }
+        ControlCommand::Reload => {
+            let _ = reply.send(ControlReply::BadCommand {
+                error: "reload is carried out by the run's loop".to_owned(),
+            });
+        }
+        ControlCommand::Metrics => {
+            let _ = reply.send(ControlReply::Metrics {
+                text: crate::metrics::encode(system),
             });
         }
         ControlCommand::Stop => {
             let _ = reply.send(ControlReply::Stopping);
-            return true;
+            return Execution::Stop;
         }
     }
-    false
+    Execution::Done
+}
+
+fn refused_change(error: &airssys_wasm::ChangeError) -> ControlReply {
+    ControlReply::Failed {
+        error: crate::failure::chain(error),
+    }
 }
 
 /// A removal in a few words, for the run's output and the client's.
@@ -489,41 +520,6 @@ pub(crate) fn removal_text(removal: &Removal) -> String {
             removal.unhandled, removal.failed_requests
         ),
     }
-}
-
-/// The client side: sends `command` to the run listening at `path` and
-/// returns its reply.
-pub(crate) async fn call(
-    path: &Path,
-    command: &ControlCommand,
-) -> Result<ControlReply, ClientError> {
-    let stream = UnixStream::connect(path)
-        .await
-        .map_err(|error| ClientError::Unreachable(format!(
-            "no airssys run is listening at {}: {error} (start one with `airssys run --control {}`)",
-            path.display(),
-            path.display()
-        )))?;
-    let (read, mut write) = stream.into_split();
-    let broken = |error: io::Error| {
-        ClientError::Broken(format!(
-            "control connection to {} broke: {error}",
-            path.display()
-        ))
-    };
-    write_line(&mut write, command).await.map_err(broken)?;
-    let mut line = String::new();
-    BufReader::new(read)
-        .take(MAX_COMMAND_BYTES)
-        .read_line(&mut line)
-        .await
-        .map_err(broken)?;
-    serde_json::from_str(&line).map_err(|error| {
-        ClientError::Broken(format!(
-            "unreadable reply from {} ({error}); is it an airssys control socket?",
-            path.display()
-        ))
-    })
 }
 
 /// Why a client got no reply.

@@ -25,6 +25,8 @@ macro_rules! say {
     }};
 }
 
+#[cfg(unix)]
+mod api;
 mod cli;
 mod commands;
 #[cfg(unix)]
@@ -32,6 +34,8 @@ mod control;
 mod failure;
 mod flow;
 mod manifest;
+#[cfg(unix)]
+mod metrics;
 #[cfg(unix)]
 mod watch;
 
@@ -160,6 +164,10 @@ fn execute(
             drain_ms,
         } => runtime.block_on(commands::client::remove(&control, name, drain_ms)),
         #[cfg(unix)]
+        Command::Reload { control } => runtime.block_on(commands::client::reload(&control)),
+        #[cfg(unix)]
+        Command::Metrics { control } => runtime.block_on(commands::client::metrics(&control)),
+        #[cfg(unix)]
         Command::Status { control } => runtime.block_on(commands::client::status(&control)),
         #[cfg(unix)]
         Command::Stop { control } => runtime.block_on(commands::client::stop(&control)),
@@ -170,6 +178,8 @@ fn execute(
         | Command::Add { .. }
         | Command::Remove { .. }
         | Command::Status { .. }
+        | Command::Metrics { .. }
+        | Command::Reload { .. }
         | Command::Stop { .. } => Err(Failure::usage(
             "the control socket needs Unix domain sockets",
         )),

@@ -28,11 +28,14 @@ const REMOVAL_DRAIN: Duration = Duration::from_secs(5);
 /// The watched files, what each held when last read, and the manifest as
 /// last applied.
 pub(crate) struct Watch {
-    debouncer: Debouncer<RecommendedWatcher>,
+    /// `None` without `--watch`: changes apply only at `airssys reload`.
+    debouncer: Option<Debouncer<RecommendedWatcher>>,
     changed: mpsc::UnboundedReceiver<Vec<PathBuf>>,
     components: Vec<Watched>,
     manifest: WatchedFile,
     applied: Shape,
+    /// What the last pass did, as it said it.
+    said: Vec<String>,
 }
 
 /// A component's `.wasm` file and the digest of the bytes it last loaded.
@@ -72,14 +75,17 @@ impl Watch {
     /// Watches `manifest` and each component's file (`(name, path)`).
     /// Directories, not files, are watched: a build that replaces a file
     /// (write elsewhere, then rename) would end a watch on the file itself.
+    /// Without `watching`, nothing is watched: [`reload`](Self::reload)
+    /// applies what changed.
     pub(crate) fn start(
         manifest: &Path,
         components: Vec<(String, PathBuf)>,
+        watching: bool,
     ) -> Result<Self, String> {
         let manifest = WatchedFile::new(manifest)?;
         let (applied, _) = Shape::load(&manifest.path)?;
         let (send, changed) = mpsc::unbounded_channel();
-        let mut debouncer = new_debouncer(QUIET, move |events: DebounceEventResult| match events {
+        let debouncer = new_debouncer(QUIET, move |events: DebounceEventResult| match events {
             Ok(events) => {
                 let settled = events
                     .into_iter()
@@ -109,8 +115,11 @@ impl Watch {
             .collect();
         directories.sort();
         directories.dedup();
-        for directory in directories {
-            watch_directory(&mut debouncer, directory)?;
+        let mut debouncer = watching.then_some(debouncer);
+        if let Some(debouncer) = &mut debouncer {
+            for directory in directories {
+                watch_directory(debouncer, directory)?;
+            }
         }
         Ok(Self {
             debouncer,
@@ -118,7 +127,13 @@ impl Watch {
             components,
             manifest,
             applied,
+            said: Vec::new(),
         })
+    }
+
+    /// Whether files are watched (`--watch`), not only reloaded.
+    pub(crate) fn is_watching(&self) -> bool {
+        self.debouncer.is_some()
     }
 
     /// The files changed since the last call, once any has; cancel-safe.
@@ -141,9 +156,23 @@ impl Watch {
         }
         for component in &mut self.components {
             if changed.contains(&component.file.path) && component.file.touched() {
-                component.reload(system).await;
+                component.reload(system, &mut self.said, true).await;
             }
         }
+        self.said.clear();
+    }
+
+    /// `airssys reload`: applies the manifest as it is now, and upgrades
+    /// each component whose file holds other bytes than it runs. Returns
+    /// what it did, a line each.
+    pub(crate) async fn reload(&mut self, system: &System) -> Vec<String> {
+        self.manifest.touched();
+        self.apply_manifest(system).await;
+        for component in &mut self.components {
+            component.file.touched();
+            component.reload(system, &mut self.said, false).await;
+        }
+        std::mem::take(&mut self.said)
     }
 
     /// Applies what changed in the manifest and can change while running
@@ -152,7 +181,10 @@ impl Watch {
         let (mut loaded, specs) = match Shape::load(&self.manifest.path) {
             Ok(loaded) => loaded,
             Err(error) => {
-                say!("airssys: the changed manifest is not applied: {error}");
+                tell(
+                    &mut self.said,
+                    format!("the changed manifest is not applied: {error}"),
+                );
                 return;
             }
         };
@@ -160,47 +192,62 @@ impl Watch {
             return;
         }
         if loaded.system != self.applied.system {
-            say!("airssys: [limits], [keyvalue] and [cache] changes apply at the next start");
+            tell(
+                &mut self.said,
+                "[limits], [keyvalue] and [cache] changes apply at the next start".to_owned(),
+            );
         }
         // New components first, without grants, so that two new ones may
         // grant each other; one refused is left out, to be tried again at
         // the next save.
+        let mut specs: BTreeMap<String, ComponentSpec> = specs.into_iter().collect();
         let mut added = Vec::new();
-        for (name, spec) in specs {
-            if self.applied.components.contains_key(&name) {
+        for (name, spec) in &specs {
+            if self.applied.components.contains_key(name) {
                 continue;
             }
-            match system.add(spec).await {
+            match system.add(spec.clone()).await {
                 Ok(()) => {
-                    say!("airssys: {name} added");
-                    added.push(name);
+                    tell(&mut self.said, format!("{name} added"));
+                    added.push(name.clone());
                 }
                 Err(error) => {
-                    say!("airssys: {name} not added: {}", chain(&error));
-                    loaded.components.remove(&name);
+                    tell(
+                        &mut self.said,
+                        format!("{name} not added: {}", chain(&error)),
+                    );
+                    loaded.components.remove(name);
                 }
             }
         }
         for name in &added {
             let new = &loaded.components[name];
-            set_grants(system, name, &new.grants);
+            set_grants(system, name, &new.grants, &mut self.said);
             self.watch_new(name, &new.wasm);
         }
+        let mut replaced = Vec::new();
         for (name, new) in &loaded.components {
             let Some(old) = self.applied.components.get(name) else {
                 continue;
             };
             if new.rest != old.rest {
-                say!(
-                    "airssys: {name}: changes besides its grants and wasm apply at the next start"
-                );
+                // Limits, WASI, configuration: a new instance of it, with
+                // its queue drained first.
+                if let Some(spec) = specs.remove(name) {
+                    replaced.push((name.clone(), spec));
+                }
+                continue;
             }
             if new.grants != old.grants {
-                set_grants(system, name, &new.grants);
+                set_grants(system, name, &new.grants, &mut self.said);
             }
             if new.wasm != old.wasm {
                 self.move_file(system, name, &new.wasm).await;
             }
+        }
+        for (name, spec) in replaced {
+            let grants = loaded.components[&name].grants.clone();
+            self.replace(system, &name, spec, &grants).await;
         }
         let gone: Vec<String> = self
             .applied
@@ -210,13 +257,62 @@ impl Watch {
             .cloned()
             .collect();
         for name in gone {
-            self.components.retain(|component| component.name != name);
             match system.remove(&name, REMOVAL_DRAIN).await {
-                Ok(removal) => say!("airssys: {name} {}", crate::control::removal_text(&removal)),
-                Err(error) => say!("airssys: {name} not removed: {}", chain(&error)),
+                Ok(removal) => {
+                    tell(
+                        &mut self.said,
+                        format!("{name} {}", crate::control::removal_text(&removal)),
+                    );
+                    self.components.retain(|component| component.name != name);
+                }
+                Err(error) => {
+                    tell(
+                        &mut self.said,
+                        format!("{name} not removed: {}", chain(&error)),
+                    );
+                    // Still running: tried again at the next save.
+                    if let Some(shape) = self.applied.components.remove(&name) {
+                        loaded.components.insert(name, shape);
+                    }
+                }
             }
         }
         self.applied = loaded;
+    }
+
+    /// Replaces component `name` with a new one from `spec`: removed (its
+    /// queue drained), then added and granted `grants`.
+    async fn replace(
+        &mut self,
+        system: &System,
+        name: &str,
+        spec: ComponentSpec,
+        grants: &[String],
+    ) {
+        match system.remove(name, REMOVAL_DRAIN).await {
+            Ok(_) => {}
+            Err(error) => {
+                let why = chain(&error);
+                tell(&mut self.said, format!("{name} not replaced: {why}"));
+                return;
+            }
+        }
+        match system.add(spec).await {
+            Ok(()) => {
+                tell(
+                    &mut self.said,
+                    format!("{name} replaced with its new settings"),
+                );
+                set_grants(system, name, grants, &mut self.said);
+            }
+            Err(error) => {
+                let why = chain(&error);
+                tell(
+                    &mut self.said,
+                    format!("{name} removed, its new settings refused: {why}"),
+                );
+            }
+        }
     }
 
     /// Watches the file of component `name`, just added.
@@ -239,14 +335,15 @@ impl Watch {
         let file = match WatchedFile::new(path) {
             Ok(file) => file,
             Err(error) => {
-                say!("airssys: {unwatched}: {error}");
+                tell(&mut self.said, format!("{unwatched}: {error}"));
                 return None;
             }
         };
         if let Some(directory) = file.path.parent()
-            && let Err(error) = watch_directory(&mut self.debouncer, directory)
+            && let Some(debouncer) = &mut self.debouncer
+            && let Err(error) = watch_directory(debouncer, directory)
         {
-            say!("airssys: {error}");
+            tell(&mut self.said, error);
         }
         Some(file)
     }
@@ -260,7 +357,7 @@ impl Watch {
         };
         if let Some(component) = self.components.iter_mut().find(|c| c.name == name) {
             component.file = file;
-            component.reload(system).await;
+            component.reload(system, &mut self.said, true).await;
         }
     }
 }
@@ -268,7 +365,9 @@ impl Watch {
 impl Watched {
     /// Upgrades the component to what its file holds now, unless that is
     /// what it runs; says what happened.
-    async fn reload(&mut self, system: &System) {
+    /// `unchanged_too`: say so when the file holds what runs (a rewrite
+    /// the watcher saw), not only when it upgrades.
+    async fn reload(&mut self, system: &System, said: &mut Vec<String>, unchanged_too: bool) {
         // Read once: the bytes hashed are the bytes loaded.
         let Ok(bytes) = std::fs::read(&self.file.path) else {
             // Removed, or mid-replace: the next event brings it back.
@@ -276,10 +375,16 @@ impl Watched {
         };
         let digest: [u8; 32] = Sha256::digest(&bytes).into();
         if self.digest == Some(digest) {
-            say!(
-                "airssys: {} is unchanged ({} holds the same bytes)",
-                self.name,
-                self.file.path.display()
+            if !unchanged_too {
+                return;
+            }
+            tell(
+                said,
+                format!(
+                    "{} is unchanged ({} holds the same bytes)",
+                    self.name,
+                    self.file.path.display()
+                ),
             );
             return;
         }
@@ -288,16 +393,22 @@ impl Watched {
             .upgrade(&self.name, WasmSource::Bytes(bytes.into()))
             .await
         {
-            Ok(upgrade) => say!(
-                "airssys: {} upgraded to generation {} ({} changed)",
-                self.name,
-                upgrade.generation,
-                self.file.path.display()
+            Ok(upgrade) => tell(
+                said,
+                format!(
+                    "{} upgraded to generation {} ({} changed)",
+                    self.name,
+                    upgrade.generation,
+                    self.file.path.display()
+                ),
             ),
-            Err(error) => say!(
-                "airssys: {} keeps running its current version: {}",
-                self.name,
-                chain(&error)
+            Err(error) => tell(
+                said,
+                format!(
+                    "{} keeps running its current version: {}",
+                    self.name,
+                    chain(&error)
+                ),
             ),
         }
     }
@@ -370,7 +481,7 @@ impl Shape {
 }
 
 /// Applies a manifest's grant list (`"*"` for every target) to `name`.
-fn set_grants(system: &System, name: &str, grants: &[String]) {
+fn set_grants(system: &System, name: &str, grants: &[String], said: &mut Vec<String>) {
     let any = grants.iter().any(|grant| grant == "*");
     let targets: Vec<&str> = grants
         .iter()
@@ -378,9 +489,18 @@ fn set_grants(system: &System, name: &str, grants: &[String]) {
         .filter(|grant| *grant != "*")
         .collect();
     match system.set_grants(name, &targets, any) {
-        Ok(()) => say!("airssys: {name}: grants now {grants:?}"),
-        Err(error) => say!("airssys: {name}: grants not changed: {}", chain(&error)),
+        Ok(()) => tell(said, format!("{name}: grants now {grants:?}")),
+        Err(error) => tell(
+            said,
+            format!("{name}: grants not changed: {}", chain(&error)),
+        ),
     }
+}
+
+/// Says `line` on the run's output, and keeps it for `airssys reload`.
+fn tell(said: &mut Vec<String>, line: String) {
+    say!("airssys: {line}");
+    said.push(line);
 }
 
 fn watch_directory(

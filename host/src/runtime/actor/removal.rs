@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use super::{ActorCell, ActorTask, InCall, LazyState, TakenRun};
+use super::{ActorCell, ActorTask, InCall, LazyState, Next, TakenRun};
 use crate::core::component::id::ComponentId;
 use crate::core::messaging::envelope::Envelope;
 use crate::core::messaging::errors::RequestError;
@@ -55,17 +55,18 @@ impl ActorTask {
                 run.take(),
             ),
             Self::Lazy(lazy) => {
+                let generation = lazy.generation();
                 let mut state = lazy.state();
-                match std::mem::replace(&mut *state, LazyState::Removed(None)) {
+                match std::mem::replace(&mut *state, LazyState::Removed(None, generation)) {
                     LazyState::Started(task, handle) => {
-                        *state = LazyState::Removed(Some(task.abort_handle()));
+                        *state = LazyState::Removed(Some(task.abort_handle()), generation);
                         let run = TakenRun {
                             task,
                             handover: None,
                         };
                         (handle.cell.upgrade(), Some(run))
                     }
-                    LazyState::Waiting(_) | LazyState::Taken | LazyState::Removed(_) => {
+                    LazyState::Waiting(_) | LazyState::Taken | LazyState::Removed(..) => {
                         return RemovalTarget::NeverStarted;
                     }
                 }
@@ -118,7 +119,9 @@ impl RemovalTarget {
             removal.drained = false;
         }
         if let Some(receivers) = unstarted {
-            removal.add(fail_unstarted(tracker, id, receivers));
+            removal.add(fail_unstarted(tracker, id, receivers).await);
+            // Its messages failed at once: none was handled.
+            removal.drained &= removal.unhandled == 0;
         }
         match cell {
             Some(cell) => removal.add(cell.account_for_the_rest(tracker).await),
@@ -157,10 +160,14 @@ impl ActorRemoval {
         target: &ComponentId,
         correlation_id: &crate::core::messaging::correlation::CorrelationId,
     ) {
+        // Not pending any more (timed out, cancelled): it had its outcome,
+        // and completing it again would count a late answer.
+        if !tracker.is_pending(correlation_id) {
+            return;
+        }
         let removed = RequestError::Removed {
             target: target.clone(),
         };
-        // Not pending any more (timed out, cancelled): it had its outcome.
         if tracker.complete(correlation_id, Err(removed)).is_ok() {
             self.failed_requests += 1;
         }
@@ -194,6 +201,23 @@ impl ActorCell {
             }
             None => {}
         }
+        // Taken by the actor's task, which was stopped before it could
+        // hand it to the component.
+        let claimed = self
+            .dropped_claim
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        match claimed {
+            Some(Next::Message(envelope)) => {
+                removal.fail(tracker, &counters, &self.id, &envelope);
+            }
+            Some(Next::Callback(_)) => {
+                counters.count_callback_dropped();
+                removal.dropped_callbacks += 1;
+            }
+            None => {}
+        }
         // `poll_recv`, not `try_recv`: it also waits out a send already
         // under way.
         while let Some(envelope) =
@@ -204,7 +228,9 @@ impl ActorCell {
         let abandoned = tracker.abandon(&self.id);
         core.wiring.outstanding.release(abandoned);
         removal.abandoned_requests = count(abandoned);
-        // Nothing new can come now: its requests are forgotten.
+        // Nothing new can come now: its requests are forgotten, and the
+        // queue is closed before it is emptied.
+        self.queues().callbacks.close();
         while self.queues().callbacks.try_recv().is_ok() {
             counters.count_callback_dropped();
             removal.dropped_callbacks += 1;
@@ -217,7 +243,7 @@ impl ActorCell {
 
 /// Empties the mailbox of a lazy component removed before its actor
 /// started: each message counted as never handled, each request failed.
-pub(crate) fn fail_unstarted(
+pub(crate) async fn fail_unstarted(
     tracker: &dyn CorrelationTracker,
     id: &ComponentId,
     receivers: MailboxReceivers,
@@ -230,8 +256,8 @@ pub(crate) fn fail_unstarted(
     } = receivers;
     let mut removal = ActorRemoval::default();
     messages.close();
-    // Its first message is queued before its actor is started.
-    while let Ok(envelope) = messages.try_recv() {
+    // `poll_recv`: a send already under way lands before the end.
+    while let Some(envelope) = messages.recv().await {
         removal.fail(tracker, &counters, id, &envelope);
     }
     callbacks.close();

@@ -1,4 +1,4 @@
-//! `airssys send`, `request`, `upgrade`, `add`, `remove`, `status` and `stop`: one command to a running
+//! `airssys send`, `request`, `upgrade`, `add`, `remove`, `status`, `metrics`, `reload` and `stop`: one command to a running
 //! `airssys run --control`, its outcome as output and exit code.
 
 use std::io::{Read as _, Write as _};
@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use airssys_wasm::MessagePayload;
 
 use crate::cli::MessageArgs;
-use crate::control::{self, ClientError, ControlCommand, ControlReply, StatusRow};
+use crate::control::{ClientError, ControlCommand, ControlReply, StatusRow};
 use crate::failure::Failure;
 use crate::flow::escape_controls;
 
@@ -59,6 +59,14 @@ pub(crate) async fn remove(control: &Path, name: String, drain_ms: u64) -> Resul
     outcome(control, &ControlCommand::Remove { name, drain_ms }, false).await
 }
 
+pub(crate) async fn reload(control: &Path) -> Result<(), Failure> {
+    outcome(control, &ControlCommand::Reload, false).await
+}
+
+pub(crate) async fn metrics(control: &Path) -> Result<(), Failure> {
+    outcome(control, &ControlCommand::Metrics, false).await
+}
+
 pub(crate) async fn status(control: &Path) -> Result<(), Failure> {
     outcome(control, &ControlCommand::Status, false).await
 }
@@ -92,7 +100,7 @@ fn read_message(message: MessageArgs) -> Result<(PathBuf, String, Vec<u8>), Fail
 /// Sends `command` and prints what came back (a response `escaped`, or as
 /// raw bytes); a refusal, failure or timeout is the command's failure.
 async fn outcome(control: &Path, command: &ControlCommand, escaped: bool) -> Result<(), Failure> {
-    let reply = control::call(control, command)
+    let reply = crate::api::call(control, command)
         .await
         .map_err(|error| match error {
             ClientError::Unreachable(error) => Failure::unreachable(error),
@@ -106,6 +114,19 @@ async fn outcome(control: &Path, command: &ControlCommand, escaped: bool) -> Res
         }
         ControlReply::Upgraded { generation } => {
             say!("upgraded: generation {generation}");
+            Ok(())
+        }
+        ControlReply::Metrics { text } => {
+            print!("{text}");
+            Ok(())
+        }
+        ControlReply::Reloaded { changes } => {
+            if changes.is_empty() {
+                say!("reloaded: nothing changed");
+            }
+            for change in changes {
+                say!("{change}");
+            }
             Ok(())
         }
         ControlReply::Added => {

@@ -46,13 +46,16 @@ pub(crate) async fn run(
         Some(path) => Plan::from_manifest(path).map_err(Failure::usage)?,
         None => Plan::demo(),
     };
+    // With a control socket too: `airssys reload` applies the manifest.
     let watch = match (watch, &manifest) {
-        (false, _) => None,
         (true, None) => return Err(Failure::usage("--watch needs a manifest")),
+        (false, None) => None,
+        (false, Some(_)) if control.is_none() => None,
         #[cfg(unix)]
-        (true, Some(manifest)) => {
-            Some(Watch::start(manifest, std::mem::take(&mut plan.files)).map_err(Failure::failed)?)
-        }
+        (watching, Some(manifest)) => Some(
+            Watch::start(manifest, std::mem::take(&mut plan.files), watching)
+                .map_err(Failure::failed)?,
+        ),
         #[cfg(not(unix))]
         (true, Some(_)) => return Err(Failure::usage("--watch needs Unix")),
     };
@@ -329,23 +332,44 @@ async fn serve_until_stopped(
                 path = path.display()
             );
             let (commands, incoming) = tokio::sync::mpsc::channel(64);
-            (Some(incoming), Some(tokio::spawn(socket.serve(commands))))
+            (
+                Some(incoming),
+                Some(tokio::spawn(
+                    socket.serve(commands, system.max_payload_bytes()),
+                )),
+            )
         }
         None => (None, None),
     };
-    if watch.is_some() {
+    if watch.as_ref().is_some_and(Watch::is_watching) {
         say!("airssys: watching the components' files; a rebuilt one is upgraded in place");
     }
     let reason = tokio::select! {
         () = async {
+            let mut changing = futures_util::stream::FuturesUnordered::new();
             loop {
                 tokio::select! {
                     command = next(&mut incoming) => {
                         let Some((command, reply)) = command else { return };
-                        if control::execute(system, command, reply).await {
-                            return;
+                        if let control::ControlCommand::Reload = command {
+                            // Here, where it may change what is watched.
+                            let _ = reply.send(match &mut watch {
+                                Some(watch) => control::ControlReply::Reloaded {
+                                    changes: watch.reload(system).await,
+                                },
+                                None => control::ControlReply::Failed {
+                                    error: "this run has no manifest to reload".to_owned(),
+                                },
+                            });
+                            continue;
+                        }
+                        match control::execute(system, command, reply) {
+                            control::Execution::Done => {}
+                            control::Execution::Stop => return,
+                            control::Execution::Change(change) => changing.push(change),
                         }
                     }
+                    Some(()) = futures_util::StreamExt::next(&mut changing), if !changing.is_empty() => {}
                     changed = changes(&mut watch) => {
                         // Applied here, where no other branch cancels it.
                         if let Some(watch) = &mut watch {
