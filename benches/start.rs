@@ -1,8 +1,9 @@
 //! Starting a system: compiling its components, against loading them from
 //! the compile cache a previous start filled. The system is the assistant
 //! plugin (the largest Rust guest here) and the lean relay. Then upgrading
-//! a running component from the cache, against starting a system of that
-//! one component from it (its floor: the same load and instantiation).
+//! a running component from the cache, and adding then removing one,
+//! against starting a system of that one component from it (the floor: the
+//! same load and instantiation).
 //!
 //! `cargo bench -p airssys-benches --bench start`
 
@@ -66,6 +67,21 @@ fn upgrade(c: &mut Criterion) {
             system.upgrade("relay", source).await.unwrap();
         })
     });
+    // Added and removed again, idle: the same load and instantiation as
+    // the floor, plus listing it and draining an empty queue.
+    group.bench_function(
+        "add then remove relay2 from the compile cache (idle)",
+        |b| {
+            b.to_async(&rt).iter(|| async {
+                let spec = ComponentSpec::from_bytes("relay2", RELAY);
+                system.add(spec).await.unwrap();
+                system
+                    .remove("relay2", Duration::from_secs(1))
+                    .await
+                    .unwrap();
+            })
+        },
+    );
     group.finish();
     rt.block_on(system.shutdown(Duration::from_secs(1)));
     std::fs::remove_dir_all(cache).unwrap();

@@ -184,4 +184,4 @@ pub use crate::system::membership::Removal;
 pub use crate::system::progress::{StartCounts, StartProgress};
 pub use crate::system::running::{ShutdownReport, System, SystemStats};
 pub use crate::system::spec::{ComponentSpec, WasmSource};
-pub use crate::system::status::ComponentStatus;
+pub use crate::system::status::{ComponentState, ComponentStatus};

@@ -46,6 +46,28 @@ enum Slot {
     Removing(Option<Arc<Mailbox>>),
 }
 
+/// A component's place in the registry, as [`ComponentSubscriber::view`]
+/// sees it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SlotView {
+    pub(crate) state: SlotState,
+    /// Messages waiting in its mailbox.
+    pub(crate) queued: usize,
+    /// Its own requests outstanding.
+    pub(crate) outstanding: usize,
+}
+
+/// Which kind of place a component has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SlotState {
+    Open,
+    /// Registered, instantiated on its first message.
+    Lazy,
+    Failed,
+    Removing,
+    Absent,
+}
+
 /// A mailbox opened but not yet listed: see
 /// [`ComponentSubscriber::open_unlisted`].
 #[derive(Debug)]
@@ -510,6 +532,25 @@ impl ComponentSubscriber {
             }
         }
         use_it(&self.open_lazy(target)?)
+    }
+
+    /// What `name`'s place in the registry says about it now.
+    pub(crate) fn view(&self, name: &str) -> SlotView {
+        let table = self.mailboxes.read().expect("mailbox table lock poisoned");
+        let (state, mailbox) = match table.get(name) {
+            Some(Slot::Open(mailbox)) => (SlotState::Open, Some(mailbox)),
+            Some(Slot::Lazy(_)) => (SlotState::Lazy, None),
+            Some(Slot::Failed(_)) => (SlotState::Failed, None),
+            Some(Slot::Removing(mailbox)) => (SlotState::Removing, mailbox.as_ref()),
+            None => (SlotState::Absent, None),
+        };
+        SlotView {
+            state,
+            queued: mailbox.map_or(0, |mailbox| {
+                mailbox.messages.max_capacity() - mailbox.messages.capacity()
+            }),
+            outstanding: mailbox.map_or(0, |mailbox| mailbox.outstanding.taken()),
+        }
     }
 
     /// Whether `target`'s supervisor gave up on it.

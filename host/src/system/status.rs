@@ -2,6 +2,7 @@
 
 use crate::core::component::id::ComponentId;
 use crate::messaging::counters::ComponentStats;
+use crate::messaging::subscriber::SlotState;
 use crate::system::running::System;
 
 /// One component or service of a running system, as
@@ -34,8 +35,46 @@ pub struct ComponentStatus {
     /// Its [removal](System::remove) has begun: it takes no new messages
     /// and finishes what it has queued.
     pub removing: bool,
+    /// Running, waiting for its first message, failed, or being removed.
+    pub state: ComponentState,
+    /// Messages and requests waiting in its mailbox now.
+    pub queued: usize,
+    /// Its own requests outstanding now: pending, or answered and waiting
+    /// for its `handle-callback`.
+    pub pending_requests: usize,
     /// Its counters.
     pub stats: ComponentStats,
+}
+
+/// What a component is doing, as [`System::status`] reports it.
+///
+/// ```
+/// use airssys_wasm::ComponentState;
+/// assert_eq!(ComponentState::Failed.to_string(), "failed");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ComponentState {
+    /// Instantiated and taking messages (every service is).
+    Running,
+    /// [Lazy](crate::ComponentSpec::lazy): instantiated on its first
+    /// message, which has not come yet.
+    NotStarted,
+    /// Its supervisor gave up on it; it takes no messages.
+    Failed,
+    /// Being [removed](System::remove).
+    Removing,
+}
+
+impl std::fmt::Display for ComponentState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Running => "running",
+            Self::NotStarted => "not-started",
+            Self::Failed => "failed",
+            Self::Removing => "removing",
+        })
+    }
 }
 
 impl System {
@@ -58,12 +97,26 @@ impl System {
         self.registry
             .entries()
             .into_iter()
-            .map(|entry| ComponentStatus {
-                generation: entry.task.generation(),
-                upgrading: entry.task.upgrading(),
-                removing: entry.removing,
-                stats: entry.counters.snapshot(),
-                name: entry.id,
+            .map(|entry| {
+                let view = self.subscriber.view(entry.id.as_str());
+                let state = match view.state {
+                    _ if entry.removing => ComponentState::Removing,
+                    SlotState::Lazy => ComponentState::NotStarted,
+                    SlotState::Failed => ComponentState::Failed,
+                    SlotState::Open | SlotState::Removing | SlotState::Absent => {
+                        ComponentState::Running
+                    }
+                };
+                ComponentStatus {
+                    generation: entry.task.generation(),
+                    upgrading: entry.task.upgrading(),
+                    removing: entry.removing,
+                    state,
+                    queued: view.queued,
+                    pending_requests: view.outstanding,
+                    stats: entry.counters.snapshot(),
+                    name: entry.id,
+                }
             })
             .collect()
     }

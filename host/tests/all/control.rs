@@ -493,13 +493,15 @@ fn upgrade_from_the_command_line() {
         .lines()
         .map(|line| line.split_whitespace().collect::<Vec<_>>());
     assert_eq!(
-        lines.next().unwrap()[..4],
-        ["NAME", "GEN", "ACCEPTED", "HANDLED"]
+        lines.next().unwrap()[..6],
+        ["NAME", "STATE", "GEN", "QUEUED", "PENDING", "ACCEPTED"]
     );
     // Two requests for `version`, each handled once.
     assert_eq!(
         lines.next().unwrap(),
-        ["echo", "2", "2", "2", "0", "0", "0", "0"]
+        [
+            "echo", "running", "2", "0", "0", "2", "2", "0", "0", "0", "0"
+        ]
     );
     let (_, output) = run.stop();
     assert!(text(&output.stdout).contains("echo upgraded to generation 2"));
@@ -759,13 +761,17 @@ fn the_operations_api_speaks_http_with_raw_payloads() {
     let (status, _, body) = http(&socket, "POST", "/request/nobody", b"hi");
     assert_eq!(status, 409);
     assert!(text(&body).contains("not found"), "{}", text(&body));
-    let (status, _, body) = http(&socket, "POST", "/request/echo", &[b'x'; 4097]);
-    assert_eq!(status, 413);
-    assert!(text(&body).contains("4096 bytes"), "{}", text(&body));
+    for size in [4097, 1 << 20] {
+        // Far past the limit too: the answer comes, not a broken connection.
+        let (status, _, body) = http(&socket, "POST", "/request/echo", &vec![b'x'; size]);
+        assert_eq!(status, 413);
+        assert!(text(&body).contains("4096 bytes"), "{}", text(&body));
+    }
     let (status, _, body) = http(&socket, "POST", "/request/echo?timeout-ms=soon", b"hi");
     assert_eq!(status, 400, "{}", text(&body));
     assert_eq!(http(&socket, "GET", "/nothing", b"").0, 404);
     assert_eq!(http(&socket, "GET", "/send/echo", b"").0, 405);
+    assert_eq!(http(&socket, "GET", "/components/echo", b"").0, 405);
     let (status, _, body) = http(&socket, "POST", "/request/echo", b"fail");
     assert_eq!(status, 502);
     assert!(text(&body).contains("asked to fail"), "{}", text(&body));
@@ -813,6 +819,15 @@ fn metrics_are_served_in_the_prometheus_text_format() {
         run.call(&["request", "nobody", "hi"]).status.code(),
         Some(1)
     );
+    // Any name is escaped in the labels, so the scrape stays parseable.
+    let add = format!("{{\"wasm\": {ECHO_PATH:?}}}");
+    let (status, _, body) = http(
+        &run.socket,
+        "PUT",
+        "/components/we%22ird%0Aname",
+        add.as_bytes(),
+    );
+    assert_eq!(status, 201, "{}", text(&body));
     let (status, content_type, body) = http(&run.socket, "GET", "/metrics", b"");
     assert_eq!(status, 200);
     assert!(
@@ -825,12 +840,15 @@ fn metrics_are_served_in_the_prometheus_text_format() {
         "airssys_component_handled_total{component=\"echo\"} 3",
         "airssys_component_accepted_total{component=\"echo\"} 3",
         "airssys_component_generation{component=\"echo\"} 1",
+        "airssys_component_queued{component=\"echo\"} 0",
+        "airssys_component_pending_requests{component=\"echo\"} 0",
         "airssys_messages_handled_total 3",
         // The one to `nobody`, and echo's three reports to the host, which
         // it may not message here.
         "airssys_refused_total 4",
         "airssys_requests_pending 0",
-        "airssys_instances 1",
+        "airssys_component_accepted_total{component=\"we\\\"ird\\nname\"} 0",
+        "airssys_instances 2",
         "# EOF",
     ] {
         assert!(
@@ -873,7 +891,9 @@ fn a_slow_removal_does_not_hold_up_other_commands() {
             .unwrap()
     });
     run.wait_until("echo is being removed", |run| {
-        text(&run.call(&["status"]).stdout).contains("echo (removing)")
+        text(&run.call(&["status"]).stdout)
+            .lines()
+            .any(|line| line.split_whitespace().take(2).eq(["echo", "removing"]))
     });
     assert_eq!(text(&run.call(&["request", "other", "hi"]).stdout), "hi\n");
     std::fs::write(signal.path().join("go"), "").unwrap();
@@ -924,5 +944,19 @@ fn reload_applies_a_changed_manifest() {
         text(&run.call(&["request", "echo", "version"]).stdout),
         "v2\n"
     );
+
+    // A part refused: the rest is applied, and the reload fails (exit 1).
+    let broken = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(broken.path(), "not wasm").unwrap();
+    let with_broken = format!(
+        "{}\n{client}\n[[component]]\nname = \"broken\"\nwasm = {:?}\n",
+        echo(ECHO_V2_PATH, 32),
+        broken.path()
+    );
+    std::fs::write(&run.manifest, with_broken).unwrap();
+    let refused = run.call(&["reload"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let why = text(&refused.stderr);
+    assert!(why.contains("broken not added"), "{why}");
     run.stop();
 }

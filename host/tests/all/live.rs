@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use airssys_test_fixtures::{CLIENT, ECHO, NOT_A_PLUGIN};
 use airssys_wasm::{
-    ChangeError, ComponentSpec, ComponentStatus, HostInbox, MessagingError, RequestError,
-    RestartPolicy, SupervisionEventKind, System, SystemBuilder, SystemError, WasmSource,
+    ChangeError, ComponentSpec, ComponentState, ComponentStatus, HostInbox, MessagingError,
+    RequestError, RestartPolicy, SupervisionEventKind, System, SystemBuilder, SystemError,
+    WasmSource,
 };
 
 use crate::common::system::{answer, command, id_after, next_report, outcome, start};
@@ -599,4 +600,41 @@ async fn a_message_taken_while_a_requester_runs_a_call_is_accounted_for() {
     let stats = removal.stats;
     assert_eq!(stats.accepted, stats.handled + stats.unhandled);
     assert_eq!(system.stats().requests.pending, 0);
+}
+
+/// `status` says what each component is doing: its state, what waits in
+/// its mailbox, and its own requests outstanding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_state_queue_and_pending_requests() {
+    let signal = tempfile::tempdir().unwrap();
+    let builder = SystemBuilder::new()
+        .host_inbox(64)
+        .component(waiting_echo(signal.path()))
+        .component(ComponentSpec::from_bytes("client", CLIENT).grant("echo"))
+        .component(ComponentSpec::from_bytes("cold", ECHO).lazy(true))
+        .component(ComponentSpec::from_bytes("fragile", ECHO).restart_policy(RestartPolicy::Never));
+    let (system, mut inbox) = start(builder).await;
+    system.send("echo", "wait /signal/go").unwrap();
+    assert_eq!(
+        next_report(&mut inbox).await.1,
+        "delivered host wait /signal/go"
+    );
+    command(&system, "client", "request echo 30000 queued").await;
+    assert!(outcome(&system, "fragile", "panic").await.is_err());
+    until("fragile has failed", || {
+        status_of(&system, "fragile").unwrap().state == ComponentState::Failed
+    })
+    .await;
+
+    let echo = status_of(&system, "echo").unwrap();
+    assert_eq!((echo.state, echo.queued), (ComponentState::Running, 1));
+    assert_eq!(status_of(&system, "client").unwrap().pending_requests, 1);
+    assert_eq!(
+        status_of(&system, "cold").unwrap().state,
+        ComponentState::NotStarted
+    );
+    std::fs::write(signal.path().join("go"), "").unwrap();
+    system.wait_idle().await;
+    let client = status_of(&system, "client").unwrap();
+    assert_eq!((client.pending_requests, client.queued), (0, 0));
 }

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
@@ -95,16 +95,15 @@ async fn parse(
         .collect::<Result<_, _>>()
         .map_err(|error| (StatusCode::BAD_REQUEST, error))?;
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let body = Limited::new(body, max_body)
-        .collect()
+    let body = tokio::time::timeout(BODY_READ_LIMIT, read_body(body, max_body))
         .await
-        .map(|collected| collected.to_bytes().to_vec())
         .map_err(|_| {
+            let limit = BODY_READ_LIMIT.as_secs();
             (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the body is larger than the payload limit, {max_body} bytes"),
+                StatusCode::REQUEST_TIMEOUT,
+                format!("the body did not arrive within {limit} s"),
             )
-        })?;
+        })??;
     let json = |what| {
         move |error: serde_json::Error| (StatusCode::BAD_REQUEST, format!("{what}: {error}"))
     };
@@ -144,7 +143,12 @@ async fn parse(
                 wasm: upgrade.wasm,
             }
         }
-        (_, ["send" | "request", _] | ["status" | "metrics" | "stop" | "reload"]) => {
+        (
+            _,
+            ["send" | "request" | "components", _]
+            | ["status" | "metrics" | "stop" | "reload"]
+            | ["components", _, "upgrade"],
+        ) => {
             return Err((
                 StatusCode::METHOD_NOT_ALLOWED,
                 format!("{method} is not allowed on {path}"),
@@ -153,6 +157,39 @@ async fn parse(
         _ => return Err((StatusCode::NOT_FOUND, format!("no such operation: {path}"))),
     };
     Ok(command)
+}
+
+/// How long a client has to send a request's body once its head came.
+const BODY_READ_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The body, if it is at most `max_body` bytes. A longer one is read to
+/// its end all the same (and dropped), so the client, still writing it,
+/// gets the answer that says so instead of a broken connection.
+async fn read_body(mut body: Incoming, max_body: usize) -> Result<Vec<u8>, (StatusCode, String)> {
+    let mut bytes = Vec::new();
+    let mut too_large = false;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| {
+            (
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the body: {error}"),
+            )
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        too_large |= bytes.len() + data.len() > max_body;
+        if !too_large {
+            bytes.extend_from_slice(&data);
+        }
+    }
+    if too_large {
+        return Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than the payload limit, {max_body} bytes"),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// How long a removal drains when the request does not say.
@@ -275,6 +312,7 @@ pub(crate) async fn call(
         StatusCode::GATEWAY_TIMEOUT => ControlReply::TimedOut { error: error() },
         StatusCode::CONFLICT => ControlReply::Refused { error: error() },
         StatusCode::BAD_REQUEST
+        | StatusCode::REQUEST_TIMEOUT
         | StatusCode::NOT_FOUND
         | StatusCode::METHOD_NOT_ALLOWED
         | StatusCode::PAYLOAD_TOO_LARGE => ControlReply::BadCommand { error: error() },

@@ -1,7 +1,7 @@
 //! `GET /metrics`: the system's counters in the Prometheus text format,
 //! encoded by `prometheus-client` from a fresh snapshot at each scrape.
 
-use airssys_wasm::{ComponentStats, System};
+use airssys_wasm::{ComponentStats, ComponentStatus, System};
 use prometheus_client::encoding::text::encode as encode_text;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -12,6 +12,24 @@ type Labels = Vec<(&'static str, String)>;
 
 /// A per-component counter: its name, its help, and how to read it.
 type PerComponent = (&'static str, &'static str, fn(&ComponentStats) -> u64);
+
+/// A per-component gauge of what is happening now.
+type PerComponentNow = (&'static str, &'static str, fn(&ComponentStatus) -> usize);
+
+/// A component's label, its name escaped as the text format wants (the
+/// encoder writes label values as they are, and a name may hold any text).
+fn labels(component: &ComponentStatus) -> Labels {
+    let mut name = String::new();
+    for c in component.name.as_str().chars() {
+        match c {
+            '\\' => name.push_str("\\\\"),
+            '"' => name.push_str("\\\""),
+            '\n' => name.push_str("\\n"),
+            c => name.push(c),
+        }
+    }
+    vec![("component", name)]
+}
 
 /// The counters of each component (and service) by name, the system's
 /// totals (removed components included) and what is in flight now.
@@ -56,17 +74,39 @@ pub(crate) fn encode(system: &System) -> String {
     for (name, help, read) in per_component {
         let family = Family::<Labels, Counter>::default();
         for component in &status {
-            let labels = vec![("component", component.name.to_string())];
+            let labels = labels(component);
             family.get_or_create(&labels).inc_by(read(&component.stats));
         }
         registry.register(name, help, family);
     }
     let generation = Family::<Labels, Gauge>::default();
     for component in &status {
-        let labels = vec![("component", component.name.to_string())];
+        let labels = labels(component);
         generation
             .get_or_create(&labels)
             .set(i64::try_from(component.generation).unwrap_or(i64::MAX));
+    }
+    let now: [PerComponentNow; 2] = [
+        (
+            "component_queued",
+            "Messages waiting in the mailbox now",
+            |c| c.queued,
+        ),
+        (
+            "component_pending_requests",
+            "Its own requests outstanding now",
+            |c| c.pending_requests,
+        ),
+    ];
+    for (name, help, read) in now {
+        let family = Family::<Labels, Gauge>::default();
+        for component in &status {
+            let labels = labels(component);
+            family
+                .get_or_create(&labels)
+                .set(i64::try_from(read(component)).unwrap_or(i64::MAX));
+        }
+        registry.register(name, help, family);
     }
     registry.register(
         "component_generation",

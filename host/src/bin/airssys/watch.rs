@@ -35,7 +35,7 @@ pub(crate) struct Watch {
     manifest: WatchedFile,
     applied: Shape,
     /// What the last pass did, as it said it.
-    said: Vec<String>,
+    said: Said,
 }
 
 /// A component's `.wasm` file and the digest of the bytes it last loaded.
@@ -85,18 +85,6 @@ impl Watch {
         let manifest = WatchedFile::new(manifest)?;
         let (applied, _) = Shape::load(&manifest.path)?;
         let (send, changed) = mpsc::unbounded_channel();
-        let debouncer = new_debouncer(QUIET, move |events: DebounceEventResult| match events {
-            Ok(events) => {
-                let settled = events
-                    .into_iter()
-                    .filter(|event| event.kind == DebouncedEventKind::Any)
-                    .map(|event| event.path)
-                    .collect();
-                let _ = send.send(settled);
-            }
-            Err(error) => eprintln!("airssys: watching files failed: {error}"),
-        })
-        .map_err(|error| format!("cannot watch files: {error}"))?;
         let components: Vec<_> = components
             .into_iter()
             .map(|(name, path)| {
@@ -115,19 +103,35 @@ impl Watch {
             .collect();
         directories.sort();
         directories.dedup();
-        let mut debouncer = watching.then_some(debouncer);
-        if let Some(debouncer) = &mut debouncer {
-            for directory in directories {
-                watch_directory(debouncer, directory)?;
+        let debouncer = match watching {
+            true => {
+                let mut debouncer =
+                    new_debouncer(QUIET, move |events: DebounceEventResult| match events {
+                        Ok(events) => {
+                            let settled = events
+                                .into_iter()
+                                .filter(|event| event.kind == DebouncedEventKind::Any)
+                                .map(|event| event.path)
+                                .collect();
+                            let _ = send.send(settled);
+                        }
+                        Err(error) => eprintln!("airssys: watching files failed: {error}"),
+                    })
+                    .map_err(|error| format!("cannot watch files: {error}"))?;
+                for directory in directories {
+                    watch_directory(&mut debouncer, directory)?;
+                }
+                Some(debouncer)
             }
-        }
+            false => None,
+        };
         Ok(Self {
             debouncer,
             changed,
             components,
             manifest,
             applied,
-            said: Vec::new(),
+            said: Said::default(),
         })
     }
 
@@ -159,13 +163,13 @@ impl Watch {
                 component.reload(system, &mut self.said, true).await;
             }
         }
-        self.said.clear();
+        self.said = Said::default();
     }
 
     /// `airssys reload`: applies the manifest as it is now, and upgrades
     /// each component whose file holds other bytes than it runs. Returns
-    /// what it did, a line each.
-    pub(crate) async fn reload(&mut self, system: &System) -> Vec<String> {
+    /// what it did, a line each, and whether any of it failed.
+    pub(crate) async fn reload(&mut self, system: &System) -> Said {
         self.manifest.touched();
         self.apply_manifest(system).await;
         for component in &mut self.components {
@@ -181,7 +185,7 @@ impl Watch {
         let (mut loaded, specs) = match Shape::load(&self.manifest.path) {
             Ok(loaded) => loaded,
             Err(error) => {
-                tell(
+                fail(
                     &mut self.said,
                     format!("the changed manifest is not applied: {error}"),
                 );
@@ -212,7 +216,7 @@ impl Watch {
                     added.push(name.clone());
                 }
                 Err(error) => {
-                    tell(
+                    fail(
                         &mut self.said,
                         format!("{name} not added: {}", chain(&error)),
                     );
@@ -246,8 +250,26 @@ impl Watch {
             }
         }
         for (name, spec) in replaced {
-            let grants = loaded.components[&name].grants.clone();
-            self.replace(system, &name, spec, &grants).await;
+            let new = &loaded.components[&name];
+            let (grants, wasm) = (new.grants.clone(), new.wasm.clone());
+            match self.replace(system, &name, spec, &grants).await {
+                Replaced::Done => {
+                    // Watched from its (perhaps new) file from now on.
+                    self.components.retain(|component| component.name != name);
+                    self.watch_new(&name, &wasm);
+                }
+                Replaced::KeptOld => {
+                    // Still the old one: tried again at the next save.
+                    if let Some(old) = self.applied.components.remove(&name) {
+                        loaded.components.insert(name, old);
+                    }
+                }
+                Replaced::Gone => {
+                    // Removed: added again at the next save.
+                    self.components.retain(|component| component.name != name);
+                    loaded.components.remove(&name);
+                }
+            }
         }
         let gone: Vec<String> = self
             .applied
@@ -266,7 +288,7 @@ impl Watch {
                     self.components.retain(|component| component.name != name);
                 }
                 Err(error) => {
-                    tell(
+                    fail(
                         &mut self.said,
                         format!("{name} not removed: {}", chain(&error)),
                     );
@@ -288,29 +310,31 @@ impl Watch {
         name: &str,
         spec: ComponentSpec,
         grants: &[String],
-    ) {
+    ) -> Replaced {
+        let said = &mut self.said;
         match system.remove(name, REMOVAL_DRAIN).await {
-            Ok(_) => {}
+            Ok(removal) => tell(
+                said,
+                format!("{name} {}", crate::control::removal_text(&removal)),
+            ),
             Err(error) => {
-                let why = chain(&error);
-                tell(&mut self.said, format!("{name} not replaced: {why}"));
-                return;
+                fail(said, format!("{name} not replaced: {}", chain(&error)));
+                return Replaced::KeptOld;
             }
         }
         match system.add(spec).await {
             Ok(()) => {
-                tell(
-                    &mut self.said,
-                    format!("{name} replaced with its new settings"),
-                );
-                set_grants(system, name, grants, &mut self.said);
+                tell(said, format!("{name} replaced with its new settings"));
+                set_grants(system, name, grants, said);
+                Replaced::Done
             }
             Err(error) => {
                 let why = chain(&error);
-                tell(
-                    &mut self.said,
+                fail(
+                    said,
                     format!("{name} removed, its new settings refused: {why}"),
                 );
+                Replaced::Gone
             }
         }
     }
@@ -367,7 +391,7 @@ impl Watched {
     /// what it runs; says what happened.
     /// `unchanged_too`: say so when the file holds what runs (a rewrite
     /// the watcher saw), not only when it upgrades.
-    async fn reload(&mut self, system: &System, said: &mut Vec<String>, unchanged_too: bool) {
+    async fn reload(&mut self, system: &System, said: &mut Said, unchanged_too: bool) {
         // Read once: the bytes hashed are the bytes loaded.
         let Ok(bytes) = std::fs::read(&self.file.path) else {
             // Removed, or mid-replace: the next event brings it back.
@@ -402,7 +426,7 @@ impl Watched {
                     self.file.path.display()
                 ),
             ),
-            Err(error) => tell(
+            Err(error) => fail(
                 said,
                 format!(
                     "{} keeps running its current version: {}",
@@ -481,7 +505,7 @@ impl Shape {
 }
 
 /// Applies a manifest's grant list (`"*"` for every target) to `name`.
-fn set_grants(system: &System, name: &str, grants: &[String], said: &mut Vec<String>) {
+fn set_grants(system: &System, name: &str, grants: &[String], said: &mut Said) {
     let any = grants.iter().any(|grant| grant == "*");
     let targets: Vec<&str> = grants
         .iter()
@@ -490,17 +514,40 @@ fn set_grants(system: &System, name: &str, grants: &[String], said: &mut Vec<Str
         .collect();
     match system.set_grants(name, &targets, any) {
         Ok(()) => tell(said, format!("{name}: grants now {grants:?}")),
-        Err(error) => tell(
+        Err(error) => fail(
             said,
             format!("{name}: grants not changed: {}", chain(&error)),
         ),
     }
 }
 
+/// What a pass over the manifest and the files did, as it said it.
+#[derive(Debug, Default)]
+pub(crate) struct Said {
+    pub(crate) lines: Vec<String>,
+    /// Something was refused or could not be done.
+    pub(crate) failed: bool,
+}
+
+/// How a replacement ended.
+enum Replaced {
+    Done,
+    /// Not removed: the old one runs on.
+    KeptOld,
+    /// Removed, and the new one refused.
+    Gone,
+}
+
 /// Says `line` on the run's output, and keeps it for `airssys reload`.
-fn tell(said: &mut Vec<String>, line: String) {
+fn tell(said: &mut Said, line: String) {
     say!("airssys: {line}");
-    said.push(line);
+    said.lines.push(line);
+}
+
+/// Says what failed, as [`tell`] does, and marks the pass failed.
+fn fail(said: &mut Said, line: String) {
+    tell(said, line);
+    said.failed = true;
 }
 
 fn watch_directory(

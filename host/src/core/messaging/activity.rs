@@ -198,7 +198,6 @@ impl Outstanding {
     }
 
     /// Places taken now.
-    #[cfg(test)]
     pub(crate) fn taken(&self) -> usize {
         self.0.load(Ordering::Acquire)
     }

@@ -176,7 +176,10 @@ fn print_payload(payload: &[u8]) {
 fn print_status(components: &[StatusRow]) {
     let header = [
         "NAME",
+        "STATE",
         "GEN",
+        "QUEUED",
+        "PENDING",
         "ACCEPTED",
         "HANDLED",
         "FAILED",
@@ -184,7 +187,7 @@ fn print_status(components: &[StatusRow]) {
         "CALLBACKS",
         "DROPPED",
     ];
-    let rows: Vec<[String; 8]> = components
+    let rows: Vec<[String; 11]> = components
         .iter()
         .map(|row| {
             let generation = if row.upgrading {
@@ -192,13 +195,12 @@ fn print_status(components: &[StatusRow]) {
             } else {
                 row.generation.to_string()
             };
-            let mut name = escape_controls(&row.name);
-            if row.removing {
-                name.push_str(" (removing)");
-            }
             [
-                name,
+                escape_controls(&row.name),
+                row.state.clone(),
                 generation,
+                row.queued.to_string(),
+                row.pending_requests.to_string(),
                 row.accepted.to_string(),
                 row.handled.to_string(),
                 row.failed.to_string(),

@@ -10,6 +10,9 @@ use airssys_wasm::{
     SystemBuilder,
 };
 
+#[cfg(unix)]
+use futures_util::StreamExt as _;
+
 use crate::cli::CacheArgs;
 #[cfg(unix)]
 use crate::control;
@@ -58,6 +61,8 @@ pub(crate) async fn run(
         ),
         #[cfg(not(unix))]
         (true, Some(_)) => return Err(Failure::usage("--watch needs Unix")),
+        #[cfg(not(unix))]
+        (false, Some(_)) => None,
     };
     if cache.no_cache {
         plan.builder = plan.builder.no_compile_cache();
@@ -353,27 +358,39 @@ async fn serve_until_stopped(
                         let Some((command, reply)) = command else { return };
                         if let control::ControlCommand::Reload = command {
                             // Here, where it may change what is watched.
-                            let _ = reply.send(match &mut watch {
-                                Some(watch) => control::ControlReply::Reloaded {
-                                    changes: watch.reload(system).await,
-                                },
+                            let answer = match &mut watch {
+                                Some(watch) => {
+                                    let said = alongside(watch.reload(system), &mut changing).await;
+                                    match said.failed {
+                                        false => control::ControlReply::Reloaded { changes: said.lines },
+                                        true => control::ControlReply::Failed { error: said.lines.join("; ") },
+                                    }
+                                }
                                 None => control::ControlReply::Failed {
                                     error: "this run has no manifest to reload".to_owned(),
                                 },
-                            });
+                            };
+                            let _ = reply.send(answer);
                             continue;
                         }
                         match control::execute(system, command, reply) {
                             control::Execution::Done => {}
-                            control::Execution::Stop => return,
+                            control::Execution::Stop => {
+                                // Changes under way get a little time to
+                                // answer; past it, "shutting down" (a
+                                // removal still finishes before shutdown).
+                                let answered = async { while changing.next().await.is_some() {} };
+                                let _ = tokio::time::timeout(CHANGES_AT_STOP, answered).await;
+                                return;
+                            }
                             control::Execution::Change(change) => changing.push(change),
                         }
                     }
-                    Some(()) = futures_util::StreamExt::next(&mut changing), if !changing.is_empty() => {}
+                    Some(()) = changing.next(), if !changing.is_empty() => {}
                     changed = changes(&mut watch) => {
                         // Applied here, where no other branch cancels it.
                         if let Some(watch) = &mut watch {
-                            watch.apply(system, &changed).await;
+                            alongside(watch.apply(system, &changed), &mut changing).await;
                         }
                     }
                 }
@@ -390,6 +407,28 @@ async fn serve_until_stopped(
         None => None,
     };
     (reason, open_connections)
+}
+
+/// How long `stop` lets changes under way answer their clients.
+#[cfg(unix)]
+const CHANGES_AT_STOP: Duration = Duration::from_secs(5);
+
+/// Runs `work` (which may wait for the system's changes lock) while
+/// driving the changes already under way, which may hold that lock.
+#[cfg(unix)]
+async fn alongside<T>(
+    work: impl Future<Output = T>,
+    changing: &mut futures_util::stream::FuturesUnordered<
+        std::pin::Pin<Box<dyn Future<Output = ()> + Send + '_>>,
+    >,
+) -> T {
+    let mut work = std::pin::pin!(work);
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            Some(()) = changing.next(), if !changing.is_empty() => {}
+        }
+    }
 }
 
 /// The next command from the control socket, if there is one; never
