@@ -958,5 +958,28 @@ fn reload_applies_a_changed_manifest() {
     assert_eq!(refused.status.code(), Some(1));
     let why = text(&refused.stderr);
     assert!(why.contains("broken not added"), "{why}");
+
+    // Echo replaced by a build that does not load: it is gone, and comes
+    // back at the next reload of a manifest that names a good one.
+    let broken_echo = broken.path().to_str().unwrap();
+    std::fs::write(
+        &run.manifest,
+        format!("{}\n{client}", echo(broken_echo, 16)),
+    )
+    .unwrap();
+    let gone = run.call(&["reload"]);
+    assert_eq!(gone.status.code(), Some(1));
+    let why = text(&gone.stderr);
+    assert!(
+        why.contains("echo removed, its new settings refused"),
+        "{why}"
+    );
+    std::fs::write(&run.manifest, format!("{}\n{client}", echo(ECHO_PATH, 16))).unwrap();
+    let back = text(&run.call(&["reload"]).stdout);
+    assert!(back.contains("echo added"), "{back}");
+    assert_eq!(
+        text(&run.call(&["request", "echo", "version"]).stdout),
+        "v1\n"
+    );
     run.stop();
 }

@@ -128,8 +128,11 @@ pub(crate) struct StatusRow {
     pub(crate) upgrading: bool,
     #[serde(default)]
     pub(crate) removing: bool,
+    #[serde(default)]
     pub(crate) state: String,
+    #[serde(default)]
     pub(crate) queued: usize,
+    #[serde(default)]
     pub(crate) pending_requests: usize,
     pub(crate) accepted: u64,
     pub(crate) handled: u64,
@@ -361,7 +364,9 @@ pub(crate) enum Execution<'a> {
     Stop,
     /// A change to the system (add, remove, upgrade), to be driven to its
     /// end beside other commands: one waits for a call in flight or a
-    /// drain, which must not hold up `status` or `stop`.
+    /// drain, which must not hold up `status` or `stop`. (A reload or a
+    /// `--watch` pass is carried out by the loop itself, which reads no
+    /// command meanwhile.)
     Change(Pin<Box<dyn Future<Output = ()> + Send + 'a>>),
 }
 

@@ -229,7 +229,7 @@ impl Watch {
             set_grants(system, name, &new.grants, &mut self.said);
             self.watch_new(name, &new.wasm);
         }
-        let mut replaced = Vec::new();
+        let (mut replaced, mut moved) = (Vec::new(), Vec::new());
         for (name, new) in &loaded.components {
             let Some(old) = self.applied.components.get(name) else {
                 continue;
@@ -246,7 +246,15 @@ impl Watch {
                 set_grants(system, name, &new.grants, &mut self.said);
             }
             if new.wasm != old.wasm {
-                self.move_file(system, name, &new.wasm).await;
+                moved.push((name.clone(), new.wasm.clone(), old.wasm.clone()));
+            }
+        }
+        for (name, new, old) in moved {
+            if !self.move_file(system, &name, &new).await
+                && let Some(shape) = loaded.components.get_mut(&name)
+            {
+                // Still from the old file: tried again at the next save.
+                shape.wasm = old;
             }
         }
         for (name, spec) in replaced {
@@ -265,8 +273,10 @@ impl Watch {
                     }
                 }
                 Replaced::Gone => {
-                    // Removed: added again at the next save.
+                    // Removed: added again at the next save (it is in
+                    // neither what runs nor what was applied).
                     self.components.retain(|component| component.name != name);
+                    self.applied.components.remove(&name);
                     loaded.components.remove(&name);
                 }
             }
@@ -374,15 +384,19 @@ impl Watch {
 
     /// Component `name` now comes from `path`: watches it from now on, and
     /// upgrades to it unless it holds the same bytes.
-    async fn move_file(&mut self, system: &System, name: &str, path: &Path) {
+    /// Whether it now comes from `path` (upgraded or not: a refused
+    /// upgrade is said, and tried again when the file changes).
+    async fn move_file(&mut self, system: &System, name: &str, path: &Path) -> bool {
         let keeps = format!("{name} keeps running its current version");
         let Some(file) = self.watch_file(path, &keeps) else {
-            return;
+            self.said.failed = true;
+            return false;
         };
         if let Some(component) = self.components.iter_mut().find(|c| c.name == name) {
             component.file = file;
             component.reload(system, &mut self.said, true).await;
         }
+        true
     }
 }
 
@@ -393,9 +407,15 @@ impl Watched {
     /// the watcher saw), not only when it upgrades.
     async fn reload(&mut self, system: &System, said: &mut Said, unchanged_too: bool) {
         // Read once: the bytes hashed are the bytes loaded.
-        let Ok(bytes) = std::fs::read(&self.file.path) else {
-            // Removed, or mid-replace: the next event brings it back.
-            return;
+        let bytes = match std::fs::read(&self.file.path) {
+            Ok(bytes) => bytes,
+            // Watched: removed, or mid-replace; the next event brings it back.
+            Err(_) if unchanged_too => return,
+            Err(error) => {
+                let path = self.file.path.display();
+                fail(said, format!("{}: cannot read {path}: {error}", self.name));
+                return;
+            }
         };
         let digest: [u8; 32] = Sha256::digest(&bytes).into();
         if self.digest == Some(digest) {
@@ -412,20 +432,23 @@ impl Watched {
             );
             return;
         }
-        self.digest = Some(digest);
         match system
             .upgrade(&self.name, WasmSource::Bytes(bytes.into()))
             .await
         {
-            Ok(upgrade) => tell(
-                said,
-                format!(
-                    "{} upgraded to generation {} ({} changed)",
-                    self.name,
-                    upgrade.generation,
-                    self.file.path.display()
-                ),
-            ),
+            Ok(upgrade) => {
+                // Only what runs: a refused build is tried again.
+                self.digest = Some(digest);
+                tell(
+                    said,
+                    format!(
+                        "{} upgraded to generation {} ({} changed)",
+                        self.name,
+                        upgrade.generation,
+                        self.file.path.display()
+                    ),
+                );
+            }
             Err(error) => fail(
                 said,
                 format!(
