@@ -32,10 +32,9 @@ pub struct ComponentStatus {
     /// A new version is instantiated and waits for the current call to
     /// end.
     pub upgrading: bool,
-    /// Its [removal](System::remove) has begun: it takes no new messages
-    /// and finishes what it has queued.
-    pub removing: bool,
-    /// Running, waiting for its first message, failed, or being removed.
+    /// Running, waiting for its first message, failed, or being
+    /// [removed](System::remove): then it takes no new messages and
+    /// finishes what it has queued.
     pub state: ComponentState,
     /// Messages and requests waiting in its mailbox now.
     pub queued: usize,
@@ -110,7 +109,6 @@ impl System {
                 ComponentStatus {
                     generation: entry.task.generation(),
                     upgrading: entry.task.upgrading(),
-                    removing: entry.removing,
                     state,
                     queued: view.queued,
                     pending_requests: view.outstanding,

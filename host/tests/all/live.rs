@@ -88,7 +88,10 @@ async fn an_added_component_is_reachable_listed_and_counted() {
     assert_eq!(answer(&system, "echo2", "hi").await.as_bytes(), b"hi");
     assert_eq!(names(&system), ["echo", "echo2", "svc"]);
     let status = status_of(&system, "echo2").unwrap();
-    assert_eq!((status.generation, status.removing), (1, false));
+    assert_eq!(
+        (status.generation, status.state),
+        (1, ComponentState::Running)
+    );
     assert_eq!(status.stats.handled, 1);
     assert_eq!(system.stats().components_added, 1);
     assert_eq!(system.stats().instances, 2);
@@ -167,7 +170,7 @@ async fn a_draining_component_refuses_new_messages_then_is_not_found() {
     let removing = system.remove("echo", PATIENCE);
     let refusals = async {
         until("echo is removing", || {
-            status_of(&system, "echo").is_some_and(|echo| echo.removing)
+            status_of(&system, "echo").is_some_and(|echo| echo.state == ComponentState::Removing)
         })
         .await;
         let sent = system.send("echo", "late");
@@ -448,7 +451,10 @@ async fn a_dropped_remove_still_completes() {
 
     let dropped = tokio::time::timeout(Duration::ZERO, system.remove("echo", PATIENCE)).await;
     assert!(dropped.is_err(), "the removal waits for the drain");
-    assert!(status_of(&system, "echo").unwrap().removing);
+    assert_eq!(
+        status_of(&system, "echo").unwrap().state,
+        ComponentState::Removing
+    );
     let again = system.add(waiting_echo(signal.path())).await.unwrap_err();
     assert!(matches!(again, ChangeError::Removing(_)), "{again}");
     let upgrade = system

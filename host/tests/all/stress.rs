@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use airssys_test_fixtures::{CLIENT, ECHO, ECHO_V2};
 use airssys_wasm::{
-    ComponentSpec, ComponentStats, HostInbox, MessagingError, RequestError, RestartPolicy, System,
-    SystemBuilder, WasmSource,
+    ComponentSpec, ComponentState, ComponentStats, HostInbox, MessagingError, RequestError,
+    RestartPolicy, System, SystemBuilder, WasmSource,
 };
 
 const CLIENTS: usize = 4;
@@ -497,6 +497,6 @@ async fn removing_and_adding_under_load_loses_nothing() {
     for component in system.status() {
         balances(component.name.as_str(), &component.stats);
         assert_eq!(component.generation, 1);
-        assert!(!component.removing);
+        assert_eq!(component.state, ComponentState::Running);
     }
 }

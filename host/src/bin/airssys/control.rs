@@ -127,8 +127,6 @@ pub(crate) struct StatusRow {
     pub(crate) generation: u64,
     pub(crate) upgrading: bool,
     #[serde(default)]
-    pub(crate) removing: bool,
-    #[serde(default)]
     pub(crate) state: String,
     #[serde(default)]
     pub(crate) queued: usize,
@@ -422,7 +420,6 @@ pub(crate) fn execute(
                     name: component.name.to_string(),
                     generation: component.generation,
                     upgrading: component.upgrading,
-                    removing: component.removing,
                     state: component.state.to_string(),
                     queued: component.queued,
                     pending_requests: component.pending_requests,

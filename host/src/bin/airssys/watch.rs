@@ -89,9 +89,7 @@ impl Watch {
             .into_iter()
             .map(|(name, path)| {
                 let file = WatchedFile::new(&path)?;
-                let digest = std::fs::read(&file.path)
-                    .ok()
-                    .map(|bytes| Sha256::digest(&bytes).into());
+                let digest = digest_of(&file.path);
                 Ok(Watched { name, file, digest })
             })
             .collect::<Result<_, String>>()?;
@@ -354,9 +352,7 @@ impl Watch {
         let Some(file) = self.watch_file(path, &format!("{name} is not watched")) else {
             return;
         };
-        let digest = std::fs::read(&file.path)
-            .ok()
-            .map(|bytes| Sha256::digest(&bytes).into());
+        let digest = digest_of(&file.path);
         self.components.push(Watched {
             name: name.to_owned(),
             file,
@@ -489,6 +485,13 @@ impl WatchedFile {
         self.stamp = now;
         touched
     }
+}
+
+/// What `path` holds, hashed; `None` if it cannot be read.
+fn digest_of(path: &Path) -> Option<[u8; 32]> {
+    std::fs::read(path)
+        .ok()
+        .map(|bytes| Sha256::digest(&bytes).into())
 }
 
 fn stamp_of(path: &Path) -> Option<(u64, SystemTime)> {
