@@ -143,6 +143,7 @@
 //! requester's actor calling `handle-callback`.
 
 mod core;
+mod lattice;
 mod messaging;
 mod runtime;
 mod system;
@@ -166,6 +167,9 @@ pub use crate::core::messaging::traits::{
     CorrelationTracker, MessageRouter, PendingRequest, ReplyTo, ResponseSink,
 };
 pub use crate::core::runtime::errors::WasmError;
+pub use crate::lattice::LatticeError;
+pub use crate::lattice::config::{LatticeConfig, NatsAuth, NatsTls};
+pub use crate::lattice::link::LatticeStats;
 pub use crate::messaging::codec::{CodecError, Json, MsgPack};
 pub use crate::messaging::correlation::{CorrelationTrackerImpl, TrackerStats};
 pub use crate::messaging::counters::ComponentStats;

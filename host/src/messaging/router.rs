@@ -1,7 +1,7 @@
 //! [`ResponseRouter`]: the [`MessageRouter`] implementation.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 
 use crate::core::component::id::ComponentId;
 use crate::core::messaging::correlation::CorrelationId;
@@ -50,6 +50,40 @@ impl RouterLimits {
     }
 }
 
+/// Where messages for components other hosts run go: the lattice.
+pub(crate) trait Remote: Send + Sync {
+    /// Whether another host runs `target`.
+    fn serves(&self, target: &str) -> bool;
+
+    /// Sends `payload` from `sender` to `target` on another host.
+    fn send(
+        &self,
+        sender: &ComponentId,
+        target: &str,
+        payload: MessagePayload,
+    ) -> Result<(), MessagingError>;
+
+    /// Wraps a request's reply so that the remote side knows of it until
+    /// it ends, however it ends.
+    fn track(
+        &self,
+        correlation: &CorrelationId,
+        target: &ComponentId,
+        reply_to: ReplyTo,
+    ) -> ReplyTo;
+
+    /// Sends a request, already registered under `correlation`, to
+    /// `target` on another host.
+    fn request(
+        &self,
+        sender: &ComponentId,
+        target: &ComponentId,
+        payload: MessagePayload,
+        correlation: &CorrelationId,
+        timeout_ms: u64,
+    ) -> Result<(), MessagingError>;
+}
+
 /// Routes messages: checks the sender's grant and the payload size, finds the
 /// target's mailbox, and for requests registers the pending entry before the
 /// message is queued, so its response can never overtake it.
@@ -60,6 +94,8 @@ pub(crate) struct ResponseRouter {
     limits: RouterLimits,
     open: AtomicBool,
     refused: AtomicU64,
+    /// The lattice, once this host has joined one.
+    remote: OnceLock<Arc<dyn Remote>>,
 }
 
 impl ResponseRouter {
@@ -82,7 +118,83 @@ impl ResponseRouter {
             limits,
             open: AtomicBool::new(true),
             refused: AtomicU64::new(0),
+            remote: OnceLock::new(),
         }
+    }
+
+    /// Routes messages for components this host does not run to `remote`.
+    pub(crate) fn connect_remote(&self, remote: Arc<dyn Remote>) {
+        let _ = self.remote.set(remote);
+    }
+
+    /// The lattice, when `target` runs on another host and not here.
+    fn remote_for(&self, target: &str) -> Option<&Arc<dyn Remote>> {
+        self.remote
+            .get()
+            .filter(|remote| self.subscriber.is_absent(target) && remote.serves(target))
+    }
+
+    /// Delivers a message another host sent from its component `sender`;
+    /// that host and the grant were checked by the lattice.
+    pub(crate) fn accept_remote_send(
+        &self,
+        sender: &ComponentId,
+        target: &str,
+        payload: MessagePayload,
+    ) -> Result<(), MessagingError> {
+        self.counted(self.admit_remote(target, &payload).and_then(|()| {
+            tracing::info!(
+                target: "airssys_wasm::flow",
+                from = %sender, to = %target, bytes = payload.len(), payload = %FlowPayload(&payload),
+                "send from another host"
+            );
+            self.subscriber
+                .send(target, Envelope::new(sender, payload, None))
+        }))
+    }
+
+    /// Delivers a request another host sent from its component `sender`;
+    /// its outcome goes to `reply_to`, which sends it back. The requester's
+    /// host owns the request's timeout; this host holds it as long.
+    pub(crate) fn accept_remote_request(
+        &self,
+        sender: &ComponentId,
+        target: &str,
+        payload: MessagePayload,
+        timeout_ms: u64,
+        reply_to: ReplyTo,
+    ) -> Result<(), MessagingError> {
+        let accepted = self.admit_remote(target, &payload).and_then(|()| {
+            let timeout_ms = self.limits.timeout_for(timeout_ms)?;
+            let correlation_id = CorrelationId::generate();
+            tracing::info!(
+                target: "airssys_wasm::flow",
+                from = %sender, to = %target, correlation = %correlation_id,
+                bytes = payload.len(), payload = %FlowPayload(&payload), timeout_ms,
+                "request from another host"
+            );
+            let envelope = Envelope::new(sender, payload, Some(correlation_id));
+            self.enqueue_request(sender, target, envelope, reply_to, timeout_ms)
+        });
+        self.counted(accepted.map(|_| ()))
+    }
+
+    /// Intake open, payload within this host's limit, a component (not the
+    /// host application) as the target.
+    fn admit_remote(&self, target: &str, payload: &MessagePayload) -> Result<(), MessagingError> {
+        if !self.open.load(Ordering::Acquire) {
+            return Err(MessagingError::ShuttingDown);
+        }
+        if payload.len() > self.limits.max_payload_bytes {
+            return Err(MessagingError::PayloadTooLarge {
+                size: payload.len(),
+                limit: self.limits.max_payload_bytes,
+            });
+        }
+        if target == ComponentId::HOST {
+            return Err(MessagingError::TargetNotFound(ComponentId::host()));
+        }
+        Ok(())
     }
 
     /// Stops intake: every later send or request is refused with
@@ -164,6 +276,11 @@ impl ResponseRouter {
             from = %sender, to = %target, bytes = payload.len(), payload = %FlowPayload(&payload),
             "send"
         );
+        if let Some(remote) = self.remote_for(target) {
+            return remote
+                .send(sender, target, payload)
+                .inspect_err(|error| flow_refused(sender, target, None, error));
+        }
         let envelope = Envelope::new(sender, payload, None);
         self.subscriber
             .send(target, envelope)
@@ -189,6 +306,21 @@ impl ResponseRouter {
             "request"
         );
         let envelope = Envelope::new(sender, payload, Some(correlation_id.clone()));
+        if let Some(remote) = self.remote_for(target) {
+            return self
+                .request_remote(remote, target, envelope, timeout_ms, reply_to)
+                .inspect_err(|error| {
+                    if let Some(requester) = &requester {
+                        requester.give_back();
+                    }
+                    flow_refused(sender, target, Some(&correlation_id), error);
+                })
+                .map(|target| Accepted {
+                    correlation_id,
+                    target,
+                    inline: None,
+                });
+        }
         let mailbox = self
             .enqueue_request(sender, target, envelope, reply_to, timeout_ms)
             .inspect_err(|error| {
@@ -260,6 +392,38 @@ impl ResponseRouter {
             let _ = self.tracker.remove(&correlation_id);
         })?;
         Ok(mailbox)
+    }
+}
+
+impl ResponseRouter {
+    /// Registers a request to a component on another host, then sends it;
+    /// if it cannot be sent, it was never accepted.
+    fn request_remote(
+        &self,
+        remote: &Arc<dyn Remote>,
+        target: &str,
+        envelope: Envelope,
+        timeout_ms: u64,
+        reply_to: ReplyTo,
+    ) -> Result<ComponentId, MessagingError> {
+        let Envelope {
+            sender,
+            payload,
+            correlation,
+            ..
+        } = envelope;
+        let correlation_id = correlation.expect("a request");
+        let target = ComponentId::new(target);
+        let reply_to = remote.track(&correlation_id, &target, reply_to);
+        let pending = PendingRequest::new(sender.clone(), target.clone(), reply_to);
+        self.tracker
+            .register(&correlation_id, pending, timeout_ms)?;
+        remote
+            .request(&sender, &target, payload, &correlation_id, timeout_ms)
+            .inspect_err(|_| {
+                let _ = self.tracker.remove(&correlation_id);
+            })?;
+        Ok(target)
     }
 }
 

@@ -553,6 +553,12 @@ impl ComponentSubscriber {
         }
     }
 
+    /// Whether no component of this host has the name `target`.
+    pub(crate) fn is_absent(&self, target: &str) -> bool {
+        let table = self.mailboxes.read().expect("mailbox table lock poisoned");
+        !table.contains_key(target)
+    }
+
     /// Whether `target`'s supervisor gave up on it.
     pub(crate) fn has_failed(&self, target: &str) -> bool {
         let table = self.mailboxes.read().expect("mailbox table lock poisoned");

@@ -13,10 +13,13 @@ use crate::core::component::supervision::{RestartPolicy, SupervisionEvent};
 use crate::core::messaging::activity::Activity;
 use crate::core::messaging::traits::{CorrelationTracker, MailboxRegistry, MessageRouter};
 use crate::core::runtime::errors::WasmError;
+use crate::lattice::Lattice;
+use crate::lattice::config::LatticeConfig;
+use crate::lattice::wire::Announced;
 use crate::messaging::capability::Grants;
 use crate::messaging::correlation::CorrelationTrackerImpl;
 use crate::messaging::counters::ComponentCounters;
-use crate::messaging::router::{ResponseRouter, RouterLimits};
+use crate::messaging::router::{Remote, ResponseRouter, RouterLimits};
 use crate::messaging::service::{
     Service, ServiceActor, ServiceCall, ServiceContext, ServiceResult,
 };
@@ -35,7 +38,7 @@ use crate::system::limits::{self, DEFAULT_MEMORY_LIMIT, LimitOverrides};
 use crate::system::progress::{StartCounts, StartProgress};
 use crate::system::registry::{Entry, Registry};
 use crate::system::running::System;
-use crate::system::spec::ComponentSpec;
+use crate::system::spec::{ComponentSpec, WasmSource};
 use crate::system::starter::{
     Begun, Capabilities, KeyValueHandle, Starter, http_origins, run_actor,
 };
@@ -74,6 +77,8 @@ pub struct SystemBuilder {
     keyvalue_path: Option<PathBuf>,
     compile_cache: CacheChoice,
     progress: StartProgress,
+    /// The lattice to join, if any.
+    lattice: Option<LatticeConfig>,
 }
 
 /// Where compiled components are kept between starts.
@@ -509,7 +514,40 @@ impl SystemBuilder {
         let (timer, timers) = timer_service(Arc::clone(&parts.grants), Arc::clone(&parts.activity));
         let (_, timer_counters, actor) = parts.service(TIMER, timer);
         let built_in = vec![tokio::spawn(actor.run())];
+        let lattice = match &self.lattice {
+            None => None,
+            Some(config) => {
+                let joined = Lattice::join(
+                    config,
+                    announced(&self.components).await,
+                    Arc::clone(&parts.router),
+                    Arc::clone(&parts.tracker) as Arc<dyn CorrelationTracker>,
+                )
+                .await;
+                match joined {
+                    Ok(lattice) => {
+                        let lattice = Arc::new(lattice);
+                        parts
+                            .router
+                            .connect_remote(Arc::clone(&lattice.link) as Arc<dyn Remote>);
+                        Some(lattice)
+                    }
+                    Err(error) => {
+                        parts.router.close();
+                        parts.subscriber.close_all();
+                        for entry in &entries {
+                            entry.task.abort();
+                        }
+                        for task in &built_in {
+                            task.abort();
+                        }
+                        return Err(error.into());
+                    }
+                }
+            }
+        };
         Ok(System {
+            lattice,
             router: parts.router,
             grants: parts.grants,
             tracker: parts.tracker,
@@ -527,6 +565,29 @@ impl SystemBuilder {
             changes: tokio::sync::Mutex::new(()),
             failed_upgrades: AtomicU64::new(0),
         })
+    }
+
+    /// Joins the lattice `config` names at start: components of other hosts
+    /// of the lattice are then reached by name, as local ones are, and this
+    /// host's components are reached from theirs. Grants may name
+    /// components of other hosts.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), airssys_wasm::SystemError> {
+    /// use airssys_wasm::{ComponentSpec, LatticeConfig, SystemBuilder};
+    ///
+    /// // "pong" runs on another host of the lattice "demo".
+    /// let system = SystemBuilder::new()
+    ///     .component(ComponentSpec::from_file("ping", "ping.wasm").grant("pong"))
+    ///     .lattice(LatticeConfig::new("demo", "nats://127.0.0.1:4222"))
+    ///     .start()
+    ///     .await?;
+    /// # let _ = system;
+    /// # Ok(()) }
+    /// ```
+    pub fn lattice(mut self, config: LatticeConfig) -> Self {
+        self.lattice = Some(config);
+        self
     }
 
     /// Checks what can be checked without loading a component: names
@@ -573,7 +634,9 @@ impl SystemBuilder {
         let grants = Grants::default();
         for spec in &self.components {
             for target in &spec.grants {
-                check_grant(&names, &spec.name, target)?;
+                if !self.grants_may_reach_other_hosts() {
+                    check_grant(&names, &spec.name, target)?;
+                }
                 grants.grant(ComponentId::new(&spec.name), ComponentId::new(target));
             }
             if spec.grant_any {
@@ -581,10 +644,18 @@ impl SystemBuilder {
             }
         }
         for (sender, target) in &self.grants {
-            check_grant(&names, sender, target)?;
+            if !self.grants_may_reach_other_hosts() || !names.contains(sender.as_str()) {
+                check_grant(&names, sender, target)?;
+            }
             grants.grant(ComponentId::new(sender), ComponentId::new(target));
         }
         Ok(grants)
+    }
+
+    /// Whether a name no component of this system has may still be granted:
+    /// with a lattice, it may run on another host.
+    fn grants_may_reach_other_hosts(&self) -> bool {
+        self.lattice.is_some()
     }
 
     /// Opens each component's mailbox and instantiates it, all in parallel
@@ -819,6 +890,34 @@ fn check_grant(names: &HashSet<String>, sender: &str, target: &str) -> Result<()
         }
     }
     Ok(())
+}
+
+/// The components as this host announces them to its lattice.
+pub(crate) async fn announced(specs: &[ComponentSpec]) -> Vec<Announced> {
+    let mut out = Vec::with_capacity(specs.len());
+    for spec in specs {
+        out.push(announce(spec).await);
+    }
+    out
+}
+
+/// One component as announced: its name, the digest of its wasm, its grants.
+pub(crate) async fn announce(spec: &ComponentSpec) -> Announced {
+    use sha2::Digest as _;
+    let digest = match &spec.source {
+        WasmSource::Bytes(bytes) => sha2::Sha256::digest(bytes),
+        // Loaded a moment ago: a file gone since hashes as empty, which
+        // only matters if another host runs the same name.
+        WasmSource::File(path) => {
+            sha2::Sha256::digest(tokio::fs::read(path).await.unwrap_or_default())
+        }
+    };
+    Announced {
+        name: spec.name.clone(),
+        digest: digest.iter().map(|byte| format!("{byte:02x}")).collect(),
+        grants: spec.grants.clone(),
+        grant_any: spec.grant_any,
+    }
 }
 
 fn duration_ms(duration: Duration) -> u64 {

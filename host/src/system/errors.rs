@@ -21,6 +21,10 @@ use crate::core::runtime::errors::WasmError;
 /// ```
 #[derive(Debug, Error)]
 pub enum SystemError {
+    /// The host could not join its lattice.
+    #[error(transparent)]
+    Lattice(#[from] crate::lattice::LatticeError),
+
     /// A component failed to load or instantiate.
     #[error(transparent)]
     Wasm(#[from] WasmError),
@@ -145,6 +149,16 @@ pub enum SystemError {
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum ChangeError {
+    /// Another host of the lattice runs a component of this name from
+    /// different wasm.
+    #[error("{name:?} already runs on host {host} of the lattice, from different wasm")]
+    TakenInLattice {
+        /// The name.
+        name: String,
+        /// The host that runs it.
+        host: String,
+    },
+
     /// No component has that name.
     #[error("no component is named {0:?}")]
     UnknownComponent(String),

@@ -13,7 +13,7 @@ use crate::core::runtime::errors::WasmError;
 use crate::messaging::counters::ComponentStats;
 use crate::messaging::timer::TIMER;
 use crate::runtime::actor::{ActorTask, RemovalTarget};
-use crate::system::builder::{check_capabilities_of, joined_actor};
+use crate::system::builder::{announce, check_capabilities_of, joined_actor};
 use crate::system::compile;
 use crate::system::errors::{ChangeError, SystemError};
 use crate::system::registry::Entry;
@@ -98,6 +98,16 @@ impl System {
         let targets = spec.grants.iter().map(String::as_str);
         self.check_grant_targets(&name, targets.filter(|target| *target != name))?;
 
+        let announced = match &self.lattice {
+            None => None,
+            Some(lattice) => {
+                let announced = announce(&spec).await;
+                if let Some(host) = lattice.taken_by(&announced) {
+                    return Err(ChangeError::TakenInLattice { name, host });
+                }
+                Some(announced)
+            }
+        };
         let component = match compile::load_one(&self.engine, &name, spec.source.clone()).await {
             Ok(component) => component,
             Err(WasmError::StartCancelled { .. }) => return Err(ChangeError::ShuttingDown),
@@ -140,6 +150,16 @@ impl System {
             }
         };
         self.registry.add(Entry::new(id.clone(), task, counters));
+        if let (Some(lattice), Some(announced)) = (&self.lattice, announced) {
+            match lattice.serve(announced).await {
+                Ok(()) => lattice.announce(),
+                // Added here all the same: reachable locally, not from
+                // other hosts; the warning says so.
+                Err(error) => {
+                    tracing::warn!(component = %id, %error, "added, but not served to the lattice")
+                }
+            }
+        }
         tracing::info!(component = %id, "added");
         let _ = self.events.send(SupervisionEvent {
             component: id,
@@ -199,6 +219,9 @@ impl System {
             }
             let generation = entry.task.generation();
             self.registry.mark_removing(&entry.id);
+            if let Some(lattice) = &self.lattice {
+                lattice.withdraw(name);
+            }
             let unstarted = self.subscriber.begin_removal(&entry.id);
             let target = entry.task.begin_removal();
             tracing::info!(component = %entry.id, drain_ms = drain.as_millis(), "removing");

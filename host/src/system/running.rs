@@ -15,6 +15,7 @@ use crate::core::messaging::errors::{MessagingError, RequestError};
 use crate::core::messaging::payload::MessagePayload;
 use crate::core::messaging::pending::{self, PendingResponse};
 use crate::core::messaging::traits::{CorrelationTracker, MessageRouter, ReplyTo};
+use crate::lattice::Lattice;
 use crate::messaging::capability::Grants;
 use crate::messaging::correlation::{CorrelationTrackerImpl, TrackerStats};
 use crate::messaging::counters::ComponentStats;
@@ -80,6 +81,8 @@ pub struct System {
     pub(crate) changes: tokio::sync::Mutex<()>,
     /// Upgrades refused.
     pub(crate) failed_upgrades: AtomicU64,
+    /// This host's membership in a lattice, if it joined one.
+    pub(crate) lattice: Option<Arc<Lattice>>,
 }
 
 /// What a shutdown left behind.
@@ -435,6 +438,9 @@ impl System {
             tracing::warn!(component = %id, "still busy at the shutdown deadline; stopped");
             report.aborted.push(id);
         }
+        if let Some(lattice) = &self.lattice {
+            lattice.leave(LATTICE_LEAVE).await;
+        }
         report.undeliverable_outcomes = self.tracker.stats().undeliverable - undeliverable_before;
         report.stats = self.stats();
         tracing::info!(
@@ -446,6 +452,23 @@ impl System {
         report
     }
 }
+
+impl System {
+    /// What this host sees of its lattice; `None` without one.
+    ///
+    /// ```no_run
+    /// # fn demo(system: &airssys_wasm::System) {
+    /// let peers = system.lattice_stats().map_or(0, |lattice| lattice.peers);
+    /// println!("{peers} other hosts");
+    /// # }
+    /// ```
+    pub fn lattice_stats(&self) -> Option<crate::LatticeStats> {
+        self.lattice.as_ref().map(|lattice| lattice.stats())
+    }
+}
+
+/// How long the last answers and the farewell get to reach the NATS server.
+const LATTICE_LEAVE: Duration = Duration::from_secs(1);
 
 /// How long components get, after the mailboxes close, to handle the
 /// callbacks that shutdown delivered.

@@ -13,6 +13,8 @@ mod examples;
 mod grants;
 mod hostile;
 mod inline;
+#[cfg(all(unix, feature = "cli"))]
+mod lattice;
 mod lazy;
 mod limits;
 mod live;

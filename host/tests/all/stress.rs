@@ -91,18 +91,18 @@ fn start_storms_ending(
 /// What the inbox says happened, checked for balance: every accepted id
 /// has exactly one of {callback ok, callback err, cancelled}.
 #[derive(Default, Debug)]
-struct Ledger {
-    accepted: HashSet<String>,
-    cancelled: HashSet<String>,
-    ok: usize,
-    err: usize,
+pub(crate) struct Ledger {
+    pub(crate) accepted: HashSet<String>,
+    pub(crate) cancelled: HashSet<String>,
+    pub(crate) ok: usize,
+    pub(crate) err: usize,
     /// Errors saying the responder was removed before it answered.
-    removed: usize,
-    outcomes: HashSet<String>,
+    pub(crate) removed: usize,
+    pub(crate) outcomes: HashSet<String>,
 }
 
 impl Ledger {
-    fn record(&mut self, report: &str) {
+    pub(crate) fn record(&mut self, report: &str) {
         let mut words = report.splitn(3, ' ');
         let (kind, id) = (words.next().unwrap(), words.next().unwrap().to_owned());
         match kind {
@@ -126,7 +126,7 @@ impl Ledger {
         }
     }
 
-    fn check(&self) {
+    pub(crate) fn check(&self) {
         self.check_with_lost(0);
     }
 
@@ -148,7 +148,7 @@ impl Ledger {
         );
     }
 
-    fn drain(&mut self, inbox: &mut HostInbox) {
+    pub(crate) fn drain(&mut self, inbox: &mut HostInbox) {
         while let Some(message) = inbox.try_recv() {
             self.record(&String::from_utf8(message.payload.into_bytes()).unwrap());
         }

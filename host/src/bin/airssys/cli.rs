@@ -59,6 +59,8 @@ pub(crate) enum Command {
         #[arg(long, requires = "manifest")]
         watch: bool,
         #[command(flatten)]
+        lattice: LatticeArgs,
+        #[command(flatten)]
         cache: CacheArgs,
     },
     /// Compile components into the compile cache, so the next `airssys run`
@@ -210,4 +212,28 @@ pub(crate) struct MessageArgs {
     /// Read the payload's bytes from this file (`-` for stdin) instead.
     #[arg(long, value_name = "FILE")]
     pub(crate) file: Option<PathBuf>,
+}
+
+/// Joining a lattice of hosts: `--lattice NAME --nats URL` (or the
+/// manifest's `[lattice]`, which these override).
+#[derive(Debug, clap::Args)]
+pub(crate) struct LatticeArgs {
+    /// Join the lattice NAME: components of the lattice's other hosts are
+    /// reached by name, and this host's from theirs. Keeps running until
+    /// Ctrl-C, SIGTERM, `--max-ms` or (with `--control`) `stop`.
+    #[arg(long, value_name = "NAME", requires = "nats")]
+    pub(crate) lattice: Option<String>,
+    /// The lattice's NATS server, e.g. `nats://127.0.0.1:4222`.
+    #[arg(long, value_name = "URL", env = "AIRSSYS_NATS", requires = "lattice")]
+    pub(crate) nats: Option<String>,
+    /// The lattice's shared secret: the hosts sign their messages with it.
+    /// Best given through the environment.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "AIRSSYS_LATTICE_SECRET",
+        hide_env_values = true,
+        requires = "lattice"
+    )]
+    pub(crate) lattice_secret: Option<String>,
 }

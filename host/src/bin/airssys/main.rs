@@ -118,6 +118,7 @@ fn execute(
             max_ms,
             control,
             watch,
+            lattice,
             cache,
         } => runtime.block_on(commands::run::run(
             commands::run::RunArgs {
@@ -125,6 +126,7 @@ fn execute(
                 max_ms,
                 control,
                 watch,
+                lattice,
             },
             cache,
             full_payloads,

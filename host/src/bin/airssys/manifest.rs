@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use airssys_wasm::{
-    ComponentSpec, DEFAULT_KEYVALUE_PATH, RestartPolicy, SystemBuilder, SystemError,
+    ComponentSpec, DEFAULT_KEYVALUE_PATH, LatticeConfig, NatsAuth, NatsTls, RestartPolicy,
+    SystemBuilder, SystemError,
 };
 use serde::Deserialize;
 
@@ -24,6 +25,93 @@ pub(crate) struct Manifest {
     pub(crate) components: Vec<Component>,
     #[serde(default, rename = "message")]
     pub(crate) messages: Vec<InitialMessage>,
+    /// `[lattice]`: join a lattice of hosts on a NATS server.
+    pub(crate) lattice: Option<Lattice>,
+}
+
+/// `[lattice]`: the lattice this host joins, and how it logs in.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct Lattice {
+    pub(crate) name: String,
+    /// The NATS server: `nats://host:port`, or `tls://` to require TLS.
+    pub(crate) nats: String,
+    /// At most one way to log in: a token, a user and password, an nkey
+    /// seed, or a `.creds` file (relative to the manifest).
+    pub(crate) token: Option<ConfigValue>,
+    pub(crate) user: Option<String>,
+    pub(crate) password: Option<ConfigValue>,
+    pub(crate) nkey: Option<ConfigValue>,
+    pub(crate) credentials: Option<PathBuf>,
+    /// TLS: the CA to trust, this host's certificate and key.
+    pub(crate) tls_ca: Option<PathBuf>,
+    pub(crate) tls_cert: Option<PathBuf>,
+    pub(crate) tls_key: Option<PathBuf>,
+    #[serde(default)]
+    pub(crate) tls_required: bool,
+    /// The secret the lattice's hosts sign their messages with.
+    pub(crate) secret: Option<ConfigValue>,
+    pub(crate) heartbeat_ms: Option<u64>,
+}
+
+impl Lattice {
+    /// The lattice's configuration, secrets read from the environment
+    /// where the manifest says so; paths resolved against `base`.
+    pub(crate) fn config(&self, base: &Path) -> Result<LatticeConfig, String> {
+        let mut config = LatticeConfig::new(&self.name, &self.nats);
+        let read = |key: &str, value: &ConfigValue| match value {
+            ConfigValue::Literal(text) => Ok(text.clone()),
+            ConfigValue::Env { env } => std::env::var(env)
+                .map_err(|_| format!("[lattice] {key}: environment variable {env} is not set")),
+        };
+        let ways = [
+            self.token.is_some(),
+            self.user.is_some() || self.password.is_some(),
+            self.nkey.is_some(),
+            self.credentials.is_some(),
+        ];
+        if ways.iter().filter(|set| **set).count() > 1 {
+            return Err(
+                "[lattice]: give one of token, user and password, nkey or credentials".to_owned(),
+            );
+        }
+        if let Some(token) = &self.token {
+            config = config.auth(NatsAuth::Token(read("token", token)?));
+        }
+        match (&self.user, &self.password) {
+            (Some(user), Some(password)) => {
+                config = config.auth(NatsAuth::UserPassword {
+                    user: user.clone(),
+                    password: read("password", password)?,
+                });
+            }
+            (None, None) => {}
+            _ => return Err("[lattice]: user and password go together".to_owned()),
+        }
+        if let Some(seed) = &self.nkey {
+            config = config.auth(NatsAuth::NKey(read("nkey", seed)?));
+        }
+        if let Some(path) = &self.credentials {
+            config = config.auth(NatsAuth::CredentialsFile(base.join(path)));
+        }
+        let client_cert = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some((base.join(cert), base.join(key))),
+            (None, None) => None,
+            _ => return Err("[lattice]: tls-cert and tls-key go together".to_owned()),
+        };
+        config = config.tls(NatsTls {
+            ca_file: self.tls_ca.as_ref().map(|ca| base.join(ca)),
+            client_cert,
+            required: self.tls_required,
+        });
+        if let Some(secret) = &self.secret {
+            config = config.secret(read("secret", secret)?);
+        }
+        if let Some(ms) = self.heartbeat_ms {
+            config = config.heartbeat(Duration::from_millis(ms));
+        }
+        Ok(config)
+    }
 }
 
 /// System-wide limits; each component may override some.
@@ -213,7 +301,9 @@ impl Manifest {
     /// Parses manifest text.
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let manifest: Manifest = toml::from_str(text).map_err(|error| error.to_string())?;
-        if manifest.components.is_empty() {
+        // A lattice host may only send and request (its components are
+        // elsewhere).
+        if manifest.components.is_empty() && manifest.lattice.is_none() {
             return Err("the manifest lists no [[component]]".to_owned());
         }
         Ok(manifest)
@@ -224,7 +314,10 @@ impl Manifest {
     /// against `base`, the manifest's directory. The error names the key as
     /// the manifest spells it.
     pub(crate) fn checked_builder(&self, base: &Path) -> Result<SystemBuilder, String> {
-        let builder = self.builder(base);
+        let mut builder = self.builder(base);
+        if let Some(lattice) = &self.lattice {
+            builder = builder.lattice(lattice.config(base)?);
+        }
         builder.check().map_err(|error| match error {
             SystemError::LimitOutOfRange {
                 component,

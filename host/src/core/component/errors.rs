@@ -17,7 +17,7 @@ use thiserror::Error;
 /// // Bad input is the caller's to fix; other failures may pass on a retry.
 /// assert!(matches!(error, RequestError::Responder { error: ComponentError::InvalidInput(_), .. }));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error, serde::Serialize, serde::Deserialize)]
 pub enum ComponentError {
     /// The message could not be decoded or made no sense to the component.
     #[error("invalid input: {0}")]
@@ -47,7 +47,7 @@ pub enum ComponentError {
 /// };
 /// # let _ = advice;
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error, serde::Serialize, serde::Deserialize)]
 pub enum Trap {
     /// The call ran longer than the component's time budget per call.
     #[error("ran past its time budget of {budget_ms} ms for one call")]

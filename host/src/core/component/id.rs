@@ -116,3 +116,16 @@ impl AsRef<str> for ComponentId {
         &self.0
     }
 }
+
+/// As its name, a plain string.
+impl serde::Serialize for ComponentId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ComponentId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}

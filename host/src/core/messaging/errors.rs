@@ -26,7 +26,7 @@ use crate::core::messaging::correlation::CorrelationId;
 /// }
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error, serde::Serialize, serde::Deserialize)]
 pub enum MessagingError {
     /// No component runs under that name.
     #[error("target component not found: {0:?}")]
@@ -147,7 +147,7 @@ pub enum MessagingError {
 /// let retry = matches!(error, RequestError::TimedOut { .. } | RequestError::TargetStopped { .. });
 /// assert!(retry);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum RequestError {
     /// The responder's `handle-message` returned an error.
@@ -247,5 +247,42 @@ pub enum RequestError {
     Cancelled {
         /// The component the request was for.
         target: ComponentId,
+    },
+
+    /// No host of the lattice runs the target: the NATS server found no
+    /// subscriber for it. Known at once, not after the timeout.
+    #[error("no host of the lattice runs {target:?}")]
+    NoResponders {
+        /// The target.
+        target: ComponentId,
+    },
+
+    /// The host running the target left the lattice, or went silent for
+    /// three heartbeats, before it answered.
+    #[error("the host running {target:?} ({host}) was lost before it answered")]
+    HostLost {
+        /// The target.
+        target: ComponentId,
+        /// The lost host's id.
+        host: String,
+    },
+
+    /// This host lost its connection to the lattice's NATS server while the
+    /// request was out; the answer, if any, cannot reach it.
+    #[error("the connection to the lattice was lost before {target:?} answered")]
+    Disconnected {
+        /// The target.
+        target: ComponentId,
+    },
+
+    /// The target's host refused the request: the error a request to a
+    /// local target gets at once (a full mailbox, a payload past its limit,
+    /// a missing grant), delivered as the callback.
+    #[error("{target:?} refused the request: {error}")]
+    Refused {
+        /// The target.
+        target: ComponentId,
+        /// Why.
+        error: MessagingError,
     },
 }

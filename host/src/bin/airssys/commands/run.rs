@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use airssys_wasm::{
-    ComponentSpec, MessagePayload, PendingResponse, StartCounts, StartProgress, System,
-    SystemBuilder,
+    ComponentSpec, LatticeConfig, MessagePayload, PendingResponse, StartCounts, StartProgress,
+    System, SystemBuilder,
 };
 
 #[cfg(unix)]
 use futures_util::StreamExt as _;
 
-use crate::cli::CacheArgs;
+use crate::cli::{CacheArgs, LatticeArgs};
 #[cfg(unix)]
 use crate::control;
 use crate::failure::{Failure, chain};
@@ -31,6 +31,7 @@ pub(crate) struct RunArgs {
     pub(crate) max_ms: Option<u64>,
     pub(crate) control: Option<PathBuf>,
     pub(crate) watch: bool,
+    pub(crate) lattice: LatticeArgs,
 }
 
 /// `airssys run`: the manifest's system, or the built-in demo without one.
@@ -44,11 +45,20 @@ pub(crate) async fn run(
         max_ms,
         control,
         watch,
+        lattice,
     } = args;
     let mut plan = match &manifest {
         Some(path) => Plan::from_manifest(path).map_err(Failure::usage)?,
         None => Plan::demo(),
     };
+    if let (Some(name), Some(url)) = (lattice.lattice, lattice.nats) {
+        let mut config = LatticeConfig::new(name, url);
+        if let Some(secret) = lattice.lattice_secret {
+            config = config.secret(secret);
+        }
+        plan.builder = plan.builder.lattice(config);
+        plan.in_lattice = true;
+    }
     // With a control socket too: `airssys reload` applies the manifest.
     let watch = match (watch, &manifest) {
         (true, None) => return Err(Failure::usage("--watch needs a manifest")),
@@ -75,6 +85,7 @@ pub(crate) async fn run(
         show_preview
     };
     let keep_running = KeepRunning {
+        in_lattice: plan.in_lattice,
         control,
         #[cfg(unix)]
         watch,
@@ -89,6 +100,8 @@ pub(crate) async fn run(
 /// What keeps a run going after its initial messages instead of stopping
 /// at idle.
 struct KeepRunning {
+    /// A lattice host serves other hosts until it is stopped.
+    in_lattice: bool,
     control: Option<PathBuf>,
     #[cfg(unix)]
     watch: Option<Watch>,
@@ -101,6 +114,8 @@ struct Plan {
     messages: Vec<InitialMessage>,
     /// Each component's name and `.wasm` file, for `--watch`.
     files: Vec<(String, PathBuf)>,
+    /// It joins a lattice.
+    in_lattice: bool,
 }
 
 impl Plan {
@@ -121,6 +136,7 @@ impl Plan {
                 .iter()
                 .map(|component| (component.name.clone(), base.join(&component.wasm)))
                 .collect(),
+            in_lattice: manifest.lattice.is_some(),
             messages: manifest.messages,
         })
     }
@@ -144,6 +160,7 @@ impl Plan {
                 timeout_ms: None,
             }],
             files: Vec::new(),
+            in_lattice: false,
         }
     }
 }
@@ -166,6 +183,7 @@ async fn run_plan(
     show: ShowPayload,
 ) -> Result<(), Failure> {
     let KeepRunning {
+        in_lattice,
         control,
         #[cfg(unix)]
         watch,
@@ -247,9 +265,12 @@ async fn run_plan(
     });
 
     #[cfg(unix)]
-    let kept = control.is_some() || watch.is_some();
+    let kept = control.is_some() || watch.is_some() || in_lattice;
     #[cfg(not(unix))]
-    let kept = false;
+    let kept = {
+        let _ = in_lattice;
+        false
+    };
     match kept {
         #[cfg(unix)]
         true => {

@@ -1,0 +1,595 @@
+//! [`Link`]: this host's side of the lattice that the router uses: which
+//! components other hosts run, and how a message or request reaches them.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use async_nats::HeaderMap;
+use bytes::Bytes;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::core::component::id::ComponentId;
+use crate::core::messaging::correlation::CorrelationId;
+use crate::core::messaging::envelope::RequestOutcome;
+use crate::core::messaging::errors::{MessagingError, RequestError};
+use crate::core::messaging::payload::MessagePayload;
+use crate::core::messaging::traits::{CorrelationTracker, ReplyTo};
+use crate::lattice::wire::{self, Announced, Announcement, Signer, Subjects};
+use crate::messaging::router::Remote;
+
+/// Messages and requests waiting for the publisher: past this many, a send
+/// to another host is refused with `QueueFull` rather than held without
+/// bound.
+pub(crate) const OUTBOX_CAPACITY: usize = 65_536;
+
+/// One message for the NATS server.
+pub(crate) enum Outbound {
+    Publish {
+        subject: String,
+        reply: Option<String>,
+        headers: HeaderMap,
+        payload: Bytes,
+    },
+    /// Answered once everything queued before it is with the server.
+    Flush(oneshot::Sender<()>),
+}
+
+/// Another host, as last heard.
+struct Peer {
+    announcement: Announcement,
+    last_seen: Instant,
+    /// Gone silent: nothing is routed to it, but it is still recognised
+    /// as a member when it speaks again (after a partition, say) and is
+    /// live again at its next announcement.
+    silent: bool,
+}
+
+impl Peer {
+    /// Whether this live peer runs `name`.
+    fn runs(&self, name: &str) -> bool {
+        !self.silent
+            && self
+                .announcement
+                .components
+                .iter()
+                .any(|component| component.name == name)
+    }
+}
+
+/// This host's side of the lattice: the peers, the outbox, and the requests
+/// out to other hosts.
+pub(crate) struct Link {
+    pub(crate) host: String,
+    pub(crate) subjects: Subjects,
+    pub(crate) signer: Signer,
+    peers: Mutex<HashMap<String, Peer>>,
+    /// Woken whenever a peer's announcement is recorded.
+    heard: tokio::sync::Notify,
+    /// This host's own components, as announced.
+    local: Mutex<Vec<Announced>>,
+    max_payload_bytes: usize,
+    outbox: mpsc::Sender<Outbound>,
+    /// Replies, refusals and announcements: never refused, so an accepted
+    /// request's outcome is never dropped here.
+    urgent: mpsc::UnboundedSender<Outbound>,
+    /// Requests out to other hosts, with their targets: failed at once when
+    /// the host serving the target is lost or the connection drops.
+    pending: Arc<Mutex<HashMap<CorrelationId, ComponentId>>>,
+    tracker: Arc<dyn CorrelationTracker>,
+    /// Fire-and-forget messages another host refused.
+    bounced: AtomicU64,
+    /// Lattice messages this host refused (bad signature, unknown host,
+    /// missing grant, or the local router's refusal).
+    refused: AtomicU64,
+}
+
+/// The receiving ends of a link's queues, for its publisher task.
+pub(crate) struct Queues {
+    pub(crate) outbox: mpsc::Receiver<Outbound>,
+    pub(crate) urgent: mpsc::UnboundedReceiver<Outbound>,
+}
+
+impl Link {
+    pub(crate) fn new(
+        host: String,
+        subjects: Subjects,
+        signer: Signer,
+        local: Vec<Announced>,
+        max_payload_bytes: usize,
+        tracker: Arc<dyn CorrelationTracker>,
+    ) -> (Self, Queues) {
+        let (outbox, outbox_rx) = mpsc::channel(OUTBOX_CAPACITY);
+        let (urgent, urgent_rx) = mpsc::unbounded_channel();
+        let link = Self {
+            host,
+            subjects,
+            signer,
+            peers: Mutex::default(),
+            heard: tokio::sync::Notify::new(),
+            local: Mutex::new(local),
+            max_payload_bytes,
+            outbox,
+            urgent,
+            pending: Arc::default(),
+            tracker,
+            bounced: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+        };
+        (
+            link,
+            Queues {
+                outbox: outbox_rx,
+                urgent: urgent_rx,
+            },
+        )
+    }
+
+    fn peers(&self) -> std::sync::MutexGuard<'_, HashMap<String, Peer>> {
+        self.peers.lock().expect("peer table lock poisoned")
+    }
+
+    fn local(&self) -> std::sync::MutexGuard<'_, Vec<Announced>> {
+        self.local.lock().expect("local components lock poisoned")
+    }
+
+    /// Headers saying which host and component a message comes from.
+    pub(crate) fn headers(&self, from: &str, kind: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(wire::HOST, self.host.as_str());
+        headers.insert(wire::FROM, from);
+        headers.insert(wire::KIND, kind);
+        headers
+    }
+
+    /// Queues a signed message that must not be refused.
+    pub(crate) fn publish_urgent(&self, subject: String, mut headers: HeaderMap, payload: Bytes) {
+        self.signer.sign(&subject, &mut headers, &payload);
+        // The publisher ends only with the link: nothing to do if it has.
+        let _ = self.urgent.send(Outbound::Publish {
+            subject,
+            reply: None,
+            headers,
+            payload,
+        });
+    }
+
+    /// Waits until everything queued so far is with the NATS server.
+    pub(crate) async fn flush(&self) {
+        let (done, flushed) = oneshot::channel();
+        if self.urgent.send(Outbound::Flush(done)).is_ok() {
+            let _ = flushed.await;
+        }
+    }
+
+    /// This host's announcement.
+    pub(crate) fn announcement(&self, leaving: bool) -> Announcement {
+        Announcement {
+            host: self.host.clone(),
+            components: if leaving {
+                Vec::new()
+            } else {
+                self.local().clone()
+            },
+            max_payload_bytes: self.max_payload_bytes,
+            leaving,
+        }
+    }
+
+    /// Publishes this host's announcement.
+    pub(crate) fn announce(&self, leaving: bool) {
+        let body = serde_json::to_vec(&self.announcement(leaving)).expect("announcements encode");
+        let headers = self.headers("", "announce");
+        self.publish_urgent(self.subjects.hosts(), headers, Bytes::from(body));
+    }
+
+    /// Adds or replaces a local component in the announcement.
+    pub(crate) fn set_local(&self, component: Announced) {
+        let mut local = self.local();
+        local.retain(|known| known.name != component.name);
+        local.push(component);
+    }
+
+    pub(crate) fn remove_local(&self, name: &str) {
+        self.local().retain(|known| known.name != name);
+    }
+
+    /// Records what a peer announced; a peer that leaves is lost at once.
+    pub(crate) fn heard(&self, announcement: Announcement) {
+        if announcement.host == self.host {
+            return;
+        }
+        if announcement.leaving {
+            self.lose(&[announcement.host], false);
+            return;
+        }
+        let host = announcement.host.clone();
+        let fresh = self
+            .peers()
+            .insert(
+                host.clone(),
+                Peer {
+                    announcement,
+                    last_seen: Instant::now(),
+                    silent: false,
+                },
+            )
+            .is_none_or(|before| before.silent);
+        if fresh {
+            tracing::info!(target: "airssys_wasm::lattice", %host, "host joined the lattice");
+        }
+        self.heard.notify_waiters();
+    }
+
+    /// The first other host that runs `name` from different wasm: the
+    /// name is taken there, not replicated.
+    pub(crate) fn taken_by(&self, component: &Announced) -> Option<String> {
+        self.peers()
+            .values()
+            .filter(|peer| !peer.silent)
+            .find_map(|peer| {
+                peer.announcement
+                    .components
+                    .iter()
+                    .any(|theirs| {
+                        theirs.name == component.name && theirs.digest != component.digest
+                    })
+                    .then(|| peer.announcement.host.clone())
+            })
+    }
+
+    /// What `host` announced about its component `name`, if `host` is a
+    /// known peer: `Err` for an unknown host.
+    pub(crate) fn sender_grants(&self, host: &str, name: &str) -> Result<Option<Announced>, ()> {
+        let peers = self.peers();
+        let peer = peers.get(host).ok_or(())?;
+        Ok(peer
+            .announcement
+            .components
+            .iter()
+            .find(|component| component.name == name)
+            .cloned())
+    }
+
+    /// What `host` announced about `name`, waiting up to `patience` for
+    /// an announcement that says it: a host's announcement and its first
+    /// messages travel on different subjects, handled by different tasks
+    /// here, so a message may be looked at first.
+    pub(crate) async fn sender_grants_within(
+        &self,
+        host: &str,
+        name: &str,
+        patience: std::time::Duration,
+    ) -> Result<Option<Announced>, ()> {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            let heard = self.heard.notified();
+            let known = self.sender_grants(host, name);
+            if matches!(known, Ok(Some(_))) || name == ComponentId::HOST && known.is_ok() {
+                return known;
+            }
+            if tokio::time::timeout_at(deadline, heard).await.is_err() {
+                return self.sender_grants(host, name);
+            }
+        }
+    }
+
+    pub(crate) fn is_peer(&self, host: &str) -> bool {
+        self.peers().contains_key(host)
+    }
+
+    /// Peers not heard from since `silent_since` are lost.
+    pub(crate) fn expire(&self, silent_since: Instant) {
+        let lost: Vec<String> = self
+            .peers()
+            .iter()
+            .filter(|(_, peer)| !peer.silent && peer.last_seen < silent_since)
+            .map(|(host, _)| host.clone())
+            .collect();
+        if !lost.is_empty() {
+            self.lose(&lost, true);
+        }
+    }
+
+    /// Forgets `hosts`; every request out to a component one of them ran
+    /// fails now. With replicas, a request that the surviving replica is
+    /// handling fails too: which host took it is not known here, and one
+    /// sure outcome now beats a wait for the timeout.
+    /// A host gone `silent` stays known as a member; one that left is
+    /// forgotten.
+    fn lose(&self, hosts: &[String], silent: bool) {
+        let mut names = Vec::new();
+        {
+            let mut peers = self.peers();
+            for host in hosts {
+                let Some(peer) = peers.get_mut(host) else {
+                    continue;
+                };
+                if !peer.silent {
+                    names.extend(
+                        peer.announcement
+                            .components
+                            .iter()
+                            .map(|component| (component.name.clone(), host.clone())),
+                    );
+                }
+                if silent {
+                    tracing::warn!(target: "airssys_wasm::lattice", %host, "host went silent; taken as lost");
+                    peer.silent = true;
+                } else {
+                    tracing::info!(target: "airssys_wasm::lattice", %host, "host left the lattice");
+                    peers.remove(host);
+                }
+            }
+        }
+        if names.is_empty() {
+            return;
+        }
+        let doomed: Vec<(CorrelationId, ComponentId, String)> = {
+            let pending = self.pending.lock().expect("pending lock poisoned");
+            pending
+                .iter()
+                .filter_map(|(id, target)| {
+                    names
+                        .iter()
+                        .find(|(name, _)| name == target.as_str())
+                        .map(|(_, host)| (id.clone(), target.clone(), host.clone()))
+                })
+                .collect()
+        };
+        for (id, target, host) in doomed {
+            let _ = self
+                .tracker
+                .complete(&id, Err(RequestError::HostLost { target, host }));
+        }
+    }
+
+    /// The connection to the server dropped: no answer can reach this host,
+    /// so every request out ends now.
+    pub(crate) fn disconnected(&self) {
+        let doomed: Vec<(CorrelationId, ComponentId)> = self
+            .pending
+            .lock()
+            .expect("pending lock poisoned")
+            .iter()
+            .map(|(id, target)| (id.clone(), target.clone()))
+            .collect();
+        for (id, target) in doomed {
+            let _ = self
+                .tracker
+                .complete(&id, Err(RequestError::Disconnected { target }));
+        }
+    }
+
+    /// An answer (or the server's "no responders") for a request of ours.
+    pub(crate) fn answered(&self, message: &async_nats::Message) {
+        let Some(correlation) = wire::correlation_of(&message.subject) else {
+            return;
+        };
+        let id = CorrelationId::new(correlation);
+        let Some(target) = self
+            .pending
+            .lock()
+            .expect("pending lock poisoned")
+            .get(&id)
+            .cloned()
+        else {
+            // Timed out, cancelled or answered already: the tracker counted it.
+            return;
+        };
+        let outcome = if message.status == Some(async_nats::StatusCode::NO_RESPONDERS) {
+            Err(RequestError::NoResponders { target })
+        } else {
+            let headers = message.headers.clone().unwrap_or_default();
+            let host = headers.get(wire::HOST).map_or("", |value| value.as_str());
+            if !self
+                .signer
+                .verify(&message.subject, &headers, &message.payload)
+                || !self.is_peer(host)
+            {
+                self.refused.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    target: "airssys_wasm::lattice",
+                    correlation = %id, %host,
+                    "ignored an answer that is not signed by a host of the lattice"
+                );
+                return;
+            }
+            wire::decode_outcome(&target, &message.payload)
+        };
+        let _ = self.tracker.complete(&id, outcome);
+    }
+
+    /// A fire-and-forget message another host refused.
+    pub(crate) fn bounced(&self, message: &async_nats::Message) {
+        let headers = message.headers.clone().unwrap_or_default();
+        if !self
+            .signer
+            .verify(&message.subject, &headers, &message.payload)
+        {
+            return;
+        }
+        if let Some((from, error)) = wire::decode_bounce(&message.payload) {
+            self.bounced.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                target: "airssys_wasm::flow",
+                from = %from, %error,
+                "refused by another host"
+            );
+        }
+    }
+
+    /// Counts a lattice message this host refused.
+    pub(crate) fn refused_one(&self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Sends an outcome back to the requester's host.
+    pub(crate) fn reply(&self, subject: String, outcome: &RequestOutcome) {
+        let mut headers = self.headers("", "reply");
+        if let Err(error) = outcome {
+            // For people and other clients reading the subject; the body
+            // carries the error itself.
+            let text: String = error
+                .to_string()
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            headers.insert(wire::ERROR, text.as_str());
+        }
+        self.publish_urgent(subject, headers, wire::encode_outcome(outcome));
+    }
+
+    /// The largest payload every host that runs `target` accepts; `None`
+    /// when no other host runs it.
+    fn payload_limit(&self, target: &str) -> Option<usize> {
+        self.peers()
+            .values()
+            .filter(|peer| peer.runs(target))
+            .map(|peer| peer.announcement.max_payload_bytes)
+            .min()
+    }
+
+    fn queue(
+        &self,
+        target: &str,
+        subject: String,
+        reply: String,
+        mut headers: HeaderMap,
+        payload: MessagePayload,
+    ) -> Result<(), MessagingError> {
+        let limit = self
+            .payload_limit(target)
+            .ok_or_else(|| MessagingError::TargetNotFound(ComponentId::new(target)))?;
+        if payload.len() > limit {
+            return Err(MessagingError::PayloadTooLarge {
+                size: payload.len(),
+                limit,
+            });
+        }
+        let payload = Bytes::copy_from_slice(payload.as_bytes());
+        self.signer.sign(&subject, &mut headers, &payload);
+        self.outbox
+            .try_send(Outbound::Publish {
+                subject,
+                reply: Some(reply),
+                headers,
+                payload,
+            })
+            .map_err(|_| MessagingError::QueueFull {
+                target: ComponentId::new(target),
+                capacity: OUTBOX_CAPACITY,
+            })
+    }
+
+    pub(crate) fn stats(&self) -> LatticeStats {
+        LatticeStats {
+            host: self.host.clone(),
+            peers: self.peers().values().filter(|peer| !peer.silent).count(),
+            pending: self.pending.lock().expect("pending lock poisoned").len(),
+            bounced: self.bounced.load(Ordering::Relaxed),
+            refused: self.refused.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A host's view of its lattice.
+///
+/// ```no_run
+/// # fn demo(system: &airssys_wasm::System) {
+/// if let Some(lattice) = system.lattice_stats() {
+///     println!(
+///         "host {} sees {} other hosts; {} requests out, {} messages refused",
+///         lattice.host, lattice.peers, lattice.pending, lattice.refused
+///     );
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LatticeStats {
+    /// This host's id in the lattice.
+    pub host: String,
+    /// Other hosts heard from within three heartbeats.
+    pub peers: usize,
+    /// Requests out to other hosts, not yet ended.
+    pub pending: usize,
+    /// Fire-and-forget messages of this host that another host refused.
+    pub bounced: u64,
+    /// Lattice messages this host refused: a bad signature, an unknown
+    /// host, a missing grant, or refused by the target here.
+    pub refused: u64,
+}
+
+/// Takes a request's entry out of the pending table however it ends:
+/// answered, timed out, cancelled or refused.
+struct PendingEntry {
+    pending: Arc<Mutex<HashMap<CorrelationId, ComponentId>>>,
+    id: CorrelationId,
+}
+
+impl Drop for PendingEntry {
+    fn drop(&mut self) {
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.remove(&self.id);
+        }
+    }
+}
+
+impl Remote for Link {
+    fn serves(&self, target: &str) -> bool {
+        self.peers().values().any(|peer| peer.runs(target))
+    }
+
+    fn send(
+        &self,
+        sender: &ComponentId,
+        target: &str,
+        payload: MessagePayload,
+    ) -> Result<(), MessagingError> {
+        let headers = self.headers(sender.as_str(), wire::SEND);
+        let subject = self.subjects.component(target);
+        self.queue(
+            target,
+            subject,
+            self.subjects.bounces(&self.host),
+            headers,
+            payload,
+        )
+    }
+
+    fn track(
+        &self,
+        correlation: &CorrelationId,
+        target: &ComponentId,
+        reply_to: ReplyTo,
+    ) -> ReplyTo {
+        self.pending
+            .lock()
+            .expect("pending lock poisoned")
+            .insert(correlation.clone(), target.clone());
+        let entry = PendingEntry {
+            pending: Arc::clone(&self.pending),
+            id: correlation.clone(),
+        };
+        ReplyTo::Once(Box::new(move |id, outcome| {
+            drop(entry);
+            reply_to.deliver(id, outcome)
+        }))
+    }
+
+    fn request(
+        &self,
+        sender: &ComponentId,
+        target: &ComponentId,
+        payload: MessagePayload,
+        correlation: &CorrelationId,
+        timeout_ms: u64,
+    ) -> Result<(), MessagingError> {
+        let mut headers = self.headers(sender.as_str(), wire::REQUEST);
+        headers.insert(wire::TIMEOUT, timeout_ms.to_string().as_str());
+        let subject = self.subjects.component(target.as_str());
+        let reply = self.subjects.reply(&self.host, correlation.as_str());
+        self.queue(target.as_str(), subject, reply, headers, payload)
+    }
+}

@@ -1,0 +1,541 @@
+//! Layer 3b: the lattice. Hosts that join one lattice on a NATS server
+//! reach each other's components by name, with the same send and request a
+//! local component gets. Only messages for a component this host does not
+//! run touch NATS.
+//!
+//! Who does what: the sender's host checks the grant, owns a request's
+//! correlation id, its timeout and its single callback; the receiving host
+//! checks the sender's host (a member, and with a secret, its signature)
+//! and the grant again, then delivers as a local message. Delivery between
+//! hosts is core NATS: at most once. Exactly-once holds for what the
+//! requester sees: its host delivers one outcome per accepted request,
+//! whatever the network did.
+
+pub(crate) mod config;
+pub(crate) mod link;
+pub(crate) mod wire;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use thiserror::Error;
+use tokio::sync::mpsc;
+use tokio::task::{AbortHandle, JoinSet};
+
+use crate::core::component::id::ComponentId;
+use crate::core::messaging::errors::{MessagingError, RequestError};
+use crate::core::messaging::payload::MessagePayload;
+use crate::core::messaging::traits::{CorrelationTracker, ReplyTo};
+use crate::lattice::config::{LatticeConfig, NatsAuth};
+use crate::lattice::link::{LatticeStats, Link, Outbound, Queues};
+use crate::lattice::wire::{Announced, Announcement, Signer, Subjects};
+use crate::messaging::router::ResponseRouter;
+
+/// Why a host could not join its lattice.
+///
+/// ```
+/// use airssys_wasm::LatticeError;
+/// let error = LatticeError::NameTaken { name: "pong".into(), host: "4f2a".into() };
+/// assert!(error.to_string().contains("\"pong\" already runs on host 4f2a"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum LatticeError {
+    /// The lattice name is not a single NATS subject token.
+    #[error("lattice name {0:?} is invalid: use letters, digits, '-' and '_'")]
+    InvalidName(String),
+    /// The NATS server could not be reached or refused the login.
+    #[error("cannot connect to the NATS server at {url}: {reason}")]
+    Connect {
+        /// The server's address.
+        url: String,
+        /// Why, as the NATS client says it.
+        reason: String,
+    },
+    /// A component of this host has a name another host of the lattice
+    /// runs from different wasm. The same wasm would make them replicas.
+    #[error(
+        "component {name:?} already runs on host {host} of the lattice, from different wasm: rename it, or run the same wasm to make it a replica"
+    )]
+    NameTaken {
+        /// The component's name.
+        name: String,
+        /// The host that runs it.
+        host: String,
+    },
+    /// A subscription the lattice needs was refused.
+    #[error("cannot subscribe to {subject}: {reason}")]
+    Subscribe {
+        /// The subject.
+        subject: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// This host's membership in a lattice: the link the router uses, and the
+/// tasks that listen to the NATS server.
+pub(crate) struct Lattice {
+    pub(crate) link: Arc<Link>,
+    client: async_nats::Client,
+    router: Arc<ResponseRouter>,
+    tasks: Mutex<JoinSet<()>>,
+    /// The subscription task of each component this host serves.
+    serving: Mutex<HashMap<String, AbortHandle>>,
+}
+
+/// Heartbeats a silent host may miss before it is taken as lost.
+const MISSED_HEARTBEATS: u32 = 3;
+
+impl Lattice {
+    /// Connects, listens for the lattice's hosts for the join window, checks
+    /// that no other host runs one of `local`'s names from different wasm,
+    /// then serves `local` and announces them.
+    pub(crate) async fn join(
+        config: &LatticeConfig,
+        local: Vec<Announced>,
+        router: Arc<ResponseRouter>,
+        tracker: Arc<dyn CorrelationTracker>,
+    ) -> Result<Self, LatticeError> {
+        if !wire::valid_lattice_name(&config.name) {
+            return Err(LatticeError::InvalidName(config.name.clone()));
+        }
+        let host = uuid::Uuid::new_v4().simple().to_string();
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let client = connect(config, &host, events_tx).await?;
+        let subjects = Subjects::new(&config.name);
+        let (link, queues) = Link::new(
+            host.clone(),
+            subjects.clone(),
+            Signer::new(config.secret.clone()),
+            Vec::new(),
+            router.max_payload_bytes(),
+            tracker,
+        );
+        let link = Arc::new(link);
+        let lattice = Self {
+            link: Arc::clone(&link),
+            client: client.clone(),
+            router,
+            tasks: Mutex::new(JoinSet::new()),
+            serving: Mutex::default(),
+        };
+        let hosts = lattice.subscribe(subjects.hosts(), None).await?;
+        let hello = lattice.subscribe(subjects.hello(), None).await?;
+        let replies = lattice.subscribe(subjects.replies(&host), None).await?;
+        let bounces = lattice.subscribe(subjects.bounces(&host), None).await?;
+        {
+            let mut tasks = lattice.tasks();
+            tasks.spawn(publish(client.clone(), queues));
+            tasks.spawn(listen_to_hosts(Arc::clone(&link), hosts, hello));
+            tasks.spawn(listen(replies, {
+                let link = Arc::clone(&link);
+                move |message| link.answered(&message)
+            }));
+            tasks.spawn(listen(bounces, {
+                let link = Arc::clone(&link);
+                move |message| link.bounced(&message)
+            }));
+            tasks.spawn(watch_connection(Arc::clone(&link), events));
+        }
+        // Ask every host to announce itself, and listen for a while.
+        link.publish_urgent(
+            subjects.hello(),
+            link.headers("", "hello"),
+            bytes::Bytes::new(),
+        );
+        tokio::time::sleep(config.join_window).await;
+        for component in &local {
+            if let Some(host) = link.taken_by(component) {
+                return Err(LatticeError::NameTaken {
+                    name: component.name.clone(),
+                    host,
+                });
+            }
+        }
+        for component in local {
+            lattice.serve(component).await?;
+        }
+        link.announce(false);
+        lattice
+            .tasks()
+            .spawn(heartbeat(Arc::clone(&link), config.heartbeat));
+        tracing::info!(
+            target: "airssys_wasm::lattice",
+            lattice = %config.name, %host, url = %config.url,
+            "joined the lattice"
+        );
+        Ok(lattice)
+    }
+
+    fn tasks(&self) -> std::sync::MutexGuard<'_, JoinSet<()>> {
+        self.tasks.lock().expect("lattice tasks lock poisoned")
+    }
+
+    async fn subscribe(
+        &self,
+        subject: String,
+        queue: Option<String>,
+    ) -> Result<async_nats::Subscriber, LatticeError> {
+        let subscribed = match queue {
+            Some(queue) => self.client.queue_subscribe(subject.clone(), queue).await,
+            None => self.client.subscribe(subject.clone()).await,
+        };
+        subscribed.map_err(|error| LatticeError::Subscribe {
+            subject,
+            reason: error.to_string(),
+        })
+    }
+
+    /// Serves `component` to the lattice: its subject, in a queue group of
+    /// its name so that replicas share the load. Replaces an earlier one.
+    pub(crate) async fn serve(&self, component: Announced) -> Result<(), LatticeError> {
+        let name = component.name.clone();
+        let subscriber = self
+            .subscribe(self.link.subjects.component(&name), Some(name.clone()))
+            .await?;
+        let task = self.tasks().spawn(deliver(
+            Arc::clone(&self.link),
+            Arc::clone(&self.router),
+            ComponentId::new(&name),
+            subscriber,
+        ));
+        if let Some(old) = self.serving().insert(name, task) {
+            old.abort();
+        }
+        self.link.set_local(component);
+        Ok(())
+    }
+
+    /// Whether another host runs `component`'s name from different wasm.
+    pub(crate) fn taken_by(&self, component: &Announced) -> Option<String> {
+        self.link.taken_by(component)
+    }
+
+    /// Announces the change after [`serve`](Self::serve) or
+    /// [`withdraw`](Self::withdraw).
+    pub(crate) fn announce(&self) {
+        self.link.announce(false);
+    }
+
+    /// Stops serving `name` (removed from this host).
+    pub(crate) fn withdraw(&self, name: &str) {
+        if let Some(task) = self.serving().remove(name) {
+            task.abort();
+        }
+        self.link.remove_local(name);
+        self.link.announce(false);
+    }
+
+    fn serving(&self) -> std::sync::MutexGuard<'_, HashMap<String, AbortHandle>> {
+        self.serving.lock().expect("lattice serving lock poisoned")
+    }
+
+    /// Leaves the lattice: stops taking messages, tells the other hosts (so
+    /// their requesters need not wait), and sends what is queued.
+    pub(crate) async fn leave(&self, within: Duration) {
+        for (_, task) in self.serving().drain() {
+            task.abort();
+        }
+        self.link.announce(true);
+        let _ = tokio::time::timeout(within, async {
+            self.link.flush().await;
+            let _ = self.client.flush().await;
+        })
+        .await;
+        self.tasks().abort_all();
+    }
+
+    pub(crate) fn stats(&self) -> LatticeStats {
+        self.link.stats()
+    }
+}
+
+impl Drop for Lattice {
+    fn drop(&mut self) {
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.abort_all();
+        }
+        if let Ok(serving) = self.serving.lock() {
+            for task in serving.values() {
+                task.abort();
+            }
+        }
+    }
+}
+
+async fn connect(
+    config: &LatticeConfig,
+    host: &str,
+    events: mpsc::UnboundedSender<async_nats::Event>,
+) -> Result<async_nats::Client, LatticeError> {
+    let failed = |reason: String| LatticeError::Connect {
+        url: config.url.clone(),
+        reason,
+    };
+    let mut options = async_nats::ConnectOptions::new()
+        .name(format!("airssys host {host}"))
+        .connection_timeout(Duration::from_secs(5))
+        // A message this host sends to a component it also serves never
+        // travels: the router delivers it locally.
+        .no_echo()
+        .event_callback(move |event| {
+            let events = events.clone();
+            async move {
+                let _ = events.send(event);
+            }
+        });
+    options = match &config.auth {
+        NatsAuth::None => options,
+        NatsAuth::Token(token) => options.token(token.clone()),
+        NatsAuth::UserPassword { user, password } => {
+            options.user_and_password(user.clone(), password.clone())
+        }
+        NatsAuth::NKey(seed) => options.nkey(seed.clone()),
+        NatsAuth::CredentialsFile(path) => options
+            .credentials_file(path)
+            .await
+            .map_err(|error| failed(format!("credentials file {}: {error}", path.display())))?,
+    };
+    if let Some(ca) = &config.tls.ca_file {
+        options = options.add_root_certificates(ca.clone());
+    }
+    if let Some((cert, key)) = &config.tls.client_cert {
+        options = options.add_client_certificate(cert.clone(), key.clone());
+    }
+    if config.tls.required {
+        options = options.require_tls(true);
+    }
+    options
+        .connect(config.url.as_str())
+        .await
+        .map_err(|error| failed(error.to_string()))
+}
+
+/// Hands queued messages to the NATS client, answers and refusals first.
+async fn publish(client: async_nats::Client, mut queues: Queues) {
+    loop {
+        let next = tokio::select! {
+            biased;
+            Some(next) = queues.urgent.recv() => next,
+            Some(next) = queues.outbox.recv() => next,
+            else => return,
+        };
+        match next {
+            Outbound::Publish {
+                subject,
+                reply,
+                headers,
+                payload,
+            } => {
+                let published = match reply {
+                    Some(reply) => {
+                        client
+                            .publish_with_reply_and_headers(subject, reply, headers, payload)
+                            .await
+                    }
+                    None => client.publish_with_headers(subject, headers, payload).await,
+                };
+                if let Err(error) = published {
+                    tracing::warn!(target: "airssys_wasm::lattice", %error, "publish failed");
+                }
+            }
+            Outbound::Flush(done) => {
+                let _ = client.flush().await;
+                let _ = done.send(());
+            }
+        }
+    }
+}
+
+async fn listen(
+    mut subscriber: async_nats::Subscriber,
+    mut handle: impl FnMut(async_nats::Message) + Send + 'static,
+) {
+    while let Some(message) = subscriber.next().await {
+        handle(message);
+    }
+}
+
+/// Keeps the peer table: announcements, and answers to a joining host.
+async fn listen_to_hosts(
+    link: Arc<Link>,
+    mut hosts: async_nats::Subscriber,
+    mut hello: async_nats::Subscriber,
+) {
+    loop {
+        tokio::select! {
+            Some(message) = hosts.next() => {
+                let headers = message.headers.clone().unwrap_or_default();
+                if !link.signer.verify(&message.subject, &headers, &message.payload) {
+                    link.refused_one();
+                    tracing::warn!(target: "airssys_wasm::lattice", "ignored an unsigned announcement");
+                    continue;
+                }
+                match serde_json::from_slice::<Announcement>(&message.payload) {
+                    Ok(announcement) => link.heard(announcement),
+                    Err(error) => tracing::warn!(target: "airssys_wasm::lattice", %error, "ignored an announcement that does not decode"),
+                }
+            }
+            Some(message) = hello.next() => {
+                let headers = message.headers.clone().unwrap_or_default();
+                let from = headers.get(wire::HOST).map_or("", |value| value.as_str());
+                if from != link.host && link.signer.verify(&message.subject, &headers, &message.payload) {
+                    link.announce(false);
+                }
+            }
+            else => return,
+        }
+    }
+}
+
+/// Announces this host every `every` and forgets the hosts gone silent.
+async fn heartbeat(link: Arc<Link>, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        link.announce(false);
+        if let Some(silent_since) = std::time::Instant::now().checked_sub(every * MISSED_HEARTBEATS)
+        {
+            link.expire(silent_since);
+        }
+    }
+}
+
+/// Reacts to the connection: a drop fails the requests out; a reconnect
+/// announces this host again at once.
+async fn watch_connection(link: Arc<Link>, mut events: mpsc::UnboundedReceiver<async_nats::Event>) {
+    // The first `Connected` is the connection the join made.
+    let mut first = true;
+    while let Some(event) = events.recv().await {
+        match event {
+            async_nats::Event::Connected if std::mem::take(&mut first) => {}
+            async_nats::Event::Disconnected => {
+                tracing::warn!(target: "airssys_wasm::lattice", "lost the NATS server; reconnecting");
+                link.disconnected();
+            }
+            async_nats::Event::Connected => {
+                tracing::info!(target: "airssys_wasm::lattice", "reconnected to the NATS server");
+                link.publish_urgent(
+                    link.subjects.hello(),
+                    link.headers("", "hello"),
+                    bytes::Bytes::new(),
+                );
+                link.announce(false);
+            }
+            other => tracing::warn!(target: "airssys_wasm::lattice", event = %other, "NATS"),
+        }
+    }
+}
+
+/// Delivers what other hosts send to the component `target` of this host.
+async fn deliver(
+    link: Arc<Link>,
+    router: Arc<ResponseRouter>,
+    target: ComponentId,
+    mut subscriber: async_nats::Subscriber,
+) {
+    while let Some(message) = subscriber.next().await {
+        deliver_one(&link, &router, &target, message).await;
+    }
+}
+
+/// How long a message from a host (or a component of it) not yet
+/// announced waits for the announcement before it is refused.
+const ANNOUNCEMENT_PATIENCE: Duration = Duration::from_millis(500);
+
+async fn deliver_one(
+    link: &Arc<Link>,
+    router: &ResponseRouter,
+    target: &ComponentId,
+    message: async_nats::Message,
+) {
+    let headers = message.headers.clone().unwrap_or_default();
+    let field = |name: &str| {
+        headers
+            .get(name)
+            .map_or("", |value| value.as_str())
+            .to_owned()
+    };
+    let (host, from, kind) = (field(wire::HOST), field(wire::FROM), field(wire::KIND));
+    let sender = ComponentId::new(&from);
+    let is_request = kind == wire::REQUEST;
+    let refuse = |error: MessagingError, why: &str| {
+        link.refused_one();
+        tracing::warn!(
+            target: "airssys_wasm::flow",
+            from = %sender, to = %target, %host, %error, why,
+            "refused from another host"
+        );
+        if let Some(reply) = message.reply.as_ref() {
+            if is_request {
+                link.reply(
+                    reply.to_string(),
+                    &Err(RequestError::Refused {
+                        target: target.clone(),
+                        error,
+                    }),
+                );
+            } else {
+                let headers = link.headers("", "bounce");
+                link.publish_urgent(
+                    reply.to_string(),
+                    headers,
+                    wire::encode_bounce(&sender, &error),
+                );
+            }
+        }
+    };
+    let denied = || MessagingError::CapabilityDenied {
+        sender: sender.clone(),
+        target: target.clone(),
+    };
+    if !link
+        .signer
+        .verify(&message.subject, &headers, &message.payload)
+    {
+        return refuse(denied(), "its signature does not check");
+    }
+    // The grant again, as the sender's host announced it: a host cannot
+    // speak for a component it does not run, nor past its grants.
+    match link
+        .sender_grants_within(&host, &from, ANNOUNCEMENT_PATIENCE)
+        .await
+    {
+        Err(()) => return refuse(denied(), "the sending host is not a member of the lattice"),
+        Ok(None) if from != ComponentId::HOST => {
+            return refuse(denied(), "the sending host does not run the sender");
+        }
+        Ok(Some(announced)) if !announced.may_message(target.as_str()) => {
+            return refuse(denied(), "the sender holds no grant to the target");
+        }
+        Ok(_) => {}
+    }
+    let payload = MessagePayload::from(message.payload.to_vec());
+    if !is_request {
+        if let Err(error) = router.accept_remote_send(&sender, target.as_str(), payload) {
+            refuse(error, "the target's mailbox refused it");
+        }
+        return;
+    }
+    let Some(reply) = message.reply.as_ref().map(ToString::to_string) else {
+        return refuse(denied(), "a request without a reply subject");
+    };
+    let timeout_ms = field(wire::TIMEOUT).parse().unwrap_or(0);
+    let answer = {
+        let link = Arc::clone(link);
+        let reply = reply.clone();
+        ReplyTo::Once(Box::new(move |_, outcome| {
+            link.reply(reply, &outcome);
+            true
+        }))
+    };
+    if let Err(error) =
+        router.accept_remote_request(&sender, target.as_str(), payload, timeout_ms, answer)
+    {
+        refuse(error, "the target refused it");
+    }
+}
