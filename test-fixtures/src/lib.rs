@@ -87,3 +87,9 @@ pub const HOSTILE_PATH: &str = env!("AIRSSYS_WASM_FIXTURE_HOSTILE");
 
 /// Where the host-service example's plugin was written.
 pub const ASSISTANT_PATH: &str = env!("AIRSSYS_WASM_HOST_SERVICE_PLUGIN");
+
+/// Where the ping-pong example's requester was written.
+pub const PING_PATH: &str = env!("AIRSSYS_WASM_PING");
+
+/// Where the ping-pong example's responder was written.
+pub const PONG_PATH: &str = env!("AIRSSYS_WASM_PONG");

@@ -25,6 +25,7 @@ use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinSet};
 
 use crate::core::component::id::ComponentId;
+use crate::core::messaging::correlation::CorrelationId;
 use crate::core::messaging::errors::{MessagingError, RequestError};
 use crate::core::messaging::payload::MessagePayload;
 use crate::core::messaging::traits::{CorrelationTracker, ReplyTo};
@@ -525,6 +526,7 @@ async fn deliver_one(
         return refuse(denied(), "a request without a reply subject");
     };
     let timeout_ms = field(wire::TIMEOUT).parse().unwrap_or(0);
+    let correlation = wire::correlation_of(&reply).map(CorrelationId::new);
     let answer = {
         let link = Arc::clone(link);
         let reply = reply.clone();
@@ -533,9 +535,13 @@ async fn deliver_one(
             true
         }))
     };
-    if let Err(error) =
-        router.accept_remote_request(&sender, target.as_str(), payload, timeout_ms, answer)
-    {
+    if let Err(error) = router.accept_remote_request(
+        &sender,
+        target.as_str(),
+        payload,
+        (correlation, timeout_ms),
+        answer,
+    ) {
         refuse(error, "the target refused it");
     }
 }

@@ -146,32 +146,36 @@ impl ResponseRouter {
             tracing::info!(
                 target: "airssys_wasm::flow",
                 from = %sender, to = %target, bytes = payload.len(), payload = %FlowPayload(&payload),
-                "send from another host"
+                lattice = true,
+                "send"
             );
             self.subscriber
                 .send(target, Envelope::new(sender, payload, None))
         }))
     }
 
-    /// Delivers a request another host sent from its component `sender`;
-    /// its outcome goes to `reply_to`, which sends it back. The requester's
-    /// host owns the request's timeout; this host holds it as long.
+    /// Delivers a request another host sent from its component `sender`,
+    /// under the requester's correlation id when it gave one (one id for
+    /// the request on both hosts); its outcome goes to `reply_to`, which
+    /// sends it back. The requester's host owns the request's timeout;
+    /// this host holds it as long.
     pub(crate) fn accept_remote_request(
         &self,
         sender: &ComponentId,
         target: &str,
         payload: MessagePayload,
-        timeout_ms: u64,
+        (correlation, timeout_ms): (Option<CorrelationId>, u64),
         reply_to: ReplyTo,
     ) -> Result<(), MessagingError> {
         let accepted = self.admit_remote(target, &payload).and_then(|()| {
             let timeout_ms = self.limits.timeout_for(timeout_ms)?;
-            let correlation_id = CorrelationId::generate();
+            let correlation_id = correlation.unwrap_or_else(CorrelationId::generate);
             tracing::info!(
                 target: "airssys_wasm::flow",
                 from = %sender, to = %target, correlation = %correlation_id,
                 bytes = payload.len(), payload = %FlowPayload(&payload), timeout_ms,
-                "request from another host"
+                lattice = true,
+                "request"
             );
             let envelope = Envelope::new(sender, payload, Some(correlation_id));
             self.enqueue_request(sender, target, envelope, reply_to, timeout_ms)

@@ -604,3 +604,30 @@ async fn every_cross_host_request_has_exactly_one_outcome() {
     let stats = system.stats().requests;
     assert_eq!(stats.pending, 0);
 }
+
+/// The README's lattice example runs as written: ping on one host, pong on
+/// another, the answers in ping's callbacks.
+#[test]
+fn the_lattice_example_runs() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/lattice/run.sh");
+    let output = Command::new("bash")
+        .arg(script)
+        .env("AIRSSYS", env!("CARGO_BIN_EXE_airssys"))
+        .env("PING_WASM", airssys_test_fixtures::PING_PATH)
+        .env("PONG_WASM", airssys_test_fixtures::PONG_PATH)
+        .output()
+        .expect("bash runs");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for line in [
+        "answered \"pong 1\"",
+        "answered \"pong 3\"",
+        "timed out after 100 ms",
+    ] {
+        assert!(printed.contains(line), "no {line:?} in:\n{printed}");
+    }
+}
