@@ -2,9 +2,9 @@
 //! components other hosts run, and how a message or request reaches them.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_nats::HeaderMap;
 use bytes::Bytes;
@@ -17,12 +17,25 @@ use crate::core::messaging::errors::{MessagingError, RequestError};
 use crate::core::messaging::payload::MessagePayload;
 use crate::core::messaging::traits::{CorrelationTracker, ReplyTo};
 use crate::lattice::wire::{self, Announced, Announcement, Signer, Subjects};
+use crate::messaging::capability::Grants;
 use crate::messaging::router::Remote;
 
 /// Messages and requests waiting for the publisher: past this many, a send
 /// to another host is refused with `QueueFull` rather than held without
 /// bound.
 pub(crate) const OUTBOX_CAPACITY: usize = 65_536;
+
+/// Room kept in every NATS message for this project's headers (the server
+/// counts them towards its `max_payload`).
+const HEADER_ROOM: usize = 1024;
+
+/// Hosts this host keeps track of; announcements of further hosts are
+/// ignored (with a warning), so a flood of invented hosts cannot grow the
+/// table without bound.
+const MAX_PEERS: usize = 4096;
+
+/// Heartbeats after which a silent host is forgotten altogether.
+const FORGET_AFTER_HEARTBEATS: u32 = 100;
 
 /// One message for the NATS server.
 pub(crate) enum Outbound {
@@ -31,6 +44,8 @@ pub(crate) enum Outbound {
         reply: Option<String>,
         headers: HeaderMap,
         payload: Bytes,
+        /// For a request: failed at once if it cannot be published.
+        request: Option<(CorrelationId, ComponentId)>,
     },
     /// Answered once everything queued before it is with the server.
     Flush(oneshot::Sender<()>),
@@ -67,21 +82,30 @@ pub(crate) struct Link {
     peers: Mutex<HashMap<String, Peer>>,
     /// Woken whenever a peer's announcement is recorded.
     heard: tokio::sync::Notify,
-    /// This host's own components, as announced.
+    /// This host's own components (names and digests; their grants are
+    /// read from `grants` at each announcement).
     local: Mutex<Vec<Announced>>,
+    grants: Arc<Grants>,
+    /// The largest payload this host takes from the lattice: its router's
+    /// limit, or what fits in a NATS message, whichever is smaller.
     max_payload_bytes: usize,
+    /// What fits in one NATS message of this server, headers aside.
+    wire_limit: usize,
     outbox: mpsc::Sender<Outbound>,
     /// Replies, refusals and announcements: never refused, so an accepted
-    /// request's outcome is never dropped here.
+    /// request's outcome is never dropped here. Only members' messages are
+    /// ever answered, so only they can add to it.
     urgent: mpsc::UnboundedSender<Outbound>,
     /// Requests out to other hosts, with their targets: failed at once when
     /// the host serving the target is lost or the connection drops.
     pending: Arc<Mutex<HashMap<CorrelationId, ComponentId>>>,
     tracker: Arc<dyn CorrelationTracker>,
+    /// Set when the host leaves: it announces itself no more.
+    leaving: AtomicBool,
     /// Fire-and-forget messages another host refused.
     bounced: AtomicU64,
-    /// Lattice messages this host refused (bad signature, unknown host,
-    /// missing grant, or the local router's refusal).
+    /// Lattice messages this host refused or dropped (bad signature,
+    /// unknown host, missing grant, or the local router's refusal).
     refused: AtomicU64,
 }
 
@@ -91,29 +115,39 @@ pub(crate) struct Queues {
     pub(crate) urgent: mpsc::UnboundedReceiver<Outbound>,
 }
 
+/// How the link is set up.
+pub(crate) struct LinkParts {
+    pub(crate) host: String,
+    pub(crate) subjects: Subjects,
+    pub(crate) signer: Signer,
+    pub(crate) grants: Arc<Grants>,
+    /// The router's payload limit.
+    pub(crate) max_payload_bytes: usize,
+    /// The NATS server's `max_payload`.
+    pub(crate) server_max_payload: usize,
+    pub(crate) tracker: Arc<dyn CorrelationTracker>,
+}
+
 impl Link {
-    pub(crate) fn new(
-        host: String,
-        subjects: Subjects,
-        signer: Signer,
-        local: Vec<Announced>,
-        max_payload_bytes: usize,
-        tracker: Arc<dyn CorrelationTracker>,
-    ) -> (Self, Queues) {
+    pub(crate) fn new(parts: LinkParts) -> (Self, Queues) {
         let (outbox, outbox_rx) = mpsc::channel(OUTBOX_CAPACITY);
         let (urgent, urgent_rx) = mpsc::unbounded_channel();
+        let wire_limit = parts.server_max_payload.saturating_sub(HEADER_ROOM);
         let link = Self {
-            host,
-            subjects,
-            signer,
+            host: parts.host,
+            subjects: parts.subjects,
+            signer: parts.signer,
             peers: Mutex::default(),
             heard: tokio::sync::Notify::new(),
-            local: Mutex::new(local),
-            max_payload_bytes,
+            local: Mutex::default(),
+            grants: parts.grants,
+            max_payload_bytes: parts.max_payload_bytes.min(wire_limit),
+            wire_limit,
             outbox,
             urgent,
             pending: Arc::default(),
-            tracker,
+            tracker: parts.tracker,
+            leaving: AtomicBool::new(false),
             bounced: AtomicU64::new(0),
             refused: AtomicU64::new(0),
         };
@@ -134,6 +168,10 @@ impl Link {
         self.local.lock().expect("local components lock poisoned")
     }
 
+    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<CorrelationId, ComponentId>> {
+        self.pending.lock().expect("pending lock poisoned")
+    }
+
     /// Headers saying which host and component a message comes from.
     pub(crate) fn headers(&self, from: &str, kind: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
@@ -145,13 +183,14 @@ impl Link {
 
     /// Queues a signed message that must not be refused.
     pub(crate) fn publish_urgent(&self, subject: String, mut headers: HeaderMap, payload: Bytes) {
-        self.signer.sign(&subject, &mut headers, &payload);
+        self.signer.sign(&subject, None, &mut headers, &payload);
         // The publisher ends only with the link: nothing to do if it has.
         let _ = self.urgent.send(Outbound::Publish {
             subject,
             reply: None,
             headers,
             payload,
+            request: None,
         });
     }
 
@@ -163,22 +202,46 @@ impl Link {
         }
     }
 
-    /// This host's announcement.
-    pub(crate) fn announcement(&self, leaving: bool) -> Announcement {
+    /// This host's announcement: its components with their grants now.
+    fn announcement(&self, leaving: bool) -> Announcement {
+        let components = if leaving {
+            Vec::new()
+        } else {
+            self.local()
+                .iter()
+                .map(|component| {
+                    let (grants, grant_any) = self.grants.of(&component.name);
+                    Announced {
+                        grants,
+                        grant_any,
+                        ..component.clone()
+                    }
+                })
+                .collect()
+        };
         Announcement {
             host: self.host.clone(),
-            components: if leaving {
-                Vec::new()
-            } else {
-                self.local().clone()
-            },
+            components,
             max_payload_bytes: self.max_payload_bytes,
             leaving,
         }
     }
 
-    /// Publishes this host's announcement.
-    pub(crate) fn announce(&self, leaving: bool) {
+    /// Publishes this host's announcement, unless it is leaving.
+    pub(crate) fn announce(&self) {
+        if !self.leaving.load(Ordering::Acquire) {
+            self.publish_announcement(false);
+        }
+    }
+
+    /// Announces that this host leaves, once; it announces nothing after.
+    pub(crate) fn announce_leaving(&self) {
+        if !self.leaving.swap(true, Ordering::AcqRel) {
+            self.publish_announcement(true);
+        }
+    }
+
+    fn publish_announcement(&self, leaving: bool) {
         let body = serde_json::to_vec(&self.announcement(leaving)).expect("announcements encode");
         let headers = self.headers("", "announce");
         self.publish_urgent(self.subjects.hosts(), headers, Bytes::from(body));
@@ -205,25 +268,35 @@ impl Link {
             return;
         }
         let host = announcement.host.clone();
-        let fresh = self
-            .peers()
-            .insert(
-                host.clone(),
-                Peer {
-                    announcement,
-                    last_seen: Instant::now(),
-                    silent: false,
-                },
-            )
-            .is_none_or(|before| before.silent);
+        let fresh = {
+            let mut peers = self.peers();
+            if peers.len() >= MAX_PEERS && !peers.contains_key(&host) {
+                drop(peers);
+                tracing::warn!(
+                    target: "airssys_wasm::lattice", %host,
+                    "ignored a host: already {MAX_PEERS} hosts known"
+                );
+                return;
+            }
+            peers
+                .insert(
+                    host.clone(),
+                    Peer {
+                        announcement,
+                        last_seen: Instant::now(),
+                        silent: false,
+                    },
+                )
+                .is_none_or(|before| before.silent)
+        };
         if fresh {
             tracing::info!(target: "airssys_wasm::lattice", %host, "host joined the lattice");
         }
         self.heard.notify_waiters();
     }
 
-    /// The first other host that runs `name` from different wasm: the
-    /// name is taken there, not replicated.
+    /// The first other host that runs `component`'s name from different
+    /// wasm: the name is taken there, not replicated.
     pub(crate) fn taken_by(&self, component: &Announced) -> Option<String> {
         self.peers()
             .values()
@@ -239,65 +312,71 @@ impl Link {
             })
     }
 
-    /// What `host` announced about its component `name`, if `host` is a
-    /// known peer: `Err` for an unknown host.
-    pub(crate) fn sender_grants(&self, host: &str, name: &str) -> Result<Option<Announced>, ()> {
-        let peers = self.peers();
-        let peer = peers.get(host).ok_or(())?;
-        Ok(peer
-            .announcement
-            .components
-            .iter()
-            .find(|component| component.name == name)
-            .cloned())
-    }
-
-    /// What `host` announced about `name`, waiting up to `patience` for
-    /// an announcement that says it: a host's announcement and its first
+    /// What the member `host` announced about its component `name`, or
+    /// `None` if `host` is no member. A host's announcement and its first
     /// messages travel on different subjects, handled by different tasks
-    /// here, so a message may be looked at first.
-    pub(crate) async fn sender_grants_within(
+    /// here, so a message from a host not yet known waits up to
+    /// `patience` for its announcement.
+    pub(crate) async fn member(
         &self,
         host: &str,
         name: &str,
-        patience: std::time::Duration,
-    ) -> Result<Option<Announced>, ()> {
+        patience: Duration,
+    ) -> Option<Option<Announced>> {
         let deadline = tokio::time::Instant::now() + patience;
         loop {
             let heard = self.heard.notified();
-            let known = self.sender_grants(host, name);
-            if matches!(known, Ok(Some(_))) || name == ComponentId::HOST && known.is_ok() {
-                return known;
+            if let Some(known) = self.announced(host, name) {
+                return Some(known);
             }
             if tokio::time::timeout_at(deadline, heard).await.is_err() {
-                return self.sender_grants(host, name);
+                return self.announced(host, name);
             }
         }
     }
 
-    pub(crate) fn is_peer(&self, host: &str) -> bool {
+    fn announced(&self, host: &str, name: &str) -> Option<Option<Announced>> {
+        let peers = self.peers();
+        let peer = peers.get(host)?;
+        Some(
+            peer.announcement
+                .components
+                .iter()
+                .find(|component| component.name == name)
+                .cloned(),
+        )
+    }
+
+    fn is_peer(&self, host: &str) -> bool {
         self.peers().contains_key(host)
     }
 
-    /// Peers not heard from since `silent_since` are lost.
-    pub(crate) fn expire(&self, silent_since: Instant) {
-        let lost: Vec<String> = self
-            .peers()
-            .iter()
-            .filter(|(_, peer)| !peer.silent && peer.last_seen < silent_since)
-            .map(|(host, _)| host.clone())
-            .collect();
+    /// Peers not heard from since `silent_since` are lost; those silent for
+    /// very long are forgotten.
+    pub(crate) fn expire(&self, heartbeat: Duration, missed: u32) {
+        let now = Instant::now();
+        let silent_for = |peer: &Peer| now.saturating_duration_since(peer.last_seen);
+        let lost: Vec<String> = {
+            let mut peers = self.peers();
+            peers.retain(|_, peer| {
+                !(peer.silent && silent_for(peer) > heartbeat * FORGET_AFTER_HEARTBEATS)
+            });
+            peers
+                .iter()
+                .filter(|(_, peer)| !peer.silent && silent_for(peer) > heartbeat * missed)
+                .map(|(host, _)| host.clone())
+                .collect()
+        };
         if !lost.is_empty() {
             self.lose(&lost, true);
         }
     }
 
-    /// Forgets `hosts`; every request out to a component one of them ran
-    /// fails now. With replicas, a request that the surviving replica is
-    /// handling fails too: which host took it is not known here, and one
-    /// sure outcome now beats a wait for the timeout.
-    /// A host gone `silent` stays known as a member; one that left is
-    /// forgotten.
+    /// Takes `hosts` as lost; every request out to a component one of them
+    /// ran fails now. With replicas, a request that the surviving replica
+    /// is handling fails too: which host took it is not known here, and
+    /// one sure outcome now beats a wait for the timeout. A host gone
+    /// `silent` stays known as a member; one that left is forgotten.
     fn lose(&self, hosts: &[String], silent: bool) {
         let mut names = Vec::new();
         {
@@ -326,18 +405,18 @@ impl Link {
         if names.is_empty() {
             return;
         }
-        let doomed: Vec<(CorrelationId, ComponentId, String)> = {
-            let pending = self.pending.lock().expect("pending lock poisoned");
-            pending
-                .iter()
-                .filter_map(|(id, target)| {
-                    names
-                        .iter()
-                        .find(|(name, _)| name == target.as_str())
-                        .map(|(_, host)| (id.clone(), target.clone(), host.clone()))
-                })
-                .collect()
-        };
+        // Collected first: completing a request drops its entry, which
+        // takes this lock.
+        let doomed: Vec<(CorrelationId, ComponentId, String)> = self
+            .pending()
+            .iter()
+            .filter_map(|(id, target)| {
+                names
+                    .iter()
+                    .find(|(name, _)| name == target.as_str())
+                    .map(|(_, host)| (id.clone(), target.clone(), host.clone()))
+            })
+            .collect();
         for (id, target, host) in doomed {
             let _ = self
                 .tracker
@@ -349,17 +428,20 @@ impl Link {
     /// so every request out ends now.
     pub(crate) fn disconnected(&self) {
         let doomed: Vec<(CorrelationId, ComponentId)> = self
-            .pending
-            .lock()
-            .expect("pending lock poisoned")
+            .pending()
             .iter()
             .map(|(id, target)| (id.clone(), target.clone()))
             .collect();
         for (id, target) in doomed {
-            let _ = self
-                .tracker
-                .complete(&id, Err(RequestError::Disconnected { target }));
+            self.fail(&id, target);
         }
+    }
+
+    /// Ends a request out that could not be sent or answered.
+    pub(crate) fn fail(&self, id: &CorrelationId, target: ComponentId) {
+        let _ = self
+            .tracker
+            .complete(id, Err(RequestError::Disconnected { target }));
     }
 
     /// An answer (or the server's "no responders") for a request of ours.
@@ -368,26 +450,21 @@ impl Link {
             return;
         };
         let id = CorrelationId::new(correlation);
-        let Some(target) = self
-            .pending
-            .lock()
-            .expect("pending lock poisoned")
-            .get(&id)
-            .cloned()
-        else {
+        let Some(target) = self.pending().get(&id).cloned() else {
             // Timed out, cancelled or answered already: the tracker counted it.
             return;
         };
         let outcome = if message.status == Some(async_nats::StatusCode::NO_RESPONDERS) {
+            // A status line carries no signature: with a secret, one is
+            // believed only when no live member claims the target (a
+            // forged one would otherwise fail any request).
+            if self.signer.signs() && self.serves(target.as_str()) {
+                return;
+            }
             Err(RequestError::NoResponders { target })
         } else {
-            let headers = message.headers.clone().unwrap_or_default();
-            let host = headers.get(wire::HOST).map_or("", |value| value.as_str());
-            if !self
-                .signer
-                .verify(&message.subject, &headers, &message.payload)
-                || !self.is_peer(host)
-            {
+            let host = header(message, wire::HOST);
+            if !self.signer.verify(message) || !self.is_peer(host) {
                 self.refused.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(
                     target: "airssys_wasm::lattice",
@@ -401,13 +478,19 @@ impl Link {
         let _ = self.tracker.complete(&id, outcome);
     }
 
-    /// A fire-and-forget message another host refused.
+    /// A fire-and-forget message another host refused, or that no host
+    /// took.
     pub(crate) fn bounced(&self, message: &async_nats::Message) {
-        let headers = message.headers.clone().unwrap_or_default();
-        if !self
-            .signer
-            .verify(&message.subject, &headers, &message.payload)
-        {
+        if message.status == Some(async_nats::StatusCode::NO_RESPONDERS) {
+            self.bounced.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                target: "airssys_wasm::flow",
+                "a message to another host was lost: no host took it (it left meanwhile)"
+            );
+            return;
+        }
+        if !self.signer.verify(message) || !self.is_peer(header(message, wire::HOST)) {
+            self.refused.fetch_add(1, Ordering::Relaxed);
             return;
         }
         if let Some((from, error)) = wire::decode_bounce(&message.payload) {
@@ -420,15 +503,27 @@ impl Link {
         }
     }
 
-    /// Counts a lattice message this host refused.
+    /// Counts a lattice message this host refused or dropped.
     pub(crate) fn refused_one(&self) {
         self.refused.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Sends an outcome back to the requester's host.
-    pub(crate) fn reply(&self, subject: String, outcome: &RequestOutcome) {
+    /// Sends `target`'s outcome back to the requester's host; an answer
+    /// too large for a NATS message goes back as that error instead.
+    pub(crate) fn reply(&self, subject: String, target: &ComponentId, outcome: &RequestOutcome) {
+        let mut body = wire::encode_outcome(outcome);
+        let mut failed = outcome.as_ref().err().cloned();
+        if body.len() > self.wire_limit {
+            let too_large = RequestError::ResponseTooLarge {
+                responder: target.clone(),
+                size: body.len(),
+                limit: self.wire_limit,
+            };
+            body = wire::encode_outcome(&Err(too_large.clone()));
+            failed = Some(too_large);
+        }
         let mut headers = self.headers("", "reply");
-        if let Err(error) = outcome {
+        if let Some(error) = failed {
             // For people and other clients reading the subject; the body
             // carries the error itself.
             let text: String = error
@@ -438,30 +533,31 @@ impl Link {
                 .collect();
             headers.insert(wire::ERROR, text.as_str());
         }
-        self.publish_urgent(subject, headers, wire::encode_outcome(outcome));
+        self.publish_urgent(subject, headers, body);
     }
 
-    /// The largest payload every host that runs `target` accepts; `None`
-    /// when no other host runs it.
+    /// The largest payload every live host that runs `target` takes;
+    /// `None` when no other host runs it.
     fn payload_limit(&self, target: &str) -> Option<usize> {
         self.peers()
             .values()
             .filter(|peer| peer.runs(target))
             .map(|peer| peer.announcement.max_payload_bytes)
             .min()
+            .map(|limit| limit.min(self.wire_limit))
     }
 
     fn queue(
         &self,
-        target: &str,
-        subject: String,
-        reply: String,
+        target: &ComponentId,
+        (subject, reply): (String, String),
         mut headers: HeaderMap,
         payload: MessagePayload,
+        request: Option<CorrelationId>,
     ) -> Result<(), MessagingError> {
         let limit = self
-            .payload_limit(target)
-            .ok_or_else(|| MessagingError::TargetNotFound(ComponentId::new(target)))?;
+            .payload_limit(target.as_str())
+            .ok_or_else(|| MessagingError::TargetNotFound(target.clone()))?;
         if payload.len() > limit {
             return Err(MessagingError::PayloadTooLarge {
                 size: payload.len(),
@@ -469,16 +565,18 @@ impl Link {
             });
         }
         let payload = Bytes::copy_from_slice(payload.as_bytes());
-        self.signer.sign(&subject, &mut headers, &payload);
+        self.signer
+            .sign(&subject, Some(&reply), &mut headers, &payload);
         self.outbox
             .try_send(Outbound::Publish {
                 subject,
                 reply: Some(reply),
                 headers,
                 payload,
+                request: request.map(|id| (id, target.clone())),
             })
             .map_err(|_| MessagingError::QueueFull {
-                target: ComponentId::new(target),
+                target: target.clone(),
                 capacity: OUTBOX_CAPACITY,
             })
     }
@@ -487,11 +585,20 @@ impl Link {
         LatticeStats {
             host: self.host.clone(),
             peers: self.peers().values().filter(|peer| !peer.silent).count(),
-            pending: self.pending.lock().expect("pending lock poisoned").len(),
+            pending: self.pending().len(),
             bounced: self.bounced.load(Ordering::Relaxed),
             refused: self.refused.load(Ordering::Relaxed),
         }
     }
+}
+
+/// A header's value, or `""`.
+pub(crate) fn header<'a>(message: &'a async_nats::Message, name: &str) -> &'a str {
+    message
+        .headers
+        .as_ref()
+        .and_then(|headers| headers.get(name))
+        .map_or("", |value| value.as_str())
 }
 
 /// A host's view of its lattice.
@@ -514,10 +621,11 @@ pub struct LatticeStats {
     pub peers: usize,
     /// Requests out to other hosts, not yet ended.
     pub pending: usize,
-    /// Fire-and-forget messages of this host that another host refused.
+    /// Fire-and-forget messages of this host that another host refused, or
+    /// that no host took.
     pub bounced: u64,
-    /// Lattice messages this host refused: a bad signature, an unknown
-    /// host, a missing grant, or refused by the target here.
+    /// Lattice messages this host refused or dropped: a bad signature, an
+    /// unknown host, a missing grant, or refused by the target here.
     pub refused: u64,
 }
 
@@ -548,14 +656,11 @@ impl Remote for Link {
         payload: MessagePayload,
     ) -> Result<(), MessagingError> {
         let headers = self.headers(sender.as_str(), wire::SEND);
-        let subject = self.subjects.component(target);
-        self.queue(
-            target,
-            subject,
+        let subjects = (
+            self.subjects.component(target),
             self.subjects.bounces(&self.host),
-            headers,
-            payload,
-        )
+        );
+        self.queue(&ComponentId::new(target), subjects, headers, payload, None)
     }
 
     fn track(
@@ -564,10 +669,7 @@ impl Remote for Link {
         target: &ComponentId,
         reply_to: ReplyTo,
     ) -> ReplyTo {
-        self.pending
-            .lock()
-            .expect("pending lock poisoned")
-            .insert(correlation.clone(), target.clone());
+        self.pending().insert(correlation.clone(), target.clone());
         let entry = PendingEntry {
             pending: Arc::clone(&self.pending),
             id: correlation.clone(),
@@ -588,8 +690,16 @@ impl Remote for Link {
     ) -> Result<(), MessagingError> {
         let mut headers = self.headers(sender.as_str(), wire::REQUEST);
         headers.insert(wire::TIMEOUT, timeout_ms.to_string().as_str());
-        let subject = self.subjects.component(target.as_str());
-        let reply = self.subjects.reply(&self.host, correlation.as_str());
-        self.queue(target.as_str(), subject, reply, headers, payload)
+        let subjects = (
+            self.subjects.component(target.as_str()),
+            self.subjects.reply(&self.host, correlation.as_str()),
+        );
+        self.queue(
+            target,
+            subjects,
+            headers,
+            payload,
+            Some(correlation.clone()),
+        )
     }
 }

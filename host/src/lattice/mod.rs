@@ -30,8 +30,9 @@ use crate::core::messaging::errors::{MessagingError, RequestError};
 use crate::core::messaging::payload::MessagePayload;
 use crate::core::messaging::traits::{CorrelationTracker, ReplyTo};
 use crate::lattice::config::{LatticeConfig, NatsAuth};
-use crate::lattice::link::{LatticeStats, Link, Outbound, Queues};
+use crate::lattice::link::{LatticeStats, Link, LinkParts, Outbound, Queues, header};
 use crate::lattice::wire::{Announced, Announcement, Signer, Subjects};
+use crate::messaging::capability::Grants;
 use crate::messaging::router::ResponseRouter;
 
 /// Why a host could not join its lattice.
@@ -85,6 +86,8 @@ pub(crate) struct Lattice {
     tasks: Mutex<JoinSet<()>>,
     /// The subscription task of each component this host serves.
     serving: Mutex<HashMap<String, AbortHandle>>,
+    /// Announces this host every heartbeat; stopped when it leaves.
+    heartbeat: Mutex<Option<AbortHandle>>,
 }
 
 /// Heartbeats a silent host may miss before it is taken as lost.
@@ -93,12 +96,12 @@ const MISSED_HEARTBEATS: u32 = 3;
 impl Lattice {
     /// Connects, listens for the lattice's hosts for the join window, checks
     /// that no other host runs one of `local`'s names from different wasm,
-    /// then serves `local` and announces them.
+    /// then serves `local` and announces them with their `grants`.
     pub(crate) async fn join(
         config: &LatticeConfig,
         local: Vec<Announced>,
         router: Arc<ResponseRouter>,
-        tracker: Arc<dyn CorrelationTracker>,
+        (tracker, grants): (Arc<dyn CorrelationTracker>, Arc<Grants>),
     ) -> Result<Self, LatticeError> {
         if !wire::valid_lattice_name(&config.name) {
             return Err(LatticeError::InvalidName(config.name.clone()));
@@ -107,14 +110,15 @@ impl Lattice {
         let (events_tx, events) = mpsc::unbounded_channel();
         let client = connect(config, &host, events_tx).await?;
         let subjects = Subjects::new(&config.name);
-        let (link, queues) = Link::new(
-            host.clone(),
-            subjects.clone(),
-            Signer::new(config.secret.clone()),
-            Vec::new(),
-            router.max_payload_bytes(),
+        let (link, queues) = Link::new(LinkParts {
+            host: host.clone(),
+            subjects: subjects.clone(),
+            signer: Signer::new(config.secret.clone()),
+            grants,
+            max_payload_bytes: router.max_payload_bytes(),
+            server_max_payload: client.server_info().max_payload,
             tracker,
-        );
+        });
         let link = Arc::new(link);
         let lattice = Self {
             link: Arc::clone(&link),
@@ -122,23 +126,18 @@ impl Lattice {
             router,
             tasks: Mutex::new(JoinSet::new()),
             serving: Mutex::default(),
+            heartbeat: Mutex::default(),
         };
-        let hosts = lattice.subscribe(subjects.hosts(), None).await?;
-        let hello = lattice.subscribe(subjects.hello(), None).await?;
-        let replies = lattice.subscribe(subjects.replies(&host), None).await?;
-        let bounces = lattice.subscribe(subjects.bounces(&host), None).await?;
+        let listened = Listened {
+            replies: lattice.subscribe(subjects.replies(&host), None).await?,
+            bounces: lattice.subscribe(subjects.bounces(&host), None).await?,
+            hosts: lattice.subscribe(subjects.hosts(), None).await?,
+            hello: lattice.subscribe(subjects.hello(), None).await?,
+        };
         {
             let mut tasks = lattice.tasks();
-            tasks.spawn(publish(client.clone(), queues));
-            tasks.spawn(listen_to_hosts(Arc::clone(&link), hosts, hello));
-            tasks.spawn(listen(replies, {
-                let link = Arc::clone(&link);
-                move |message| link.answered(&message)
-            }));
-            tasks.spawn(listen(bounces, {
-                let link = Arc::clone(&link);
-                move |message| link.bounced(&message)
-            }));
+            tasks.spawn(publish(client.clone(), Arc::clone(&link), queues));
+            tasks.spawn(listen(Arc::clone(&link), listened));
             tasks.spawn(watch_connection(Arc::clone(&link), events));
         }
         // Ask every host to announce itself, and listen for a while.
@@ -159,10 +158,11 @@ impl Lattice {
         for component in local {
             lattice.serve(component).await?;
         }
-        link.announce(false);
-        lattice
+        link.announce();
+        let heartbeat = lattice
             .tasks()
             .spawn(heartbeat(Arc::clone(&link), config.heartbeat));
+        *lattice.heartbeat.lock().expect("heartbeat lock poisoned") = Some(heartbeat);
         tracing::info!(
             target: "airssys_wasm::lattice",
             lattice = %config.name, %host, url = %config.url,
@@ -171,8 +171,12 @@ impl Lattice {
         Ok(lattice)
     }
 
+    /// The task set, with the tasks that ended (aborted ones included)
+    /// reaped.
     fn tasks(&self) -> std::sync::MutexGuard<'_, JoinSet<()>> {
-        self.tasks.lock().expect("lattice tasks lock poisoned")
+        let mut tasks = self.tasks.lock().expect("lattice tasks lock poisoned");
+        while tasks.try_join_next().is_some() {}
+        tasks
     }
 
     async fn subscribe(
@@ -195,7 +199,10 @@ impl Lattice {
     pub(crate) async fn serve(&self, component: Announced) -> Result<(), LatticeError> {
         let name = component.name.clone();
         let subscriber = self
-            .subscribe(self.link.subjects.component(&name), Some(name.clone()))
+            .subscribe(
+                self.link.subjects.component(&name),
+                Some(wire::token(&name)),
+            )
             .await?;
         let task = self.tasks().spawn(deliver(
             Arc::clone(&self.link),
@@ -215,10 +222,9 @@ impl Lattice {
         self.link.taken_by(component)
     }
 
-    /// Announces the change after [`serve`](Self::serve) or
-    /// [`withdraw`](Self::withdraw).
+    /// Announces a change: a component served or withdrawn, grants changed.
     pub(crate) fn announce(&self) {
-        self.link.announce(false);
+        self.link.announce();
     }
 
     /// Stops serving `name` (removed from this host).
@@ -227,20 +233,36 @@ impl Lattice {
             task.abort();
         }
         self.link.remove_local(name);
-        self.link.announce(false);
+        self.link.announce();
     }
 
     fn serving(&self) -> std::sync::MutexGuard<'_, HashMap<String, AbortHandle>> {
         self.serving.lock().expect("lattice serving lock poisoned")
     }
 
-    /// Leaves the lattice: stops taking messages, tells the other hosts (so
-    /// their requesters need not wait), and sends what is queued.
-    pub(crate) async fn leave(&self, within: Duration) {
+    /// Stops taking messages from the lattice (at the start of a shutdown):
+    /// NATS then gives them to a replica, or says "no responders". Answers
+    /// to requests already taken still go out.
+    pub(crate) fn stop_serving(&self) {
         for (_, task) in self.serving().drain() {
             task.abort();
         }
-        self.link.announce(true);
+    }
+
+    /// Leaves the lattice: tells the other hosts (so their requesters need
+    /// not wait) after every answer queued so far, and sends what is
+    /// queued.
+    pub(crate) async fn leave(&self, within: Duration) {
+        self.stop_serving();
+        if let Some(heartbeat) = self
+            .heartbeat
+            .lock()
+            .expect("heartbeat lock poisoned")
+            .take()
+        {
+            heartbeat.abort();
+        }
+        self.link.announce_leaving();
         let _ = tokio::time::timeout(within, async {
             self.link.flush().await;
             let _ = self.client.flush().await;
@@ -315,8 +337,9 @@ async fn connect(
         .map_err(|error| failed(error.to_string()))
 }
 
-/// Hands queued messages to the NATS client, answers and refusals first.
-async fn publish(client: async_nats::Client, mut queues: Queues) {
+/// Hands queued messages to the NATS client, answers and refusals first; a
+/// request that cannot be handed over fails at once.
+async fn publish(client: async_nats::Client, link: Arc<Link>, mut queues: Queues) {
     loop {
         let next = tokio::select! {
             biased;
@@ -330,6 +353,7 @@ async fn publish(client: async_nats::Client, mut queues: Queues) {
                 reply,
                 headers,
                 payload,
+                request,
             } => {
                 let published = match reply {
                     Some(reply) => {
@@ -341,6 +365,9 @@ async fn publish(client: async_nats::Client, mut queues: Queues) {
                 };
                 if let Err(error) = published {
                     tracing::warn!(target: "airssys_wasm::lattice", %error, "publish failed");
+                    if let Some((id, target)) = request {
+                        link.fail(&id, target);
+                    }
                 }
             }
             Outbound::Flush(done) => {
@@ -351,26 +378,26 @@ async fn publish(client: async_nats::Client, mut queues: Queues) {
     }
 }
 
-async fn listen(
-    mut subscriber: async_nats::Subscriber,
-    mut handle: impl FnMut(async_nats::Message) + Send + 'static,
-) {
-    while let Some(message) = subscriber.next().await {
-        handle(message);
-    }
+/// The subscriptions every host listens to.
+struct Listened {
+    replies: async_nats::Subscriber,
+    bounces: async_nats::Subscriber,
+    hosts: async_nats::Subscriber,
+    hello: async_nats::Subscriber,
 }
 
-/// Keeps the peer table: announcements, and answers to a joining host.
-async fn listen_to_hosts(
-    link: Arc<Link>,
-    mut hosts: async_nats::Subscriber,
-    mut hello: async_nats::Subscriber,
-) {
+/// Answers, refusals and announcements, in one task: answers first, so an
+/// answer a leaving host sent before its farewell is taken before the
+/// farewell fails the request (the client fills each subscription in the
+/// order the server sent).
+async fn listen(link: Arc<Link>, mut listened: Listened) {
     loop {
         tokio::select! {
-            Some(message) = hosts.next() => {
-                let headers = message.headers.clone().unwrap_or_default();
-                if !link.signer.verify(&message.subject, &headers, &message.payload) {
+            biased;
+            Some(message) = listened.replies.next() => link.answered(&message),
+            Some(message) = listened.bounces.next() => link.bounced(&message),
+            Some(message) = listened.hosts.next() => {
+                if !link.signer.verify(&message) {
                     link.refused_one();
                     tracing::warn!(target: "airssys_wasm::lattice", "ignored an unsigned announcement");
                     continue;
@@ -380,11 +407,9 @@ async fn listen_to_hosts(
                     Err(error) => tracing::warn!(target: "airssys_wasm::lattice", %error, "ignored an announcement that does not decode"),
                 }
             }
-            Some(message) = hello.next() => {
-                let headers = message.headers.clone().unwrap_or_default();
-                let from = headers.get(wire::HOST).map_or("", |value| value.as_str());
-                if from != link.host && link.signer.verify(&message.subject, &headers, &message.payload) {
-                    link.announce(false);
+            Some(message) = listened.hello.next() => {
+                if header(&message, wire::HOST) != link.host && link.signer.verify(&message) {
+                    link.announce();
                 }
             }
             else => return,
@@ -398,11 +423,8 @@ async fn heartbeat(link: Arc<Link>, every: Duration) {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        link.announce(false);
-        if let Some(silent_since) = std::time::Instant::now().checked_sub(every * MISSED_HEARTBEATS)
-        {
-            link.expire(silent_since);
-        }
+        link.announce();
+        link.expire(every, MISSED_HEARTBEATS);
     }
 }
 
@@ -425,7 +447,7 @@ async fn watch_connection(link: Arc<Link>, mut events: mpsc::UnboundedReceiver<a
                     link.headers("", "hello"),
                     bytes::Bytes::new(),
                 );
-                link.announce(false);
+                link.announce();
             }
             other => tracing::warn!(target: "airssys_wasm::lattice", event = %other, "NATS"),
         }
@@ -444,99 +466,110 @@ async fn deliver(
     }
 }
 
-/// How long a message from a host (or a component of it) not yet
-/// announced waits for the announcement before it is refused.
+/// How long a message from a host not yet announced waits for the
+/// announcement before it is dropped.
 const ANNOUNCEMENT_PATIENCE: Duration = Duration::from_millis(500);
 
+/// Checks a message from another host and delivers it to `target`.
+///
+/// A message that is not a member's (its signature does not check, its
+/// host never announced itself, or it asks for answers to be sent to
+/// another host) is dropped unanswered: answering it would sign whatever
+/// the stranger chose. A member's message that this host refuses (a
+/// missing grant, a full mailbox) is answered with the refusal.
 async fn deliver_one(
     link: &Arc<Link>,
     router: &ResponseRouter,
     target: &ComponentId,
     message: async_nats::Message,
 ) {
-    let headers = message.headers.clone().unwrap_or_default();
-    let field = |name: &str| {
-        headers
-            .get(name)
-            .map_or("", |value| value.as_str())
-            .to_owned()
+    let (host, from) = (header(&message, wire::HOST), header(&message, wire::FROM));
+    let is_request = header(&message, wire::KIND) == wire::REQUEST;
+    let reply = message.reply.as_ref().map(|reply| reply.to_string());
+    let drop_it = |why: &str| {
+        link.refused_one();
+        tracing::warn!(
+            target: "airssys_wasm::lattice",
+            from, to = %target, host, why,
+            "dropped a message that is not a lattice member's"
+        );
     };
-    let (host, from, kind) = (field(wire::HOST), field(wire::FROM), field(wire::KIND));
-    let sender = ComponentId::new(&from);
-    let is_request = kind == wire::REQUEST;
+    if !link.signer.verify(&message) {
+        return drop_it("its signature does not check");
+    }
+    let answers_go_home = match (&reply, is_request) {
+        (Some(reply), true) => link.subjects.is_reply_of(reply, host),
+        (Some(reply), false) => *reply == link.subjects.bounces(host),
+        (None, request) => !request,
+    };
+    if !answers_go_home {
+        return drop_it("its answers would go to another host");
+    }
+    let Some(announced) = link.member(host, from, ANNOUNCEMENT_PATIENCE).await else {
+        return drop_it("its host is not a member of the lattice");
+    };
+    let sender = ComponentId::new(from);
     let refuse = |error: MessagingError, why: &str| {
         link.refused_one();
         tracing::warn!(
             target: "airssys_wasm::flow",
-            from = %sender, to = %target, %host, %error, why,
+            from = %sender, to = %target, host, %error, why,
             "refused from another host"
         );
-        if let Some(reply) = message.reply.as_ref() {
-            if is_request {
-                link.reply(
-                    reply.to_string(),
-                    &Err(RequestError::Refused {
-                        target: target.clone(),
-                        error,
-                    }),
-                );
-            } else {
-                let headers = link.headers("", "bounce");
-                link.publish_urgent(
-                    reply.to_string(),
-                    headers,
-                    wire::encode_bounce(&sender, &error),
-                );
-            }
+        match (&reply, is_request) {
+            (Some(reply), true) => link.reply(
+                reply.clone(),
+                target,
+                &Err(RequestError::Refused {
+                    target: target.clone(),
+                    error,
+                }),
+            ),
+            (Some(reply), false) => link.publish_urgent(
+                reply.clone(),
+                link.headers("", "bounce"),
+                wire::encode_bounce(&sender, &error),
+            ),
+            (None, _) => {}
         }
     };
     let denied = || MessagingError::CapabilityDenied {
         sender: sender.clone(),
         target: target.clone(),
     };
-    if !link
-        .signer
-        .verify(&message.subject, &headers, &message.payload)
-    {
-        return refuse(denied(), "its signature does not check");
-    }
     // The grant again, as the sender's host announced it: a host cannot
     // speak for a component it does not run, nor past its grants.
-    match link
-        .sender_grants_within(&host, &from, ANNOUNCEMENT_PATIENCE)
-        .await
-    {
-        Err(()) => return refuse(denied(), "the sending host is not a member of the lattice"),
-        Ok(None) if from != ComponentId::HOST => {
+    match announced {
+        None if from != ComponentId::HOST => {
             return refuse(denied(), "the sending host does not run the sender");
         }
-        Ok(Some(announced)) if !announced.may_message(target.as_str()) => {
+        Some(announced) if !announced.may_message(target.as_str()) => {
             return refuse(denied(), "the sender holds no grant to the target");
         }
-        Ok(_) => {}
+        _ => {}
     }
     let payload = MessagePayload::from(message.payload.to_vec());
-    if !is_request {
+    let Some(reply) = reply.clone().filter(|_| is_request) else {
         if let Err(error) = router.accept_remote_send(&sender, target.as_str(), payload) {
             refuse(error, "the target's mailbox refused it");
         }
         return;
-    }
-    let Some(reply) = message.reply.as_ref().map(ToString::to_string) else {
-        return refuse(denied(), "a request without a reply subject");
     };
-    let timeout_ms = field(wire::TIMEOUT).parse().unwrap_or(0);
+    let timeout_ms = header(&message, wire::TIMEOUT).parse().unwrap_or(0);
     let correlation = wire::correlation_of(&reply).map(CorrelationId::new);
     let answer = {
         let link = Arc::clone(link);
-        let reply = reply.clone();
+        let target = target.clone();
         ReplyTo::Once(Box::new(move |_, outcome| {
-            link.reply(reply, &outcome);
+            link.reply(reply, &target, &outcome);
             true
         }))
     };
+    // Held under the host's name too: a local component of the same name
+    // (a replica) ending does not abandon the remote one's requests.
+    let requester = ComponentId::new(format!("{from}@{host}"));
     if let Err(error) = router.accept_remote_request(
-        &sender,
+        (&sender, requester),
         target.as_str(),
         payload,
         (correlation, timeout_ms),

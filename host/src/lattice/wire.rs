@@ -63,6 +63,17 @@ impl Subjects {
         format!("{}.r.{host}.*", self.prefix)
     }
 
+    /// Whether `reply` is a reply subject of `host`'s: a host may only ask
+    /// for answers to itself.
+    pub(crate) fn is_reply_of(&self, reply: &str, host: &str) -> bool {
+        reply
+            .strip_prefix(&self.prefix)
+            .and_then(|rest| rest.strip_prefix(".r."))
+            .and_then(|rest| rest.strip_prefix(host))
+            .and_then(|rest| rest.strip_prefix('.'))
+            .is_some_and(|correlation| !correlation.is_empty() && !correlation.contains('.'))
+    }
+
     pub(crate) fn reply(&self, host: &str, correlation: &str) -> String {
         format!("{}.r.{host}.{}", self.prefix, token(correlation))
     }
@@ -84,7 +95,7 @@ fn plain(byte: u8) -> bool {
 /// A name as one subject token: itself when it holds only letters, digits,
 /// `-` and `_`; otherwise `%` and its bytes in hex, which no plain name can
 /// collide with.
-fn token(name: &str) -> String {
+pub(crate) fn token(name: &str) -> String {
     if !name.is_empty() && name.bytes().all(plain) {
         return name.to_owned();
     }
@@ -123,10 +134,21 @@ impl Signer {
         Self { key }
     }
 
+    /// Whether messages are signed (the lattice has a secret).
+    pub(crate) fn signs(&self) -> bool {
+        self.key.is_some()
+    }
+
     /// The tag over the subject, the reply subject, the headers that say
     /// who and what, and the payload: each length-prefixed, so no two
     /// messages share a byte string.
-    fn tag(&self, subject: &str, headers: &HeaderMap, payload: &[u8]) -> Option<String> {
+    fn tag(
+        &self,
+        subject: &str,
+        reply: Option<&str>,
+        headers: &HeaderMap,
+        payload: &[u8],
+    ) -> Option<String> {
         let key = self.key.as_ref()?;
         let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
         let mut feed = |part: &[u8]| {
@@ -134,6 +156,7 @@ impl Signer {
             mac.update(part);
         };
         feed(subject.as_bytes());
+        feed(reply.unwrap_or("").as_bytes());
         for name in [HOST, FROM, KIND, TIMEOUT] {
             feed(
                 headers
@@ -147,15 +170,24 @@ impl Signer {
         Some(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
     }
 
-    pub(crate) fn sign(&self, subject: &str, headers: &mut HeaderMap, payload: &[u8]) {
-        if let Some(tag) = self.tag(subject, headers, payload) {
+    pub(crate) fn sign(
+        &self,
+        subject: &str,
+        reply: Option<&str>,
+        headers: &mut HeaderMap,
+        payload: &[u8],
+    ) {
+        if let Some(tag) = self.tag(subject, reply, headers, payload) {
             headers.insert(SIGNATURE, tag.as_str());
         }
     }
 
     /// Whether the message carries a valid tag (always, without a secret).
-    pub(crate) fn verify(&self, subject: &str, headers: &HeaderMap, payload: &[u8]) -> bool {
-        let Some(expected) = self.tag(subject, headers, payload) else {
+    pub(crate) fn verify(&self, message: &async_nats::Message) -> bool {
+        let empty = HeaderMap::new();
+        let headers = message.headers.as_ref().unwrap_or(&empty);
+        let reply = message.reply.as_ref().map(|reply| reply.as_str());
+        let Some(expected) = self.tag(&message.subject, reply, headers, &message.payload) else {
             return true;
         };
         let given = headers.get(SIGNATURE).map_or("", |value| value.as_str());
@@ -290,21 +322,55 @@ mod tests {
         assert!(valid_lattice_name("prod-eu_1"));
     }
 
+    fn message(
+        subject: &str,
+        reply: Option<&str>,
+        headers: &HeaderMap,
+        payload: &[u8],
+    ) -> async_nats::Message {
+        async_nats::Message {
+            subject: subject.into(),
+            reply: reply.map(Into::into),
+            payload: Bytes::copy_from_slice(payload),
+            headers: Some(headers.clone()),
+            status: None,
+            description: None,
+            length: 0,
+        }
+    }
+
     #[test]
-    fn a_tag_covers_subject_headers_and_payload() {
+    fn a_tag_covers_subject_reply_headers_and_payload() {
         let signer = Signer::new(Some(b"k".to_vec()));
         let mut headers = HeaderMap::new();
         headers.insert(HOST, "h1");
         headers.insert(FROM, "ping");
-        signer.sign("s", &mut headers, b"p");
-        assert!(signer.verify("s", &headers, b"p"));
-        assert!(!signer.verify("s2", &headers, b"p"));
-        assert!(!signer.verify("s", &headers, b"q"));
+        signer.sign("s", Some("r"), &mut headers, b"p");
+        assert!(signer.verify(&message("s", Some("r"), &headers, b"p")));
+        assert!(!signer.verify(&message("s2", Some("r"), &headers, b"p")));
+        assert!(!signer.verify(&message("s", Some("r2"), &headers, b"p")));
+        assert!(!signer.verify(&message("s", None, &headers, b"p")));
+        assert!(!signer.verify(&message("s", Some("r"), &headers, b"q")));
         let mut forged = headers.clone();
         forged.insert(FROM, "admin");
-        assert!(!signer.verify("s", &forged, b"p"));
-        assert!(!Signer::new(Some(b"other".to_vec())).verify("s", &headers, b"p"));
-        assert!(Signer::new(None).verify("s", &HeaderMap::new(), b"p"));
+        assert!(!signer.verify(&message("s", Some("r"), &forged, b"p")));
+        assert!(!Signer::new(Some(b"other".to_vec())).verify(&message(
+            "s",
+            Some("r"),
+            &headers,
+            b"p"
+        )));
+        assert!(Signer::new(None).verify(&message("s", None, &HeaderMap::new(), b"p")));
+    }
+
+    #[test]
+    fn a_host_asks_for_answers_only_to_itself() {
+        let subjects = Subjects::new("shop");
+        assert!(subjects.is_reply_of("airssys.shop.r.h1.abc", "h1"));
+        assert!(!subjects.is_reply_of("airssys.shop.r.h2.abc", "h1"));
+        assert!(!subjects.is_reply_of("airssys.shop.r.h1", "h1"));
+        assert!(!subjects.is_reply_of("airssys.shop.r.h1.a.b", "h1"));
+        assert!(!subjects.is_reply_of("airssys.other.r.h1.abc", "h1"));
     }
 
     #[test]

@@ -161,7 +161,7 @@ impl ResponseRouter {
     /// this host holds it as long.
     pub(crate) fn accept_remote_request(
         &self,
-        sender: &ComponentId,
+        (sender, requester): (&ComponentId, ComponentId),
         target: &str,
         payload: MessagePayload,
         (correlation, timeout_ms): (Option<CorrelationId>, u64),
@@ -178,7 +178,7 @@ impl ResponseRouter {
                 "request"
             );
             let envelope = Envelope::new(sender, payload, Some(correlation_id));
-            self.enqueue_request(sender, target, envelope, reply_to, timeout_ms)
+            self.enqueue_request(&requester, target, envelope, reply_to, timeout_ms)
         });
         self.counted(accepted.map(|_| ()))
     }
@@ -381,7 +381,7 @@ impl ResponseRouter {
     /// target's mailbox.
     fn enqueue_request(
         &self,
-        sender: &ComponentId,
+        requester: &ComponentId,
         target: &str,
         envelope: Envelope,
         reply_to: ReplyTo,
@@ -389,7 +389,7 @@ impl ResponseRouter {
     ) -> Result<Arc<Mailbox>, MessagingError> {
         let mailbox = self.subscriber.mailbox(target)?;
         let correlation_id = envelope.correlation.clone().expect("a request");
-        let pending = PendingRequest::new(sender.clone(), mailbox.id().clone(), reply_to);
+        let pending = PendingRequest::new(requester.clone(), mailbox.id().clone(), reply_to);
         self.tracker
             .register(&correlation_id, pending, timeout_ms)?;
         mailbox.try_send(envelope).inspect_err(|_| {
@@ -422,12 +422,16 @@ impl ResponseRouter {
         let pending = PendingRequest::new(sender.clone(), target.clone(), reply_to);
         self.tracker
             .register(&correlation_id, pending, timeout_ms)?;
-        remote
-            .request(&sender, &target, payload, &correlation_id, timeout_ms)
-            .inspect_err(|_| {
-                let _ = self.tracker.remove(&correlation_id);
-            })?;
-        Ok(target)
+        match remote.request(&sender, &target, payload, &correlation_id, timeout_ms) {
+            Ok(()) => Ok(target),
+            // Not sent: withdrawn, unless its one outcome was delivered
+            // meanwhile (its host lost, the connection dropped): then it
+            // was accepted, and has ended.
+            Err(error) => match self.tracker.remove(&correlation_id) {
+                Ok(()) => Err(error),
+                Err(_) => Ok(target),
+            },
+        }
     }
 }
 

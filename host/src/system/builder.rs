@@ -521,7 +521,10 @@ impl SystemBuilder {
                     config,
                     announced(&self.components).await,
                     Arc::clone(&parts.router),
-                    Arc::clone(&parts.tracker) as Arc<dyn CorrelationTracker>,
+                    (
+                        Arc::clone(&parts.tracker) as Arc<dyn CorrelationTracker>,
+                        Arc::clone(&parts.grants),
+                    ),
                 )
                 .await;
                 match joined {

@@ -149,6 +149,10 @@ impl System {
         tracing::info!(component = %id, ?targets, any, "grants changed");
         let targets = targets.iter().map(ComponentId::new).collect();
         self.grants.set(id.clone(), targets, any);
+        // Other hosts check a sender's grants as its host announces them.
+        if let Some(lattice) = &self.lattice {
+            lattice.announce();
+        }
         Ok(())
     }
 

@@ -377,6 +377,9 @@ impl System {
     /// ```
     pub async fn shutdown(mut self, deadline: Duration) -> ShutdownReport {
         self.router.close();
+        if let Some(lattice) = &self.lattice {
+            lattice.stop_serving();
+        }
         // Timers end with the system: none could deliver now, and a pending
         // one would hold the drain until the deadline.
         for task in std::mem::take(&mut self.built_in) {

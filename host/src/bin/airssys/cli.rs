@@ -214,17 +214,18 @@ pub(crate) struct MessageArgs {
     pub(crate) file: Option<PathBuf>,
 }
 
-/// Joining a lattice of hosts: `--lattice NAME --nats URL` (or the
-/// manifest's `[lattice]`, which these override).
+/// Joining a lattice of hosts: `--lattice NAME --nats URL`, or the
+/// manifest's `[lattice]` (whose name and server these replace, keeping
+/// its credentials and TLS).
 #[derive(Debug, clap::Args)]
 pub(crate) struct LatticeArgs {
     /// Join the lattice NAME: components of the lattice's other hosts are
     /// reached by name, and this host's from theirs. Keeps running until
     /// Ctrl-C, SIGTERM, `--max-ms` or (with `--control`) `stop`.
-    #[arg(long, value_name = "NAME", requires = "nats")]
+    #[arg(long, value_name = "NAME")]
     pub(crate) lattice: Option<String>,
     /// The lattice's NATS server, e.g. `nats://127.0.0.1:4222`.
-    #[arg(long, value_name = "URL", env = "AIRSSYS_NATS", requires = "lattice")]
+    #[arg(long, value_name = "URL", env = "AIRSSYS_NATS")]
     pub(crate) nats: Option<String>,
     /// The lattice's shared secret: the hosts sign their messages with it.
     /// Best given through the environment.
@@ -232,8 +233,7 @@ pub(crate) struct LatticeArgs {
         long,
         value_name = "SECRET",
         env = "AIRSSYS_LATTICE_SECRET",
-        hide_env_values = true,
-        requires = "lattice"
+        hide_env_values = true
     )]
     pub(crate) lattice_secret: Option<String>,
 }

@@ -30,7 +30,7 @@ pub(crate) struct Manifest {
 }
 
 /// `[lattice]`: the lattice this host joins, and how it logs in.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct Lattice {
     pub(crate) name: String,
@@ -55,6 +55,44 @@ pub(crate) struct Lattice {
 }
 
 impl Lattice {
+    /// Applies `--lattice`, `--nats` and `--lattice-secret` to `lattice`
+    /// (the manifest's table, if any): they replace its name, server and
+    /// secret and keep the rest.
+    pub(crate) fn apply_args(
+        lattice: &mut Option<Lattice>,
+        name: Option<String>,
+        nats: Option<String>,
+        secret: Option<String>,
+    ) -> Result<(), String> {
+        match (name, lattice.as_mut()) {
+            (Some(name), Some(table)) => table.name = name,
+            (Some(name), None) => {
+                let Some(nats) = nats.clone() else {
+                    return Err(
+                        "--lattice needs the NATS server: --nats URL (or AIRSSYS_NATS)".to_owned(),
+                    );
+                };
+                *lattice = Some(Lattice {
+                    name,
+                    nats,
+                    ..Lattice::default()
+                });
+            }
+            (None, _) => {}
+        }
+        // Without a lattice, a server or secret from the environment is
+        // not for this run.
+        if let Some(table) = lattice.as_mut() {
+            if let Some(nats) = nats {
+                table.nats = nats;
+            }
+            if let Some(secret) = secret {
+                table.secret = Some(ConfigValue::Literal(secret));
+            }
+        }
+        Ok(())
+    }
+
     /// The lattice's configuration, secrets read from the environment
     /// where the manifest says so; paths resolved against `base`.
     pub(crate) fn config(&self, base: &Path) -> Result<LatticeConfig, String> {

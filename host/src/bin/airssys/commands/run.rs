@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use airssys_wasm::{
-    ComponentSpec, LatticeConfig, MessagePayload, PendingResponse, StartCounts, StartProgress,
-    System, SystemBuilder,
+    ComponentSpec, MessagePayload, PendingResponse, StartCounts, StartProgress, System,
+    SystemBuilder,
 };
 
 #[cfg(unix)]
@@ -18,7 +18,7 @@ use crate::cli::{CacheArgs, LatticeArgs};
 use crate::control;
 use crate::failure::{Failure, chain};
 use crate::flow::escape_controls;
-use crate::manifest::{InitialMessage, Manifest, Pattern};
+use crate::manifest::{self, InitialMessage, Manifest, Pattern};
 #[cfg(unix)]
 use crate::watch::Watch;
 
@@ -48,17 +48,9 @@ pub(crate) async fn run(
         lattice,
     } = args;
     let mut plan = match &manifest {
-        Some(path) => Plan::from_manifest(path).map_err(Failure::usage)?,
-        None => Plan::demo(),
+        Some(path) => Plan::from_manifest(path, lattice).map_err(Failure::usage)?,
+        None => Plan::demo(lattice).map_err(Failure::usage)?,
     };
-    if let (Some(name), Some(url)) = (lattice.lattice, lattice.nats) {
-        let mut config = LatticeConfig::new(name, url);
-        if let Some(secret) = lattice.lattice_secret {
-            config = config.secret(secret);
-        }
-        plan.builder = plan.builder.lattice(config);
-        plan.in_lattice = true;
-    }
     // With a control socket too: `airssys reload` applies the manifest.
     let watch = match (watch, &manifest) {
         (true, None) => return Err(Failure::usage("--watch needs a manifest")),
@@ -119,8 +111,14 @@ struct Plan {
 }
 
 impl Plan {
-    fn from_manifest(path: &Path) -> Result<Self, String> {
-        let manifest = Manifest::load(path)?;
+    fn from_manifest(path: &Path, lattice: LatticeArgs) -> Result<Self, String> {
+        let mut manifest = Manifest::load(path)?;
+        manifest::Lattice::apply_args(
+            &mut manifest.lattice,
+            lattice.lattice,
+            lattice.nats,
+            lattice.lattice_secret,
+        )?;
         let base = path.parent().unwrap_or(Path::new("."));
         Ok(Self {
             title: format!(
@@ -143,16 +141,27 @@ impl Plan {
 
     /// ping-pong, compiled into this binary: ping sends three requests that
     /// pong answers and one that times out while pong is still busy.
-    fn demo() -> Self {
+    fn demo(lattice: LatticeArgs) -> Result<Self, String> {
         const PING: &[u8] = include_bytes!(env!("AIRSSYS_DEMO_PING"));
         const PONG: &[u8] = include_bytes!(env!("AIRSSYS_DEMO_PONG"));
-        Self {
+        let mut table = None;
+        manifest::Lattice::apply_args(
+            &mut table,
+            lattice.lattice,
+            lattice.nats,
+            lattice.lattice_secret,
+        )?;
+        let mut builder = SystemBuilder::new()
+            .component(ComponentSpec::from_bytes("ping", PING).grant("pong"))
+            .component(ComponentSpec::from_bytes("pong", PONG));
+        if let Some(table) = &table {
+            builder = builder.lattice(table.config(Path::new("."))?);
+        }
+        Ok(Self {
             title:
                 "the built-in ping-pong demo (ping requests, pong answers, one request times out)"
                     .to_owned(),
-            builder: SystemBuilder::new()
-                .component(ComponentSpec::from_bytes("ping", PING).grant("pong"))
-                .component(ComponentSpec::from_bytes("pong", PONG)),
+            builder,
             messages: vec![InitialMessage {
                 to: "ping".to_owned(),
                 payload: "start".to_owned(),
@@ -160,8 +169,8 @@ impl Plan {
                 timeout_ms: None,
             }],
             files: Vec::new(),
-            in_lattice: false,
-        }
+            in_lattice: table.is_some(),
+        })
     }
 }
 
