@@ -12,6 +12,8 @@ use airssys_wasm::{
     System, SystemBuilder, SystemError,
 };
 
+use futures_util::StreamExt as _;
+
 use crate::common::nats::NatsServer;
 use crate::common::system::{answer, command, id_after, next_report, outcome};
 use crate::stress::Ledger;
@@ -673,4 +675,43 @@ accounts {
         "another account shares no subjects"
     );
     responder.shutdown(Duration::from_secs(5)).await;
+}
+
+/// A message for a component this host runs never touches NATS, lattice
+/// or not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_messages_never_touch_nats() {
+    let nats = NatsServer::start();
+    let watcher = async_nats::connect(nats.url()).await.unwrap();
+    let mut seen = watcher.subscribe("airssys.shop.c.>").await.unwrap();
+    watcher.flush().await.unwrap();
+    let mut system = SystemBuilder::new()
+        .host_inbox(64)
+        .component(ComponentSpec::from_bytes("echo", ECHO))
+        .component(
+            ComponentSpec::from_bytes("client", CLIENT)
+                .grant("echo")
+                .grant("host"),
+        )
+        .lattice(lattice(&nats, "shop"))
+        .start()
+        .await
+        .unwrap();
+    let mut inbox = system.take_inbox().unwrap();
+    assert_eq!(answer(&system, "echo", "here").await.as_bytes(), b"here");
+    let requested = command(&system, "client", "request echo 60000 near").await;
+    let id = id_after(&requested, "requested").to_owned();
+    assert_eq!(
+        next_report(&mut inbox).await.1,
+        format!("callback {id} ok near")
+    );
+    system.send("echo", "also here").unwrap();
+    system.wait_idle().await;
+    // What was published for components is with the watcher by now.
+    watcher.flush().await.unwrap();
+    let leaked = tokio::time::timeout(Duration::from_millis(200), seen.next()).await;
+    assert!(
+        leaked.is_err(),
+        "a local message went over NATS: {leaked:?}"
+    );
 }
