@@ -130,6 +130,15 @@ fn lattice(nats: &NatsServer, name: &str) -> LatticeConfig {
     LatticeConfig::new(name, nats.url()).heartbeat(Duration::from_millis(HEARTBEAT_MS))
 }
 
+/// A host of `config`'s lattice, running `echo` from the wasm given.
+async fn host_of(config: LatticeConfig, echo: &[&'static [u8]]) -> Result<System, SystemError> {
+    let mut builder = SystemBuilder::new().lattice(config);
+    if let Some(wasm) = echo.first() {
+        builder = builder.component(ComponentSpec::from_bytes("echo", *wasm));
+    }
+    builder.start().await
+}
+
 /// The test's own host: a `client` granted `targets` and the host inbox.
 async fn client_host(config: LatticeConfig, targets: &[&str]) -> (System, HostInbox) {
     let mut client = ComponentSpec::from_bytes("client", CLIENT).grant("host");
@@ -275,12 +284,7 @@ async fn a_name_taken_from_different_wasm_is_refused() {
     let nats = NatsServer::start();
     let _a = HostProcess::start(&nats, "shop", &component("echo", ECHO_PATH, ""));
 
-    let Err(refused) = SystemBuilder::new()
-        .component(ComponentSpec::from_bytes("echo", ECHO_V2))
-        .lattice(lattice(&nats, "shop"))
-        .start()
-        .await
-    else {
+    let Err(refused) = host_of(lattice(&nats, "shop"), &[ECHO_V2]).await else {
         panic!("a taken name joins");
     };
     assert!(
@@ -292,10 +296,7 @@ async fn a_name_taken_from_different_wasm_is_refused() {
         "{refused}"
     );
 
-    let replica = SystemBuilder::new()
-        .component(ComponentSpec::from_bytes("echo", ECHO))
-        .lattice(lattice(&nats, "shop"))
-        .start()
+    let replica = host_of(lattice(&nats, "shop"), &[ECHO])
         .await
         .expect("the same wasm joins as a replica");
     replica.shutdown(Duration::from_secs(5)).await;
@@ -536,13 +537,14 @@ async fn strangers_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_are_checked_by_the_server() {
     let nats = NatsServer::start_with(&["--user", "host", "--pass", "p4ss"]);
-    let Err(wrong) = SystemBuilder::new()
-        .lattice(lattice(&nats, "shop").auth(NatsAuth::UserPassword {
+    let Err(wrong) = host_of(
+        lattice(&nats, "shop").auth(NatsAuth::UserPassword {
             user: "host".into(),
             password: "nope".into(),
-        }))
-        .start()
-        .await
+        }),
+        &[],
+    )
+    .await
     else {
         panic!("a wrong password joins");
     };
@@ -550,14 +552,15 @@ async fn credentials_are_checked_by_the_server() {
         matches!(&wrong, SystemError::Lattice(LatticeError::Connect { url, .. }) if *url == nats.url()),
         "{wrong}"
     );
-    let right = SystemBuilder::new()
-        .lattice(lattice(&nats, "shop").auth(NatsAuth::UserPassword {
+    let right = host_of(
+        lattice(&nats, "shop").auth(NatsAuth::UserPassword {
             user: "host".into(),
             password: "p4ss".into(),
-        }))
-        .start()
-        .await
-        .expect("joins");
+        }),
+        &[],
+    )
+    .await
+    .expect("joins");
     right.shutdown(Duration::from_secs(5)).await;
 }
 
@@ -660,10 +663,7 @@ accounts {
             password: password.into(),
         })
     };
-    let responder = SystemBuilder::new()
-        .component(ComponentSpec::from_bytes("echo", ECHO))
-        .lattice(login("shop-host", "shop-pass"))
-        .start()
+    let responder = host_of(login("shop-host", "shop-pass"), &[ECHO])
         .await
         .expect("joins");
     let (member, _) = client_host(login("shop-host", "shop-pass"), &["echo"]).await;
