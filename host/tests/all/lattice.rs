@@ -54,6 +54,8 @@ impl HostProcess {
         let child = Command::new(env!("CARGO_BIN_EXE_airssys"))
             .arg("run")
             .arg(&manifest)
+            .arg("--control")
+            .arg(dir.path().join("control.sock"))
             .stdout(File::create(&log).unwrap())
             .stderr(File::create(dir.path().join("err.log")).unwrap())
             .stdin(Stdio::null())
@@ -70,6 +72,17 @@ impl HostProcess {
 
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Runs an `airssys` command against this host's control socket and
+    /// returns what it printed.
+    fn call(&self, args: &[&str]) -> String {
+        let output = Command::new(env!("CARGO_BIN_EXE_airssys"))
+            .args(args)
+            .env("AIRSSYS_CONTROL", self.log.with_file_name("control.sock"))
+            .output()
+            .expect("airssys runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     /// Readiness, not timing: polls the log for `line`, failing if the
@@ -213,6 +226,13 @@ async fn send_and_request_across_hosts() {
         "sent"
     );
     a.wait_for("delivered client over-there");
+    // Host A's metrics see the lattice: the two other hosts.
+    let metrics = a.call(&["metrics"]);
+    assert!(metrics.contains("airssys_lattice_peers 2"), "{metrics}");
+    assert!(
+        metrics.contains("airssys_lattice_refused_total 0"),
+        "{metrics}"
+    );
 
     // Refused at once, as locally: a name no host runs; a payload past
     // the limit of the host that runs the target.

@@ -229,6 +229,41 @@ pub(crate) fn encode(system: &System) -> String {
         registry.register(name, help, gauge);
     }
 
+    if let Some(lattice) = system.lattice_stats() {
+        for (name, help, value) in [
+            (
+                "lattice_peers",
+                "Other hosts of the lattice heard from within three heartbeats",
+                lattice.peers,
+            ),
+            (
+                "lattice_requests_out",
+                "Requests out to other hosts of the lattice, not yet ended",
+                lattice.pending,
+            ),
+        ] {
+            let gauge = Gauge::<i64>::default();
+            gauge.set(i64::try_from(value).unwrap_or(i64::MAX));
+            registry.register(name, help, gauge);
+        }
+        for (name, help, value) in [
+            (
+                "lattice_bounced",
+                "Messages to other hosts that they refused or that no host took",
+                lattice.bounced,
+            ),
+            (
+                "lattice_refused",
+                "Lattice messages this host refused or dropped (signature, membership, grant, mailbox)",
+                lattice.refused,
+            ),
+        ] {
+            let counter = Counter::<u64>::default();
+            counter.inc_by(value);
+            registry.register(name, help, counter);
+        }
+    }
+
     let mut text = String::new();
     encode_text(&mut text, &registry).expect("writing to a String does not fail");
     text
