@@ -227,6 +227,19 @@ impl Lattice {
         self.link.announce();
     }
 
+    /// Announces `name`'s new wasm after an upgrade. Replicas may differ
+    /// while a rolling upgrade goes from host to host; only a host that
+    /// joins is held to the digests it finds.
+    pub(crate) fn redigest(&self, name: &str, digest: String) {
+        self.link.set_local(Announced {
+            name: name.to_owned(),
+            digest,
+            grants: Vec::new(),
+            grant_any: false,
+        });
+        self.link.announce();
+    }
+
     /// Stops serving `name` (removed from this host).
     pub(crate) fn withdraw(&self, name: &str) {
         if let Some(task) = self.serving().remove(name) {

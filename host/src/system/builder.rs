@@ -906,8 +906,18 @@ pub(crate) async fn announced(specs: &[ComponentSpec]) -> Vec<Announced> {
 
 /// One component as announced: its name, the digest of its wasm, its grants.
 pub(crate) async fn announce(spec: &ComponentSpec) -> Announced {
+    Announced {
+        name: spec.name.clone(),
+        digest: digest_of(&spec.source).await,
+        grants: spec.grants.clone(),
+        grant_any: spec.grant_any,
+    }
+}
+
+/// SHA-256 of a component's wasm, in hex.
+pub(crate) async fn digest_of(source: &WasmSource) -> String {
     use sha2::Digest as _;
-    let digest = match &spec.source {
+    let digest = match source {
         WasmSource::Bytes(bytes) => sha2::Sha256::digest(bytes),
         // Loaded a moment ago: a file gone since hashes as empty, which
         // only matters if another host runs the same name.
@@ -915,12 +925,7 @@ pub(crate) async fn announce(spec: &ComponentSpec) -> Announced {
             sha2::Sha256::digest(tokio::fs::read(path).await.unwrap_or_default())
         }
     };
-    Announced {
-        name: spec.name.clone(),
-        digest: digest.iter().map(|byte| format!("{byte:02x}")).collect(),
-        grants: spec.grants.clone(),
-        grant_any: spec.grant_any,
-    }
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 fn duration_ms(duration: Duration) -> u64 {

@@ -8,6 +8,7 @@ use crate::core::messaging::traits::MailboxRegistry;
 use crate::core::runtime::errors::WasmError;
 use crate::messaging::timer::TIMER;
 use crate::runtime::actor::{SwapError, error_chain};
+use crate::system::builder::digest_of;
 use crate::system::compile;
 use crate::system::errors::ChangeError;
 use crate::system::registry::Entry;
@@ -95,6 +96,11 @@ impl System {
             true => Some(SwapError::Failed),
             false => task.refuses_upgrades(),
         };
+        // What this host announces of it changes with its wasm.
+        let digest = match &self.lattice {
+            Some(_) => Some(digest_of(&source).await),
+            None => None,
+        };
         let swapped = match refusal {
             Some(refused) => Err(refused),
             None => match compile::load_one(&self.engine, name, source).await {
@@ -105,7 +111,12 @@ impl System {
             },
         };
         let error = match swapped {
-            Ok(generation) => return Ok(Upgrade { generation }),
+            Ok(generation) => {
+                if let (Some(lattice), Some(digest)) = (&self.lattice, digest) {
+                    lattice.redigest(name, digest);
+                }
+                return Ok(Upgrade { generation });
+            }
             Err(SwapError::Invalid(source)) => ChangeError::Invalid {
                 name: name.to_owned(),
                 source,

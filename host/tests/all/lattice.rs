@@ -735,3 +735,27 @@ async fn local_messages_never_touch_nats() {
         "a local message went over NATS: {leaked:?}"
     );
 }
+
+/// An upgrade in place announces the new wasm: a host joining with it is a
+/// replica, one joining with the old wasm is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgrade_announces_the_new_wasm() {
+    let nats = NatsServer::start();
+    let first = host_of(lattice(&nats, "shop"), &[ECHO]).await.unwrap();
+    first
+        .upgrade("echo", airssys_wasm::WasmSource::Bytes(ECHO_V2.into()))
+        .await
+        .unwrap();
+    let Err(old) = host_of(lattice(&nats, "shop"), &[ECHO]).await else {
+        panic!("the old wasm joins as a replica of the upgraded one");
+    };
+    assert!(
+        matches!(old, SystemError::Lattice(LatticeError::NameTaken { .. })),
+        "{old}"
+    );
+    let replica = host_of(lattice(&nats, "shop"), &[ECHO_V2])
+        .await
+        .expect("the new wasm joins as a replica");
+    replica.shutdown(Duration::from_secs(5)).await;
+    first.shutdown(Duration::from_secs(5)).await;
+}
