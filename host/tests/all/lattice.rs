@@ -759,3 +759,81 @@ async fn an_upgrade_announces_the_new_wasm() {
     replica.shutdown(Duration::from_secs(5)).await;
     first.shutdown(Duration::from_secs(5)).await;
 }
+
+/// Certificates for a TLS test: a CA, the server's (for 127.0.0.1) and a
+/// host's client certificate, as PEM files in `dir`.
+fn certificates(dir: &Path) -> [PathBuf; 5] {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issue = |names: Vec<String>| {
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(names)
+            .unwrap()
+            .signed_by(&key, &ca, &ca_key)
+            .unwrap();
+        (cert.pem(), key.serialize_pem())
+    };
+    let (server, server_key) = issue(vec!["127.0.0.1".to_owned()]);
+    let (client, client_key) = issue(vec!["host".to_owned()]);
+    let files = [
+        ("ca.pem", ca.pem()),
+        ("server.pem", server),
+        ("server-key.pem", server_key),
+        ("client.pem", client),
+        ("client-key.pem", client_key),
+    ];
+    files.map(|(name, pem)| {
+        let path = dir.join(name);
+        std::fs::write(&path, pem).unwrap();
+        path
+    })
+}
+
+/// Mutual TLS: a server that verifies client certificates; hosts with the
+/// CA and a client certificate join and talk; a host without its
+/// certificate is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosts_speak_tls_to_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let [ca, server, server_key, client, client_key] = certificates(dir.path());
+    let path = |path: &PathBuf| path.to_str().unwrap().to_owned();
+    let nats = NatsServer::start_with(&[
+        "--tlsverify",
+        "--tlscert",
+        &path(&server),
+        "--tlskey",
+        &path(&server_key),
+        "--tlscacert",
+        &path(&ca),
+    ]);
+    let url = nats.url().replace("nats://", "tls://");
+    let tls = |client_cert| {
+        LatticeConfig::new("shop", url.clone())
+            .heartbeat(Duration::from_millis(HEARTBEAT_MS))
+            .tls(airssys_wasm::NatsTls {
+                ca_file: Some(ca.clone()),
+                client_cert,
+                required: true,
+            })
+    };
+    let with_cert = || Some((client.clone(), client_key.clone()));
+    let responder = host_of(tls(with_cert()), &[ECHO])
+        .await
+        .expect("joins over TLS");
+    let (requester, _) = client_host(tls(with_cert()), &["echo"]).await;
+    assert_eq!(
+        answer(&requester, "echo", "sealed").await.as_bytes(),
+        b"sealed"
+    );
+    let Err(refused) = host_of(tls(None), &[]).await else {
+        panic!("a host without a client certificate joins");
+    };
+    assert!(
+        matches!(refused, SystemError::Lattice(LatticeError::Connect { .. })),
+        "{refused}"
+    );
+    responder.shutdown(Duration::from_secs(5)).await;
+}
