@@ -59,6 +59,9 @@ struct Peer {
     /// as a member when it speaks again (after a partition, say) and is
     /// live again at its next announcement.
     silent: bool,
+    /// Names it ran and announced no more (removed, or withdrawn while it
+    /// drains): requests already out to them still fail if it is lost.
+    withdrawn: Vec<String>,
 }
 
 impl Peer {
@@ -100,8 +103,16 @@ pub(crate) struct Link {
     /// the host serving the target is lost or the connection drops.
     pending: Arc<Mutex<HashMap<CorrelationId, ComponentId>>>,
     tracker: Arc<dyn CorrelationTracker>,
-    /// Set when the host leaves: it announces itself no more.
-    leaving: AtomicBool,
+    /// Set when the host leaves: it announces itself no more. A lock, not
+    /// a flag: an announcement under way finishes queueing before the
+    /// farewell is queued.
+    leaving: Mutex<bool>,
+    /// Set while the host drains: it announces no components.
+    draining: AtomicBool,
+    /// How often this host announces itself.
+    heartbeat: Duration,
+    /// When this host last answered a joining host's hello.
+    last_hello: Mutex<Option<Instant>>,
     /// Fire-and-forget messages another host refused.
     bounced: AtomicU64,
     /// Lattice messages this host refused or dropped (bad signature,
@@ -125,6 +136,7 @@ pub(crate) struct LinkParts {
     pub(crate) max_payload_bytes: usize,
     /// The NATS server's `max_payload`.
     pub(crate) server_max_payload: usize,
+    pub(crate) heartbeat: Duration,
     pub(crate) tracker: Arc<dyn CorrelationTracker>,
 }
 
@@ -147,7 +159,10 @@ impl Link {
             urgent,
             pending: Arc::default(),
             tracker: parts.tracker,
-            leaving: AtomicBool::new(false),
+            leaving: Mutex::new(false),
+            draining: AtomicBool::new(false),
+            heartbeat: parts.heartbeat,
+            last_hello: Mutex::default(),
             bounced: AtomicU64::new(0),
             refused: AtomicU64::new(0),
         };
@@ -204,7 +219,7 @@ impl Link {
 
     /// This host's announcement: its components with their grants now.
     fn announcement(&self, leaving: bool) -> Announcement {
-        let components = if leaving {
+        let components = if leaving || self.draining.load(Ordering::Acquire) {
             Vec::new()
         } else {
             self.local()
@@ -224,19 +239,48 @@ impl Link {
             components,
             max_payload_bytes: self.max_payload_bytes,
             leaving,
+            heartbeat_ms: u64::try_from(self.heartbeat.as_millis()).unwrap_or(u64::MAX),
         }
+    }
+
+    fn leaving(&self) -> std::sync::MutexGuard<'_, bool> {
+        self.leaving.lock().expect("leaving lock poisoned")
     }
 
     /// Publishes this host's announcement, unless it is leaving.
     pub(crate) fn announce(&self) {
-        if !self.leaving.load(Ordering::Acquire) {
+        let leaving = self.leaving();
+        if !*leaving {
             self.publish_announcement(false);
         }
     }
 
+    /// Answers a joining host's hello with an announcement, at most once
+    /// per tenth of a heartbeat however many hellos come.
+    pub(crate) fn answer_hello(&self) {
+        let now = Instant::now();
+        {
+            let mut last = self.last_hello.lock().expect("hello lock poisoned");
+            if last.is_some_and(|last| now.duration_since(last) < self.heartbeat / 10) {
+                return;
+            }
+            *last = Some(now);
+        }
+        self.announce();
+    }
+
+    /// Announces no components from now on: the other hosts route nothing
+    /// new here, and requests already out here still get their answers.
+    pub(crate) fn announce_draining(&self) {
+        self.draining.store(true, Ordering::Release);
+        self.announce();
+    }
+
     /// Announces that this host leaves, once; it announces nothing after.
     pub(crate) fn announce_leaving(&self) {
-        if !self.leaving.swap(true, Ordering::AcqRel) {
+        let mut leaving = self.leaving();
+        if !*leaving {
+            *leaving = true;
             self.publish_announcement(true);
         }
     }
@@ -278,6 +322,21 @@ impl Link {
                 );
                 return;
             }
+            let mut withdrawn = Vec::new();
+            if let Some(before) = peers.get(&host) {
+                let still = |name: &str| announcement.components.iter().any(|c| c.name == name);
+                withdrawn.extend(before.withdrawn.iter().filter(|name| !still(name)).cloned());
+                withdrawn.extend(
+                    before
+                        .announcement
+                        .components
+                        .iter()
+                        .filter(|component| !still(&component.name))
+                        .map(|component| component.name.clone()),
+                );
+                withdrawn.sort();
+                withdrawn.dedup();
+            }
             peers
                 .insert(
                     host.clone(),
@@ -285,6 +344,7 @@ impl Link {
                         announcement,
                         last_seen: Instant::now(),
                         silent: false,
+                        withdrawn,
                     },
                 )
                 .is_none_or(|before| before.silent)
@@ -351,19 +411,20 @@ impl Link {
         self.peers().contains_key(host)
     }
 
-    /// Peers not heard from since `silent_since` are lost; those silent for
-    /// very long are forgotten.
-    pub(crate) fn expire(&self, heartbeat: Duration, missed: u32) {
+    /// Peers that missed `missed` of their own heartbeats are lost; those
+    /// silent for very long are forgotten.
+    pub(crate) fn expire(&self, missed: u32) {
         let now = Instant::now();
         let silent_for = |peer: &Peer| now.saturating_duration_since(peer.last_seen);
+        let heartbeat = |peer: &Peer| Duration::from_millis(peer.announcement.heartbeat_ms.max(10));
         let lost: Vec<String> = {
             let mut peers = self.peers();
             peers.retain(|_, peer| {
-                !(peer.silent && silent_for(peer) > heartbeat * FORGET_AFTER_HEARTBEATS)
+                !(peer.silent && silent_for(peer) > heartbeat(peer) * FORGET_AFTER_HEARTBEATS)
             });
             peers
                 .iter()
-                .filter(|(_, peer)| !peer.silent && silent_for(peer) > heartbeat * missed)
+                .filter(|(_, peer)| !peer.silent && silent_for(peer) > heartbeat(peer) * missed)
                 .map(|(host, _)| host.clone())
                 .collect()
         };
@@ -386,11 +447,11 @@ impl Link {
                     continue;
                 };
                 if !peer.silent {
+                    let current = peer.announcement.components.iter().map(|c| &c.name);
                     names.extend(
-                        peer.announcement
-                            .components
-                            .iter()
-                            .map(|component| (component.name.clone(), host.clone())),
+                        current
+                            .chain(&peer.withdrawn)
+                            .map(|name| (name.clone(), host.clone())),
                     );
                 }
                 if silent {
@@ -435,6 +496,11 @@ impl Link {
         for (id, target) in doomed {
             self.fail(&id, target);
         }
+    }
+
+    /// Whether the request `id` out to another host has not ended yet.
+    pub(crate) fn is_pending(&self, id: &CorrelationId) -> bool {
+        self.pending().contains_key(id)
     }
 
     /// Ends a request out that could not be sent or answered.

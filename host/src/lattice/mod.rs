@@ -84,14 +84,23 @@ pub(crate) struct Lattice {
     client: async_nats::Client,
     router: Arc<ResponseRouter>,
     tasks: Mutex<JoinSet<()>>,
-    /// The subscription task of each component this host serves.
-    serving: Mutex<HashMap<String, AbortHandle>>,
+    /// The subscription task of each component this host serves, and what
+    /// tells it to stop taking messages.
+    serving: Mutex<HashMap<String, Serving>>,
     /// Announces this host every heartbeat; stopped when it leaves.
     heartbeat: Mutex<Option<AbortHandle>>,
 }
 
 /// Heartbeats a silent host may miss before it is taken as lost.
 const MISSED_HEARTBEATS: u32 = 3;
+
+/// A component's subscription task.
+struct Serving {
+    task: AbortHandle,
+    /// Ends its subscription; what the client already holds is still
+    /// delivered (and answered).
+    stop: tokio::sync::oneshot::Sender<()>,
+}
 
 impl Lattice {
     /// Connects, listens for the lattice's hosts for the join window, checks
@@ -117,6 +126,7 @@ impl Lattice {
             grants,
             max_payload_bytes: router.max_payload_bytes(),
             server_max_payload: client.server_info().max_payload,
+            heartbeat: config.heartbeat,
             tracker,
         });
         let link = Arc::new(link);
@@ -204,14 +214,15 @@ impl Lattice {
                 Some(wire::token(&name)),
             )
             .await?;
+        let (stop, stopped) = tokio::sync::oneshot::channel();
         let task = self.tasks().spawn(deliver(
             Arc::clone(&self.link),
             Arc::clone(&self.router),
             ComponentId::new(&name),
-            subscriber,
+            (subscriber, stopped),
         ));
-        if let Some(old) = self.serving().insert(name, task) {
-            old.abort();
+        if let Some(old) = self.serving().insert(name, Serving { task, stop }) {
+            old.task.abort();
         }
         self.link.set_local(component);
         Ok(())
@@ -242,23 +253,27 @@ impl Lattice {
 
     /// Stops serving `name` (removed from this host).
     pub(crate) fn withdraw(&self, name: &str) {
-        if let Some(task) = self.serving().remove(name) {
-            task.abort();
+        if let Some(serving) = self.serving().remove(name) {
+            let _ = serving.stop.send(());
         }
         self.link.remove_local(name);
         self.link.announce();
     }
 
-    fn serving(&self) -> std::sync::MutexGuard<'_, HashMap<String, AbortHandle>> {
+    fn serving(&self) -> std::sync::MutexGuard<'_, HashMap<String, Serving>> {
         self.serving.lock().expect("lattice serving lock poisoned")
     }
 
     /// Stops taking messages from the lattice (at the start of a shutdown):
-    /// NATS then gives them to a replica, or says "no responders". Answers
-    /// to requests already taken still go out.
+    /// announces no components, so the other hosts route nothing new here
+    /// (a replica takes it, or the name is unknown), and ends the
+    /// subscriptions. What already arrived is delivered (and refused, the
+    /// router being closed); answers to requests already taken still go
+    /// out.
     pub(crate) fn stop_serving(&self) {
-        for (_, task) in self.serving().drain() {
-            task.abort();
+        self.link.announce_draining();
+        for (_, serving) in self.serving().drain() {
+            let _ = serving.stop.send(());
         }
     }
 
@@ -267,6 +282,8 @@ impl Lattice {
     /// queued.
     pub(crate) async fn leave(&self, within: Duration) {
         self.stop_serving();
+        // The subscriptions end and hand over what they hold, briefly.
+        tokio::task::yield_now().await;
         if let Some(heartbeat) = self
             .heartbeat
             .lock()
@@ -295,8 +312,8 @@ impl Drop for Lattice {
             tasks.abort_all();
         }
         if let Ok(serving) = self.serving.lock() {
-            for task in serving.values() {
-                task.abort();
+            for serving in serving.values() {
+                serving.task.abort();
             }
         }
     }
@@ -362,6 +379,13 @@ async fn publish(client: async_nats::Client, link: Arc<Link>, mut queues: Queues
         };
         match next {
             Outbound::Publish {
+                request: Some((id, _)),
+                ..
+            } if !link.is_pending(&id) => {
+                // Ended while it waited here (its host lost, the connection
+                // dropped, timed out, cancelled): not sent, so not run.
+            }
+            Outbound::Publish {
                 subject,
                 reply,
                 headers,
@@ -422,7 +446,7 @@ async fn listen(link: Arc<Link>, mut listened: Listened) {
             }
             Some(message) = listened.hello.next() => {
                 if header(&message, wire::HOST) != link.host && link.signer.verify(&message) {
-                    link.announce();
+                    link.answer_hello();
                 }
             }
             else => return,
@@ -437,7 +461,7 @@ async fn heartbeat(link: Arc<Link>, every: Duration) {
     loop {
         ticks.tick().await;
         link.announce();
-        link.expire(every, MISSED_HEARTBEATS);
+        link.expire(MISSED_HEARTBEATS);
     }
 }
 
@@ -472,12 +496,30 @@ async fn deliver(
     link: Arc<Link>,
     router: Arc<ResponseRouter>,
     target: ComponentId,
-    mut subscriber: async_nats::Subscriber,
+    (mut subscriber, mut stop): (async_nats::Subscriber, tokio::sync::oneshot::Receiver<()>),
 ) {
-    while let Some(message) = subscriber.next().await {
-        deliver_one(&link, &router, &target, message).await;
+    loop {
+        tokio::select! {
+            message = subscriber.next() => match message {
+                Some(message) => deliver_one(&link, &router, &target, message).await,
+                None => return,
+            },
+            _ = &mut stop => break,
+        }
     }
+    // Withdrawn: take no more, but deliver what the client already holds,
+    // so each of those gets its answer or refusal rather than vanishing.
+    let _ = subscriber.unsubscribe().await;
+    let _ = tokio::time::timeout(DRAIN_SUBSCRIPTION, async {
+        while let Some(message) = subscriber.next().await {
+            deliver_one(&link, &router, &target, message).await;
+        }
+    })
+    .await;
 }
+
+/// How long a withdrawn subscription's last messages get to be delivered.
+const DRAIN_SUBSCRIPTION: Duration = Duration::from_secs(5);
 
 /// How long a message from a host not yet announced waits for the
 /// announcement before it is dropped.

@@ -211,6 +211,13 @@ pub(crate) struct Announcement {
     /// Sent once when the host leaves: its requesters need not wait.
     #[serde(default)]
     pub(crate) leaving: bool,
+    /// How often it announces itself: it is lost after missing three.
+    #[serde(default = "default_heartbeat_ms")]
+    pub(crate) heartbeat_ms: u64,
+}
+
+fn default_heartbeat_ms() -> u64 {
+    1000
 }
 
 /// A component as its host announces it.

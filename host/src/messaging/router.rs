@@ -168,7 +168,11 @@ impl ResponseRouter {
         reply_to: ReplyTo,
     ) -> Result<(), MessagingError> {
         let accepted = self.admit_remote(target, &payload).and_then(|()| {
-            let timeout_ms = self.limits.timeout_for(timeout_ms)?;
+            // The requester's host enforces its own timeout; this host holds
+            // the request at most as long as it allows.
+            let timeout_ms = self
+                .limits
+                .timeout_for(timeout_ms.min(self.limits.max_timeout_ms))?;
             let correlation_id = correlation.unwrap_or_else(CorrelationId::generate);
             tracing::info!(
                 target: "airssys_wasm::flow",

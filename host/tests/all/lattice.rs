@@ -18,8 +18,12 @@ use crate::common::nats::NatsServer;
 use crate::common::system::{answer, command, id_after, next_report, outcome};
 use crate::stress::Ledger;
 
-/// Heartbeats this often: a killed host is known lost after three.
-const HEARTBEAT_MS: u64 = 100;
+/// Heartbeats this often: a host is taken as lost after missing three, so
+/// long enough that a loaded machine never misses them by accident.
+const HEARTBEAT_MS: u64 = 1000;
+
+/// The heartbeat of a host the test kills: its loss is known after three.
+const KILLED_HEARTBEAT_MS: u64 = 200;
 
 /// Long enough that a request in a test only times out when something is
 /// wrong.
@@ -45,8 +49,13 @@ impl HostProcess {
         std::fs::write(
             &manifest,
             format!(
-                "[lattice]\nname = {lattice:?}\nnats = {:?}\nheartbeat-ms = {HEARTBEAT_MS}\n{more}\n{components}",
-                nats.url()
+                "[lattice]\nname = {lattice:?}\nnats = {:?}\n{}\n{components}",
+                nats.url(),
+                if more.contains("heartbeat-ms") {
+                    more.to_owned()
+                } else {
+                    format!("heartbeat-ms = {HEARTBEAT_MS}\n{more}")
+                }
             ),
         )
         .unwrap();
@@ -329,9 +338,10 @@ async fn a_name_taken_from_different_wasm_is_refused() {
 async fn a_killed_host_fails_each_of_its_requests_once() {
     let nats = NatsServer::start();
     let signal = tempfile::tempdir().unwrap();
-    let mut a = HostProcess::start(
+    let mut a = HostProcess::start_with(
         &nats,
         "shop",
+        &format!("heartbeat-ms = {KILLED_HEARTBEAT_MS}"),
         &component(
             "echo",
             ECHO_PATH,

@@ -90,6 +90,17 @@ impl NatsServer {
     /// clients, until [`resume`](Self::resume).
     pub(crate) fn pause(&self) {
         self.signal(libc::SIGSTOP);
+        // Stopped once the kernel says so, not when the signal is sent.
+        let stat = format!("/proc/{}/stat", self.child.as_ref().expect("running").id());
+        let stopped = || {
+            std::fs::read_to_string(&stat).is_ok_and(|text| {
+                text.rsplit_once(") ")
+                    .is_some_and(|(_, rest)| rest.starts_with('T'))
+            })
+        };
+        while !stopped() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     pub(crate) fn resume(&self) {
