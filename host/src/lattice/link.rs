@@ -85,9 +85,9 @@ pub(crate) struct Link {
     peers: Mutex<HashMap<String, Peer>>,
     /// Woken whenever a peer's announcement is recorded.
     heard: tokio::sync::Notify,
-    /// This host's own components (names and digests; their grants are
-    /// read from `grants` at each announcement).
-    local: Mutex<Vec<Announced>>,
+    /// This host's own components: each name and its wasm's digest (their
+    /// grants are read from `grants` at each announcement).
+    local: Mutex<Vec<(String, String)>>,
     grants: Arc<Grants>,
     /// The largest payload this host takes from the lattice: its router's
     /// limit, or what fits in a NATS message, whichever is smaller.
@@ -179,7 +179,7 @@ impl Link {
         self.peers.lock().expect("peer table lock poisoned")
     }
 
-    fn local(&self) -> std::sync::MutexGuard<'_, Vec<Announced>> {
+    fn local(&self) -> std::sync::MutexGuard<'_, Vec<(String, String)>> {
         self.local.lock().expect("local components lock poisoned")
     }
 
@@ -224,12 +224,13 @@ impl Link {
         } else {
             self.local()
                 .iter()
-                .map(|component| {
-                    let (grants, grant_any) = self.grants.of(&component.name);
+                .map(|(name, digest)| {
+                    let (grants, grant_any) = self.grants.of(name);
                     Announced {
+                        name: name.clone(),
+                        digest: digest.clone(),
                         grants,
                         grant_any,
-                        ..component.clone()
                     }
                 })
                 .collect()
@@ -253,6 +254,15 @@ impl Link {
         if !*leaving {
             self.publish_announcement(false);
         }
+    }
+
+    /// Asks every host of the lattice to announce itself now.
+    pub(crate) fn say_hello(&self) {
+        self.publish_urgent(
+            self.subjects.hello(),
+            self.headers("", "hello"),
+            Bytes::new(),
+        );
     }
 
     /// Answers a joining host's hello with an announcement, at most once
@@ -291,15 +301,16 @@ impl Link {
         self.publish_urgent(self.subjects.hosts(), headers, Bytes::from(body));
     }
 
-    /// Adds or replaces a local component in the announcement.
-    pub(crate) fn set_local(&self, component: Announced) {
+    /// Adds or replaces a local component, run from the wasm of `digest`,
+    /// in the announcement.
+    pub(crate) fn set_local(&self, name: &str, digest: String) {
         let mut local = self.local();
-        local.retain(|known| known.name != component.name);
-        local.push(component);
+        local.retain(|(known, _)| known != name);
+        local.push((name.to_owned(), digest));
     }
 
     pub(crate) fn remove_local(&self, name: &str) {
-        self.local().retain(|known| known.name != name);
+        self.local().retain(|(known, _)| known != name);
     }
 
     /// Records what a peer announced; a peer that leaves is lost at once.
@@ -355,9 +366,9 @@ impl Link {
         self.heard.notify_waiters();
     }
 
-    /// The first other host that runs `component`'s name from different
-    /// wasm: the name is taken there, not replicated.
-    pub(crate) fn taken_by(&self, component: &Announced) -> Option<String> {
+    /// The first other host that runs `name` from wasm other than
+    /// `digest`'s: the name is taken there, not replicated.
+    pub(crate) fn taken_by(&self, name: &str, digest: &str) -> Option<String> {
         self.peers()
             .values()
             .filter(|peer| !peer.silent)
@@ -365,9 +376,7 @@ impl Link {
                 peer.announcement
                     .components
                     .iter()
-                    .any(|theirs| {
-                        theirs.name == component.name && theirs.digest != component.digest
-                    })
+                    .any(|theirs| theirs.name == name && theirs.digest != digest)
                     .then(|| peer.announcement.host.clone())
             })
     }

@@ -31,7 +31,7 @@ use crate::core::messaging::payload::MessagePayload;
 use crate::core::messaging::traits::{CorrelationTracker, ReplyTo};
 use crate::lattice::config::{LatticeConfig, NatsAuth};
 use crate::lattice::link::{LatticeStats, Link, LinkParts, Outbound, Queues, header};
-use crate::lattice::wire::{Announced, Announcement, Signer, Subjects};
+use crate::lattice::wire::{Announcement, Signer, Subjects};
 use crate::messaging::capability::Grants;
 use crate::messaging::router::ResponseRouter;
 
@@ -104,11 +104,12 @@ struct Serving {
 
 impl Lattice {
     /// Connects, listens for the lattice's hosts for the join window, checks
-    /// that no other host runs one of `local`'s names from different wasm,
-    /// then serves `local` and announces them with their `grants`.
+    /// that no other host runs one of `local`'s names (each with its wasm's
+    /// digest) from different wasm, then serves `local` and announces them
+    /// with their `grants`.
     pub(crate) async fn join(
         config: &LatticeConfig,
-        local: Vec<Announced>,
+        local: Vec<(String, String)>,
         router: Arc<ResponseRouter>,
         (tracker, grants): (Arc<dyn CorrelationTracker>, Arc<Grants>),
     ) -> Result<Self, LatticeError> {
@@ -151,22 +152,18 @@ impl Lattice {
             tasks.spawn(watch_connection(Arc::clone(&link), events));
         }
         // Ask every host to announce itself, and listen for a while.
-        link.publish_urgent(
-            subjects.hello(),
-            link.headers("", "hello"),
-            bytes::Bytes::new(),
-        );
+        link.say_hello();
         tokio::time::sleep(config.join_window).await;
-        for component in &local {
-            if let Some(host) = link.taken_by(component) {
+        for (name, digest) in &local {
+            if let Some(host) = link.taken_by(name, digest) {
                 return Err(LatticeError::NameTaken {
-                    name: component.name.clone(),
+                    name: name.clone(),
                     host,
                 });
             }
         }
-        for component in local {
-            lattice.serve(component).await?;
+        for (name, digest) in local {
+            lattice.serve(name, digest).await?;
         }
         link.announce();
         let heartbeat = lattice
@@ -204,10 +201,10 @@ impl Lattice {
         })
     }
 
-    /// Serves `component` to the lattice: its subject, in a queue group of
-    /// its name so that replicas share the load. Replaces an earlier one.
-    pub(crate) async fn serve(&self, component: Announced) -> Result<(), LatticeError> {
-        let name = component.name.clone();
+    /// Serves the component `name`, run from the wasm of `digest`, to the
+    /// lattice: its subject, in a queue group of its name so that replicas
+    /// share the load. Replaces an earlier one.
+    pub(crate) async fn serve(&self, name: String, digest: String) -> Result<(), LatticeError> {
         let subscriber = self
             .subscribe(
                 self.link.subjects.component(&name),
@@ -221,16 +218,16 @@ impl Lattice {
             ComponentId::new(&name),
             (subscriber, stopped),
         ));
+        self.link.set_local(&name, digest);
         if let Some(old) = self.serving().insert(name, Serving { task, stop }) {
             old.task.abort();
         }
-        self.link.set_local(component);
         Ok(())
     }
 
-    /// Whether another host runs `component`'s name from different wasm.
-    pub(crate) fn taken_by(&self, component: &Announced) -> Option<String> {
-        self.link.taken_by(component)
+    /// The other host that runs `name` from wasm other than `digest`'s.
+    pub(crate) fn taken_by(&self, name: &str, digest: &str) -> Option<String> {
+        self.link.taken_by(name, digest)
     }
 
     /// Announces a change: a component served or withdrawn, grants changed.
@@ -242,12 +239,7 @@ impl Lattice {
     /// while a rolling upgrade goes from host to host; only a host that
     /// joins is held to the digests it finds.
     pub(crate) fn redigest(&self, name: &str, digest: String) {
-        self.link.set_local(Announced {
-            name: name.to_owned(),
-            digest,
-            grants: Vec::new(),
-            grant_any: false,
-        });
+        self.link.set_local(name, digest);
         self.link.announce();
     }
 
@@ -479,11 +471,7 @@ async fn watch_connection(link: Arc<Link>, mut events: mpsc::UnboundedReceiver<a
             }
             async_nats::Event::Connected => {
                 tracing::info!(target: "airssys_wasm::lattice", "reconnected to the NATS server");
-                link.publish_urgent(
-                    link.subjects.hello(),
-                    link.headers("", "hello"),
-                    bytes::Bytes::new(),
-                );
+                link.say_hello();
                 link.announce();
             }
             other => tracing::warn!(target: "airssys_wasm::lattice", event = %other, "NATS"),

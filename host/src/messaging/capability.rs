@@ -44,9 +44,6 @@ impl Grants {
         table.insert(sender, grants);
     }
 
-    /// Forgets what `sender` may message: it was removed. Grants to it
-    /// stay, so a component added again under its name is reachable as
-    /// before.
     /// What `sender` may message: its targets, sorted, and the wildcard.
     pub(crate) fn of(&self, sender: &str) -> (Vec<String>, bool) {
         let table = self.by_sender.read().expect("grant table lock poisoned");
@@ -57,6 +54,9 @@ impl Grants {
         })
     }
 
+    /// Forgets what `sender` may message: it was removed. Grants to it
+    /// stay, so a component added again under its name is reachable as
+    /// before.
     pub(crate) fn remove_sender(&self, sender: &ComponentId) {
         let mut table = self.by_sender.write().expect("grant table lock poisoned");
         table.remove(sender);

@@ -187,18 +187,24 @@ impl ResponseRouter {
         self.counted(accepted.map(|_| ()))
     }
 
-    /// Intake open, payload within this host's limit, a component (not the
-    /// host application) as the target.
-    fn admit_remote(&self, target: &str, payload: &MessagePayload) -> Result<(), MessagingError> {
-        if !self.open.load(Ordering::Acquire) {
-            return Err(MessagingError::ShuttingDown);
-        }
+    /// `PayloadTooLarge` past this host's limit.
+    fn within_payload_limit(&self, payload: &MessagePayload) -> Result<(), MessagingError> {
         if payload.len() > self.limits.max_payload_bytes {
             return Err(MessagingError::PayloadTooLarge {
                 size: payload.len(),
                 limit: self.limits.max_payload_bytes,
             });
         }
+        Ok(())
+    }
+
+    /// Intake open, payload within this host's limit, a component (not the
+    /// host application) as the target.
+    fn admit_remote(&self, target: &str, payload: &MessagePayload) -> Result<(), MessagingError> {
+        if !self.open.load(Ordering::Acquire) {
+            return Err(MessagingError::ShuttingDown);
+        }
+        self.within_payload_limit(payload)?;
         if target == ComponentId::HOST {
             return Err(MessagingError::TargetNotFound(ComponentId::host()));
         }
@@ -262,12 +268,7 @@ impl ResponseRouter {
         if !self.open.load(Ordering::Acquire) && target != ComponentId::HOST {
             return Err(MessagingError::ShuttingDown);
         }
-        if payload.len() > self.limits.max_payload_bytes {
-            return Err(MessagingError::PayloadTooLarge {
-                size: payload.len(),
-                limit: self.limits.max_payload_bytes,
-            });
-        }
+        self.within_payload_limit(payload)?;
         self.grants.check(sender, target)
     }
 
@@ -314,39 +315,33 @@ impl ResponseRouter {
             "request"
         );
         let envelope = Envelope::new(sender, payload, Some(correlation_id.clone()));
-        if let Some(remote) = self.remote_for(target) {
-            return self
+        let placed = match self.remote_for(target) {
+            Some(remote) => self
                 .request_remote(remote, target, envelope, timeout_ms, reply_to)
-                .inspect_err(|error| {
-                    if let Some(requester) = &requester {
-                        requester.give_back();
-                    }
-                    flow_refused(sender, target, Some(&correlation_id), error);
-                })
-                .map(|target| Accepted {
-                    correlation_id,
-                    target,
-                    inline: None,
-                });
-        }
-        let mailbox = self
-            .enqueue_request(sender, target, envelope, reply_to, timeout_ms)
-            .inspect_err(|error| {
-                // Never accepted: its place is free again.
-                if let Some(requester) = &requester {
-                    requester.give_back();
-                }
-                flow_refused(sender, target, Some(&correlation_id), error);
-            })?;
+                .map(|target| (target, None)),
+            None => self
+                .enqueue_request(sender, target, envelope, reply_to, timeout_ms)
+                .map(|mailbox| {
+                    // Only the host awaits its answers on a task of its own.
+                    let inline = if sender.is_host() {
+                        mailbox.inline()
+                    } else {
+                        None
+                    };
+                    (mailbox.id().clone(), inline)
+                }),
+        };
+        let (target, inline) = placed.inspect_err(|error| {
+            // Never accepted: its place is free again.
+            if let Some(requester) = &requester {
+                requester.give_back();
+            }
+            flow_refused(sender, target, Some(&correlation_id), error);
+        })?;
         Ok(Accepted {
             correlation_id,
-            target: mailbox.id().clone(),
-            // Only the host awaits its answers on a task of its own.
-            inline: if sender.is_host() {
-                mailbox.inline()
-            } else {
-                None
-            },
+            target,
+            inline,
         })
     }
 

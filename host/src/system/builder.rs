@@ -15,7 +15,6 @@ use crate::core::messaging::traits::{CorrelationTracker, MailboxRegistry, Messag
 use crate::core::runtime::errors::WasmError;
 use crate::lattice::Lattice;
 use crate::lattice::config::LatticeConfig;
-use crate::lattice::wire::Announced;
 use crate::messaging::capability::Grants;
 use crate::messaging::correlation::CorrelationTrackerImpl;
 use crate::messaging::counters::ComponentCounters;
@@ -519,7 +518,7 @@ impl SystemBuilder {
             Some(config) => {
                 let joined = Lattice::join(
                     config,
-                    announced(&self.components).await,
+                    digests(&self.components).await,
                     Arc::clone(&parts.router),
                     (
                         Arc::clone(&parts.tracker) as Arc<dyn CorrelationTracker>,
@@ -895,23 +894,14 @@ fn check_grant(names: &HashSet<String>, sender: &str, target: &str) -> Result<()
     Ok(())
 }
 
-/// The components as this host announces them to its lattice.
-pub(crate) async fn announced(specs: &[ComponentSpec]) -> Vec<Announced> {
+/// Each component's name and its wasm's digest, as this host announces
+/// them to its lattice.
+async fn digests(specs: &[ComponentSpec]) -> Vec<(String, String)> {
     let mut out = Vec::with_capacity(specs.len());
     for spec in specs {
-        out.push(announce(spec).await);
+        out.push((spec.name.clone(), digest_of(&spec.source).await));
     }
     out
-}
-
-/// One component as announced: its name, the digest of its wasm, its grants.
-pub(crate) async fn announce(spec: &ComponentSpec) -> Announced {
-    Announced {
-        name: spec.name.clone(),
-        digest: digest_of(&spec.source).await,
-        grants: spec.grants.clone(),
-        grant_any: spec.grant_any,
-    }
 }
 
 /// SHA-256 of a component's wasm, in hex.

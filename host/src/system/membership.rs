@@ -13,7 +13,7 @@ use crate::core::runtime::errors::WasmError;
 use crate::messaging::counters::ComponentStats;
 use crate::messaging::timer::TIMER;
 use crate::runtime::actor::{ActorTask, RemovalTarget};
-use crate::system::builder::{announce, check_capabilities_of, joined_actor};
+use crate::system::builder::{check_capabilities_of, digest_of, joined_actor};
 use crate::system::compile;
 use crate::system::errors::{ChangeError, SystemError};
 use crate::system::registry::Entry;
@@ -98,14 +98,14 @@ impl System {
         let targets = spec.grants.iter().map(String::as_str);
         self.check_grant_targets(&name, targets.filter(|target| *target != name))?;
 
-        let announced = match &self.lattice {
+        let digest = match &self.lattice {
             None => None,
             Some(lattice) => {
-                let announced = announce(&spec).await;
-                if let Some(host) = lattice.taken_by(&announced) {
+                let digest = digest_of(&spec.source).await;
+                if let Some(host) = lattice.taken_by(&name, &digest) {
                     return Err(ChangeError::TakenInLattice { name, host });
                 }
-                Some(announced)
+                Some(digest)
             }
         };
         let component = match compile::load_one(&self.engine, &name, spec.source.clone()).await {
@@ -150,8 +150,8 @@ impl System {
             }
         };
         self.registry.add(Entry::new(id.clone(), task, counters));
-        if let (Some(lattice), Some(announced)) = (&self.lattice, announced) {
-            match lattice.serve(announced).await {
+        if let (Some(lattice), Some(digest)) = (&self.lattice, digest) {
+            match lattice.serve(name.clone(), digest).await {
                 Ok(()) => lattice.announce(),
                 // Added here all the same: reachable locally, not from
                 // other hosts; the warning says so.

@@ -11,6 +11,8 @@ use airssys_wasm::{
 };
 use serde::Deserialize;
 
+use crate::cli::LatticeArgs;
+
 /// A whole manifest file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -60,9 +62,11 @@ impl Lattice {
     /// secret and keep the rest.
     pub(crate) fn apply_args(
         lattice: &mut Option<Lattice>,
-        name: Option<String>,
-        nats: Option<String>,
-        secret: Option<String>,
+        LatticeArgs {
+            lattice: name,
+            nats,
+            lattice_secret: secret,
+        }: LatticeArgs,
     ) -> Result<(), String> {
         match (name, lattice.as_mut()) {
             (Some(name), Some(table)) => table.name = name,

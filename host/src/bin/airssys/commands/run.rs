@@ -113,12 +113,7 @@ struct Plan {
 impl Plan {
     fn from_manifest(path: &Path, lattice: LatticeArgs) -> Result<Self, String> {
         let mut manifest = Manifest::load(path)?;
-        manifest::Lattice::apply_args(
-            &mut manifest.lattice,
-            lattice.lattice,
-            lattice.nats,
-            lattice.lattice_secret,
-        )?;
+        manifest::Lattice::apply_args(&mut manifest.lattice, lattice)?;
         let base = path.parent().unwrap_or(Path::new("."));
         Ok(Self {
             title: format!(
@@ -145,12 +140,7 @@ impl Plan {
         const PING: &[u8] = include_bytes!(env!("AIRSSYS_DEMO_PING"));
         const PONG: &[u8] = include_bytes!(env!("AIRSSYS_DEMO_PONG"));
         let mut table = None;
-        manifest::Lattice::apply_args(
-            &mut table,
-            lattice.lattice,
-            lattice.nats,
-            lattice.lattice_secret,
-        )?;
+        manifest::Lattice::apply_args(&mut table, lattice)?;
         let mut builder = SystemBuilder::new()
             .component(ComponentSpec::from_bytes("ping", PING).grant("pong"))
             .component(ComponentSpec::from_bytes("pong", PONG));
