@@ -12,10 +12,13 @@ use airssys_wasm::{ComponentSpec, HostInbox, System, SystemBuilder};
 pub const PAYLOAD: [u8; 64] = [7; 64];
 
 /// A multi-thread runtime with two workers, one per core of the reference
-/// machine.
+/// machine, or as many as `AIRSSYS_BENCH_WORKERS` says.
 pub fn runtime() -> tokio::runtime::Runtime {
+    let workers = std::env::var("AIRSSYS_BENCH_WORKERS")
+        .map(|workers| workers.parse().expect("AIRSSYS_BENCH_WORKERS: a number"))
+        .unwrap_or(2);
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(workers)
         .enable_all()
         .build()
         .unwrap()
